@@ -1,0 +1,165 @@
+"""``Comparison``: the session that the console API and the widgets act on.
+
+It holds, by name, the representations, their mapper graphs, the joint layout and the
+correspondences between pairs of graphs. Each method runs one stage on what the earlier
+stages stored; nothing is re-derived.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from .model import Correspondence, Layout, MapperGraph, Representations
+
+ProgressFn = Callable[[float, str], Any]
+
+
+class Cancelled(Exception):
+    """Raised from a progress callback to stop a long computation."""
+
+
+class Comparison:
+    """A comparison of several representations of the same inputs.
+
+    Parameters
+    ----------
+    representations : Representations or mapping of str to array
+        The representations (a mapping is wrapped into :class:`Representations`).
+    labels, texts, images : optional
+        Passed to :class:`Representations` when a mapping is given.
+
+    Examples
+    --------
+    >>> cmp = Comparison({"a": Xa, "b": Xb}, labels=y)      # doctest: +SKIP
+    >>> cmp.build_mappers(n_intervals=12, overlap=0.4)       # doctest: +SKIP
+    >>> cmp.align_layout()                                   # doctest: +SKIP
+    >>> cmp.show(viewer)                                     # doctest: +SKIP
+    """
+
+    def __init__(self, representations, *, labels=None, texts=None, images=None, ids=None):
+        if not isinstance(representations, Representations):
+            representations = Representations(
+                dict(representations), ids=ids, labels=labels, texts=texts, images=images
+            )
+        self.representations: Representations = representations
+        self.graphs: dict[str, MapperGraph] = {}
+        self.layout: Layout | None = None
+        self.correspondences: dict[tuple[str, str], Correspondence] = {}
+        self.mapper_params: dict[str, Any] = {}
+
+    # -- helpers ----------------------------------------------------------------------------
+    @property
+    def names(self) -> list[str]:
+        return self.representations.names
+
+    def _names(self, names: Iterable[str] | None, pool: Iterable[str], what: str) -> list[str]:
+        pool = list(pool)
+        if names is None:
+            return pool
+        if isinstance(names, str):
+            names = [names]
+        names = list(names)
+        unknown = [n for n in names if n not in pool]
+        if unknown:
+            raise KeyError(f"{what}: unknown name(s) {unknown}; known: {pool}")
+        return names
+
+    def _pair(self, a: str | None, b: str | None) -> tuple[str, str]:
+        names = list(self.graphs)
+        if len(names) < 2 and (a is None or b is None):
+            raise ValueError("need at least two mapper graphs; call build_mappers() first")
+        a = names[0] if a is None else a
+        b = (names[1] if names[1] != a else names[0]) if b is None else b
+        self._names([a, b], self.graphs, "graphs")
+        if a == b:
+            raise ValueError(f"graphs: compare two different graphs, got {a!r} twice")
+        return a, b
+
+    # -- stages -----------------------------------------------------------------------------
+    def build_mappers(self, names=None, *, progress: ProgressFn | None = None, **mapper_params) -> dict[str, MapperGraph]:
+        """Build one mapper graph per representation (all by default) with the same
+        parameters (see :func:`napari_topoalign.build_mapper`). Labels of the representations
+        are used for node purity. Returns the new graphs; they are also stored in
+        :attr:`graphs`, replacing older graphs of the same names (and the layout and
+        correspondences that involved them)."""
+        from .mapper import build_mapper
+
+        names = self._names(names, self.names, "names")
+        built: dict[str, MapperGraph] = {}
+        for k, name in enumerate(names):
+            sub = None
+            if progress is not None:
+                def sub(frac, msg, _k=k, _name=name):
+                    return progress((_k + frac) / len(names), f"{_name}: {msg}")
+            built[name] = build_mapper(
+                self.representations[name],
+                labels=self.representations.labels,
+                progress=sub,
+                name=name,
+                **mapper_params,
+            )
+        # replace only after everything succeeded: a failure leaves the session as it was
+        self.graphs.update(built)
+        self.mapper_params = dict(mapper_params)
+        self.layout = None
+        self.correspondences = {
+            key: c for key, c in self.correspondences.items() if key[0] not in built and key[1] not in built
+        }
+        return built
+
+    def align_layout(self, names=None, *, progress: ProgressFn | None = None, **params) -> Layout:
+        """Lay out the graphs jointly (see :func:`napari_topoalign.joint_layout`)."""
+        from .align import joint_layout
+
+        names = self._names(names, self.graphs, "graphs")
+        if not names:
+            raise ValueError("no mapper graphs to lay out; call build_mappers() first")
+        graphs = [self.graphs[n] for n in names]
+        result = joint_layout(graphs, progress=progress, **params)
+        self.layout = _as_layout(result, names, params)
+        return self.layout
+
+    def node_coupling(self, a: str | None = None, b: str | None = None, **params):
+        from .align import node_coupling
+
+        a, b = self._pair(a, b)
+        return node_coupling(self.graphs[a], self.graphs[b], **params)
+
+    def find_regions(self, a: str | None = None, b: str | None = None, *, progress: ProgressFn | None = None, **params):
+        """Find the structurally matching regions between graphs ``a`` and ``b`` (the first
+        two graphs by default; see :func:`napari_topoalign.find_matching_regions`) and keep
+        them in :attr:`correspondences`."""
+        from .align import find_matching_regions, node_coupling
+
+        a, b = self._pair(a, b)
+        regions = find_matching_regions(self.graphs[a], self.graphs[b], progress=progress, **params)
+        coupling = node_coupling(self.graphs[a], self.graphs[b])
+        self.correspondences[(a, b)] = Correspondence(a, b, coupling, list(regions), dict(params))
+        return regions
+
+    def show(self, viewer=None):
+        """Draw everything held so far into a napari viewer (a new one if none is given)."""
+        from .viewer import show_comparison
+
+        return show_comparison(self, viewer)
+
+    def positions(self, name: str) -> np.ndarray | None:
+        """Current node positions of graph ``name`` (from the joint layout), or None."""
+        if self.layout is not None and name in self.layout.positions:
+            return self.layout.positions[name]
+        return None
+
+    def __repr__(self) -> str:
+        return (
+            f"Comparison({self.representations!r}; graphs: {list(self.graphs)}; "
+            f"layout: {'yes' if self.layout else 'no'}; correspondences: {list(self.correspondences)})"
+        )
+
+
+def _as_layout(result, names, params) -> Layout:
+    if isinstance(result, Layout):
+        return result
+    return Layout(dict(zip(names, result)), {}, dict(params))
