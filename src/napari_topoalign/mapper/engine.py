@@ -159,6 +159,8 @@ def build_mapper(
         n_jobs=n_jobs,
         random_state=random_state,
         progress=progress,
+        lens=lens_values,
+        lens_is_l2norm=isinstance(lens, str) and lens == "l2norm",
     )
     if not node_rows:
         warnings.warn(

@@ -6,7 +6,8 @@ import numpy as np
 
 
 def cluster_elements(
-    X, elements, *, clusterer, eps, min_samples, min_points, n_jobs=None, random_state=None, progress=None
+    X, elements, *, clusterer, eps, min_samples, min_points, n_jobs=None, random_state=None, progress=None,
+    lens=None, lens_is_l2norm=False,
 ):
     """Cluster every cover element; return ``[(element_index, member_indices), ...]`` in
     element order, then cluster-label order (KeplerMapper's node order)."""
