@@ -1,26 +1,201 @@
-"""Clustering of all cover elements (the engine's hot loop)."""
+"""Clustering of all cover elements (the engine's hot loop).
+
+Three paths, all giving exactly the nodes of clustering every element on its own with
+scikit-learn (KeplerMapper's loop):
+
+* DBSCAN (``clusterer="dbscan"`` or a plain euclidean ``sklearn.cluster.DBSCAN``) on a 1-D
+  lens whose elements are contiguous in lens order (uniform and balanced covers): the
+  eps-neighbour graph is computed once for all elements and each element is clustered from
+  its induced subgraph (:mod:`._dbscan`). With the L2-norm lens, pairs whose norms differ by
+  more than ``eps`` are skipped (the norm is 1-Lipschitz).
+* DBSCAN otherwise (2-D lenses): the same exact graph-based DBSCAN per element.
+* Any other clusterer: scikit-learn per element, in ``n_jobs`` threads.
+"""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
+import scipy.sparse as sp
+
+from . import _dbscan
+
+
+def _n_threads(n_jobs):
+    if n_jobs is None:
+        return 1
+    n_cpu = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if n_jobs < 0:
+        return max(1, n_cpu + 1 + n_jobs)
+    return max(1, int(n_jobs))
 
 
 def cluster_elements(
-    X, elements, *, clusterer, eps, min_samples, min_points, n_jobs=None, random_state=None, progress=None,
-    lens=None, lens_is_l2norm=False,
+    X,
+    elements,
+    *,
+    clusterer,
+    eps,
+    min_samples,
+    min_points,
+    n_jobs=None,
+    random_state=None,
+    progress=None,
+    lens=None,
+    lens_is_l2norm=False,
+    method="auto",
 ):
-    """Cluster every cover element; return ``[(element_index, member_indices), ...]`` in
-    element order, then cluster-label order (KeplerMapper's node order)."""
-    from .engine import cluster_one
+    """Cluster every cover element.
 
+    Parameters
+    ----------
+    X : ndarray (n, d)
+    elements : list of int arrays
+        Input indices of every cover element (ascending).
+    clusterer, eps, min_samples
+        As in :func:`~napari_topoalign.mapper.build_mapper`.
+    min_points : int
+        Elements with fewer inputs are not clustered (KeplerMapper's rule).
+    n_jobs : int or None
+        Threads (``None``: 1, ``-1``: all cores).
+    lens : ndarray (n,) or (n, 2), optional
+        The lens values; a 1-D lens enables the shared-graph DBSCAN path.
+    lens_is_l2norm : bool
+        ``lens`` is the L2 norm of the rows of ``X`` (enables the norm band).
+    method : {"auto", "sklearn"}
+        ``"sklearn"`` forces the per-element scikit-learn path (the reference).
+
+    Returns
+    -------
+    list of (int, int64 array)
+        ``(element_index, member_indices)`` in element order, then cluster-label order
+        (KeplerMapper's node order).
+    """
+    threads = _n_threads(n_jobs)
+    params = _dbscan.dbscan_params(clusterer, eps, min_samples) if method == "auto" else None
+    if params is None:
+        return _per_element_sklearn(
+            X, elements, clusterer, eps, min_samples, min_points, threads, random_state, progress
+        )
+    d_eps, d_min = params
+    ctx = _dbscan.Context(X, d_eps)
+    if lens is not None:
+        lens = np.asarray(lens, dtype=np.float64)
+        if lens.ndim == 2 and lens.shape[1] == 1:
+            lens = lens[:, 0]
+    if lens is not None and lens.ndim == 1:
+        rows = _shared_graph(ctx, elements, lens, lens_is_l2norm, d_min, min_points, threads, progress)
+        if rows is not None:
+            return rows
+    return _per_element_graph(ctx, elements, d_min, min_points, threads, progress)
+
+
+def _shared_graph(ctx, elements, lens, lens_is_l2norm, min_samples, min_points, threads, progress):
+    """DBSCAN of every element from one eps-graph; ``None`` if the elements are not
+    contiguous ranges of the (stable) lens order."""
+    n = len(lens)
+    order = np.argsort(lens, kind="stable")
+    pos = np.empty(n, dtype=np.int64)
+    pos[order] = np.arange(n)
+    ranges = []
+    for members in elements:
+        if len(members) < min_points or len(members) == 0:
+            ranges.append(None)
+            continue
+        p = pos[members]
+        a, b = int(p.min()), int(p.max()) + 1
+        if b - a != len(members):
+            return None
+        ranges.append((a, b))
+    used = [r for r in ranges if r is not None]
+    total = max(len(elements), 1)
+    if not used:
+        if progress is not None:
+            progress(1.0, "no element to cluster")
+        return []
+    starts = np.array([r[0] for r in used], dtype=np.int64)
+    ends = np.array([r[1] for r in used], dtype=np.int64)
+    # reach[p] = max end of the elements starting at or before p
+    best = np.zeros(n, dtype=np.int64)
+    np.maximum.at(best, starts, ends)
+    reach = np.maximum.accumulate(best)
+    band = lens[order] if lens_is_l2norm else None
+    P, Q = _dbscan.eps_pairs(
+        ctx, order, reach=reach, band=band, n_jobs=threads, progress=progress, progress_span=(0.0, 0.85)
+    )
+    nnz = len(P)
+    graph = sp.csr_matrix(
+        (np.ones(2 * nnz, dtype=np.int8), (np.concatenate([P, Q]), np.concatenate([Q, P]))), shape=(n, n)
+    )
+    del P, Q
+    rows = []
+    for i, r in enumerate(ranges):
+        if r is not None:
+            a, b = r
+            sub = graph[a:b, a:b]
+            for members in _dbscan.dbscan_from_graph(sub.indptr, sub.indices, order[a:b], min_samples):
+                rows.append((i, members))
+        if progress is not None:
+            progress(0.85 + 0.15 * (i + 1) / total, f"cover element {i + 1}/{total}")
+    return rows
+
+
+def _per_element_graph(ctx, elements, min_samples, min_points, threads, progress):
     total = max(len(elements), 1)
     rows = []
     for i, members in enumerate(elements):
-        if len(members) >= min_points:
-            labels = cluster_one(X[members], clusterer, eps, min_samples, random_state)
-            for lab in np.unique(labels):
-                if lab != -1 and not (isinstance(lab, float) and np.isnan(lab)):
-                    rows.append((i, members[labels == lab].astype(np.int64)))
+        if len(members) >= min_points and len(members) > 0:
+            members = np.asarray(members, dtype=np.int64)
+            m = len(members)
+            P, Q = _dbscan.eps_pairs(ctx, members, n_jobs=threads)
+            sub = sp.csr_matrix(
+                (np.ones(2 * len(P), dtype=np.int8), (np.concatenate([P, Q]), np.concatenate([Q, P]))),
+                shape=(m, m),
+            )
+            for node in _dbscan.dbscan_from_graph(sub.indptr, sub.indices, members, min_samples):
+                rows.append((i, node))
         if progress is not None:
             progress((i + 1) / total, f"cover element {i + 1}/{total}")
+    return rows
+
+
+def _per_element_sklearn(X, elements, clusterer, eps, min_samples, min_points, threads, random_state, progress):
+    from .engine import cluster_one
+
+    total = max(len(elements), 1)
+
+    def one(members):
+        labels = cluster_one(X[members], clusterer, eps, min_samples, random_state)
+        out = []
+        for lab in np.unique(labels):
+            if lab != -1 and not (isinstance(lab, float) and np.isnan(lab)):
+                out.append(np.asarray(members)[labels == lab].astype(np.int64))
+        return out
+
+    todo = [i for i, members in enumerate(elements) if len(members) >= min_points and len(members) > 0]
+    results: dict[int, list] = {}
+    if threads <= 1 or len(todo) <= 1:
+        for i, members in enumerate(elements):
+            if len(members) >= min_points and len(members) > 0:
+                results[i] = one(members)
+            if progress is not None:
+                progress((i + 1) / total, f"cover element {i + 1}/{total}")
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            futures = {i: pool.submit(one, elements[i]) for i in todo}
+            try:
+                for done, i in enumerate(todo):
+                    results[i] = futures[i].result()
+                    if progress is not None:
+                        progress((done + 1) / max(len(todo), 1), f"cover element {i + 1}/{total}")
+            except BaseException:
+                for f in futures.values():
+                    f.cancel()
+                raise
+    rows = []
+    for i in sorted(results):
+        rows.extend((i, m) for m in results[i])
     return rows

@@ -1,0 +1,446 @@
+"""Exact DBSCAN of many overlapping subsets of one data set, from one eps-neighbour graph.
+
+scikit-learn's :class:`~sklearn.cluster.DBSCAN` labels one data set from its eps-neighbour
+graph: a point is *core* when at least ``min_samples`` points (itself included) lie within
+``eps``; clusters are the connected components of the core points, numbered in order of
+their first core point; a non-core point within ``eps`` of core points of several clusters
+joins the cluster with the smallest number (``dbscan_inner`` runs a depth-first search from
+every unlabelled core point in index order, and never relabels a point). The eps-graph of a
+subset is the subgraph induced by the eps-graph of the whole data, so the graph is computed
+once for all cover elements and each element only takes its slice.
+
+Finding the graph is the costly step. Exactness is kept while skipping most pairs:
+
+* only pairs that share a cover element are needed (with a 1-D lens sorted once, the
+  partners of every input form one contiguous range of lens order);
+* if the lens is the L2 norm, ``| |x| - |y| | <= |x - y|``, so pairs whose lens values differ
+  by more than ``eps`` are never neighbours;
+* the inputs are grouped around pivots (inputs drawn with a fixed seed); by the triangle
+  inequality ``|x - y| >= |c_g - c_h| - r_g - r_h`` for groups ``g, h`` of radii ``r``, so
+  group pairs farther apart than ``eps`` are skipped whole;
+* the remaining pairs are found with float32 matrix products
+  (``|x|^2 + |y|^2 - 2 x.y``); a rigorous bound on the float32 rounding error marks the pairs
+  that are surely in, surely out, or too close to ``eps`` to tell, and the latter are decided
+  again in float64 with scikit-learn's own formula (the squared norms plus the float64 dot
+  product for more than 15 features, which is where scikit-learn uses brute force; the sum
+  of squared differences, as its KD-tree does, for 15 features or fewer).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+_U32 = 2.0**-24  # unit round-off of float32
+_BLOCK_ROWS = 256
+
+
+def dbscan_params(clusterer, eps, min_samples):
+    """``(eps, min_samples)`` when ``clusterer`` is (equivalent to) a plain euclidean DBSCAN,
+    else ``None``."""
+    if isinstance(clusterer, str):
+        return (float(eps), int(min_samples)) if clusterer == "dbscan" else None
+    from sklearn.cluster import DBSCAN
+
+    if type(clusterer) is not DBSCAN:
+        return None
+    p = clusterer.get_params()
+    metric = p.get("metric")
+    euclidean = metric == "euclidean" or (metric == "minkowski" and p.get("p") in (None, 2, 2.0))
+    if not euclidean or p.get("metric_params"):
+        return None
+    ms = p.get("min_samples")
+    if isinstance(ms, bool) or not isinstance(ms, (int, np.integer)) or ms < 1:
+        return None
+    e = p.get("eps")
+    if not (isinstance(e, (int, float, np.floating, np.integer)) and np.isfinite(e) and e > 0):
+        return None
+    return float(e), int(ms)
+
+
+# --------------------------------------------------------------------------- helpers
+def _as_float32(X):
+    X32 = np.asarray(X, dtype=np.float32)
+    return np.ascontiguousarray(X32)
+
+
+def _sqnorms64(X, chunk=65536):
+    """Squared row norms in float64, in chunks (no full float64 copy of ``X``)."""
+    out = np.empty(X.shape[0], dtype=np.float64)
+    for s in range(0, X.shape[0], chunk):
+        block = np.asarray(X[s : s + chunk], dtype=np.float64)
+        out[s : s + chunk] = np.einsum("ij,ij->i", block, block)
+    return out
+
+
+class _Exact:
+    """scikit-learn's decision ``|x_i - x_j| <= eps`` for pairs of rows of ``X``, in float64."""
+
+    def __init__(self, X, eps):
+        self.X = X
+        self.eps2 = float(eps) * float(eps)
+        self.brute = X.shape[1] > 15
+        self.sq = _sqnorms64(X) if self.brute else None
+
+    def __call__(self, i, j):
+        if len(i) == 0:
+            return np.zeros(0, dtype=bool)
+        xi = np.asarray(self.X[i], dtype=np.float64)
+        xj = np.asarray(self.X[j], dtype=np.float64)
+        if self.brute:
+            d2 = self.sq[i] + (-2.0 * np.einsum("ij,ij->i", xi, xj)) + self.sq[j]
+            d2 = np.maximum(d2, 0.0)
+        else:
+            diff = xi - xj
+            d2 = np.einsum("ij,ij->i", diff, diff)
+        return d2 <= self.eps2
+
+
+# --------------------------------------------------------------------------- grouping
+def _pivot_groups(X32, idx, n_pivots, seed=0, chunk=8192):
+    """Group the rows ``idx`` of ``X32`` around ``n_pivots`` pivots (rows drawn with a fixed
+    seed, refined by one mean update). Returns ``group`` (per entry of ``idx``), pivot
+    centres (float64) and each entry's float64 distance to its centre."""
+    m = len(idx)
+    rng = np.random.default_rng(seed)
+    k = int(max(1, min(n_pivots, m)))
+    # k-means++ seeding on a sample (well-separated clusters each get a pivot)
+    n_sample = int(min(m, max(4096, 16 * k)))
+    sample = np.asarray(X32[idx[np.sort(rng.choice(m, n_sample, replace=False))]], dtype=np.float32)
+    s_sq = np.einsum("ij,ij->i", sample, sample, dtype=np.float64)
+    chosen = [int(rng.integers(n_sample))]
+    best = np.maximum(s_sq + s_sq[chosen[0]] - 2.0 * (sample @ sample[chosen[0]]), 0.0)
+    for _ in range(1, k):
+        total = best.sum()
+        if total <= 0:
+            break
+        nxt = int(np.searchsorted(np.cumsum(best), rng.random() * total, side="right"))
+        nxt = min(nxt, n_sample - 1)
+        chosen.append(nxt)
+        np.minimum(best, np.maximum(s_sq + s_sq[nxt] - 2.0 * (sample @ sample[nxt]), 0.0), out=best)
+    centres = sample[np.array(chosen)]
+    k = len(chosen)
+    group = _nearest(X32, idx, centres, chunk)
+    # one Lloyd step: centres -> group means (tighter groups, better pruning)
+    counts = np.bincount(group, minlength=k)
+    sums = np.zeros((k, X32.shape[1]), dtype=np.float64)
+    for s in range(0, m, chunk):
+        g = group[s : s + chunk]
+        onehot = sp.csr_matrix((np.ones(len(g)), (g, np.arange(len(g)))), shape=(k, len(g)))
+        sums += onehot @ np.asarray(X32[idx[s : s + chunk]], dtype=np.float64)
+    keep = counts > 0
+    centres = (sums[keep] / counts[keep, None]).astype(np.float32)
+    group = _nearest(X32, idx, centres, chunk)
+    centres64 = centres.astype(np.float64)
+    radius = np.empty(m, dtype=np.float64)
+    for s in range(0, m, chunk):
+        diff = np.asarray(X32[idx[s : s + chunk]], dtype=np.float64) - centres64[group[s : s + chunk]]
+        radius[s : s + chunk] = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+    return group, centres, centres64, radius
+
+
+def _nearest(X32, idx, centres, chunk):
+    csq = np.einsum("ij,ij->i", centres, centres)
+    out = np.empty(len(idx), dtype=np.int64)
+    for s in range(0, len(idx), chunk):
+        block = X32[idx[s : s + chunk]]
+        d = csq[None, :] - 2.0 * (block @ centres.T)
+        out[s : s + chunk] = np.argmin(d, axis=1)
+    return out
+
+
+# --------------------------------------------------------------------------- eps graph
+class Context:
+    """What every eps-graph computation on one ``X`` shares: the float32 copy used for the
+    matrix products, its squared norms, and the exact float64 decision."""
+
+    def __init__(self, X, eps):
+        self.X = X
+        self.X32 = _as_float32(X)
+        self.eps = float(eps)
+        self.inexact = self.X32 is not X and np.asarray(X).dtype != np.float32
+        self.sq = _sqnorms64(self.X32)  # of the float32 values
+        self.sq32 = self.sq.astype(np.float32)
+        self.exact = _Exact(X, eps)
+
+
+def eps_pairs(ctx, idx, *, reach=None, band=None, n_jobs=1, progress=None, progress_span=(0.0, 1.0)):
+    """All pairs ``(p, q)``, ``p < q``, of positions in ``idx`` whose rows of ``X`` lie within
+    ``eps`` (scikit-learn's float64 decision), among the pairs that can matter.
+
+    Parameters
+    ----------
+    ctx : Context
+    idx : int array (m,)
+        Rows of ``X`` in "position" order.
+    reach : int array (m,), optional
+        Non-decreasing; the pair ``p < q`` is needed only if ``q < reach[p]`` (the pair shares
+        a cover element). ``None``: all pairs are needed.
+    band : float array (m,), optional
+        Non-decreasing values with ``|band[p] - band[q]| <= |x_p - x_q|`` (the L2-norm lens in
+        position order); pairs further apart in ``band`` than ``eps`` are skipped.
+    n_jobs : int
+        Threads.
+
+    Returns
+    -------
+    p, q : int64 arrays of positions, ``p < q``
+    """
+    idx = np.asarray(idx, dtype=np.int64)
+    m = len(idx)
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    if m < 2:
+        return empty
+    eps = ctx.eps
+    eps2 = eps * eps
+    X32 = ctx.X32
+    d = X32.shape[1]
+    tau = 2.0 * (d + 8) * _U32  # |d2_float32 - d2| <= tau * (|x|^2 + |y|^2)
+    sq = ctx.sq[idx]
+    sq32 = ctx.sq32[idx]
+    max_norm = float(np.sqrt(sq.max()))
+    slack = 1e-6 * (eps + max_norm) + 1e-12  # float64 slack of the pruning tests
+    positions = np.arange(m, dtype=np.int64)
+
+    # column window (positions) needed by each row: [win_lo[p], win_hi[p])
+    if reach is not None:
+        reach = np.asarray(reach, dtype=np.int64)
+        win_lo = np.searchsorted(reach, positions, side="right")
+        win_hi = reach.copy()
+    else:
+        win_lo = np.zeros(m, dtype=np.int64)
+        win_hi = np.full(m, m, dtype=np.int64)
+    if band is not None:
+        band = np.asarray(band, dtype=np.float64)
+        win_lo = np.maximum(win_lo, np.searchsorted(band, band - eps - slack, side="left"))
+        win_hi = np.minimum(win_hi, np.searchsorted(band, band + eps + slack, side="right"))
+
+    n_pivots = int(np.clip(m // 1024, 1, 512))
+    if n_pivots > 1:
+        group, centres32, centres, radius = _pivot_groups(X32, idx, n_pivots)
+        k = centres.shape[0]
+    else:
+        group = np.zeros(m, dtype=np.int64)
+        k = 1
+        centres32 = np.asarray(X32[idx[: min(m, 4096)]], dtype=np.float64).mean(axis=0, keepdims=True)
+        centres32 = centres32.astype(np.float32)
+    gorder = np.lexsort((positions, group))  # by group, then position
+    gcounts = np.bincount(group, minlength=k)
+    gstart = np.concatenate([[0], np.cumsum(gcounts)])
+    allowed = np.ones((k, k), dtype=bool)
+    if k > 1:
+        from scipy.spatial.distance import cdist
+
+        grad = np.zeros(k)
+        np.maximum.at(grad, group, radius)
+        allowed = cdist(centres, centres) - grad[:, None] - grad[None, :] <= eps + slack
+    nonempty = gcounts > 0
+    allowed &= nonempty[:, None] & nonempty[None, :]
+    # groups whose windows never meet
+    glo = np.full(k, m, dtype=np.int64)
+    ghi = np.zeros(k, dtype=np.int64)
+    pmin = np.full(k, m, dtype=np.int64)
+    pmax = np.full(k, -1, dtype=np.int64)
+    np.minimum.at(glo, group, win_lo)
+    np.maximum.at(ghi, group, win_hi)
+    np.minimum.at(pmin, group, positions)
+    np.maximum.at(pmax, group, positions)
+    allowed &= (pmin[None, :] < ghi[:, None]) & (pmax[None, :] >= glo[:, None])
+    allowed = np.triu(allowed)
+
+    tasks = [int(g) for g in np.argsort(-gcounts, kind="stable") if allowed[g].any()]
+
+    exact = ctx.exact
+    sq_orig = exact.sq if exact.sq is not None else ctx.sq
+    sq_orig = sq_orig[idx]
+    tau64 = 2.0 * (d + 8) * 2.0**-53
+    c32 = np.asarray(centres32, dtype=np.float32)
+    if k > 1:
+        gradius = np.zeros(k)
+        np.maximum.at(gradius, group, radius)
+    else:
+        gradius = np.full(1, np.inf)
+
+    def run(g):
+        """All pairs with the lower-numbered group ``g``: rows of ``g`` against the columns
+        of every allowed partner group ``h >= g``, centred at ``g``'s centre."""
+        rows_all = gorder[gstart[g] : gstart[g + 1]]
+        centre = c32[g]
+        xr = np.empty((len(rows_all), d + 2), dtype=np.float32)
+        np.subtract(X32[idx[rows_all]], centre, out=xr[:, :d])
+        sqr_all = np.einsum("ij,ij->i", xr[:, :d], xr[:, :d], dtype=np.float64)
+        xr[:, d] = -0.5 * sqr_all
+        xr[:, d + 1] = 1.0
+        r_g = float(np.sqrt(sqr_all.max())) if len(sqr_all) else 0.0
+        out_p, out_q = [], []
+        for h in np.flatnonzero(allowed[g]):
+            cols_h = gorder[gstart[h] : gstart[h + 1]]
+            a = np.searchsorted(cols_h, int(win_lo[rows_all].min()), side="left")
+            b = np.searchsorted(cols_h, int(win_hi[rows_all].max()), side="left")
+            if b <= a:
+                continue
+            cols_h = cols_h[a:b]
+            ca = np.empty((len(cols_h), d + 2), dtype=np.float32)
+            np.subtract(X32[idx[cols_h]], centre, out=ca[:, :d])
+            sqc = np.einsum("ij,ij->i", ca[:, :d], ca[:, :d], dtype=np.float64)
+            # triangle inequality: |y - c_g| > r_g + eps  =>  y is no row's neighbour
+            near = np.sqrt(sqc) <= (r_g + eps + slack) * (1 + 1e-6)
+            rows_sel = np.arange(len(rows_all))
+            if h != g and k > 1:
+                # rows farther than r_h + eps from h's centre have no neighbour in h
+                shift = (c32[h].astype(np.float64) - centre).astype(np.float32)
+                d2h = sqr_all - 2.0 * (xr[:, :d] @ shift) + float(np.dot(shift, shift))
+                lim = (gradius[h] + eps + slack) * (1 + 1e-6)
+                rows_sel = np.flatnonzero(d2h <= lim * lim + tau * (sqr_all + float(np.dot(shift, shift))) + 1e-9)
+                if len(rows_sel) == 0:
+                    continue
+            if not near.all():
+                keep_c = np.flatnonzero(near)
+                cols_h, ca, sqc = cols_h[keep_c], ca[keep_c], sqc[keep_c]
+            if len(cols_h) == 0:
+                continue
+            ca[:, d] = 1.0
+            ca[:, d + 1] = -0.5 * sqc
+            so_c_all = sq_orig[cols_h]
+            rows_h = rows_all[rows_sel]
+            for s0 in range(0, len(rows_h), _BLOCK_ROWS):
+                sel_r = rows_sel[s0 : s0 + _BLOCK_ROWS]
+                rows = rows_all[sel_r]
+                start = int(win_lo[rows].min())
+                if h == g:
+                    start = max(start, int(rows[0]) + 1)
+                a = np.searchsorted(cols_h, start, side="left")
+                b = np.searchsorted(cols_h, int(win_hi[rows].max()), side="left")
+                if b <= a:
+                    continue
+                cols = cols_h[a:b]
+                half = xr[sel_r] @ ca[a:b].T  # = -|x - y|^2 / 2 up to rounding
+                mr = float(sqr_all[sel_r].max())
+                mc = float(sqc[a:b].max())
+                delta = 1.01 * _U32 * (np.sqrt(mr) + np.sqrt(mc))
+                tol = tau * (mr + mc) + 2.0 * (eps + delta) * delta + delta * delta
+                tol += tau64 * (float(sq_orig[rows].max()) + float(so_c_all[a:b].max()))
+                flat = np.flatnonzero(half >= -0.5 * (eps2 + tol))
+                if len(flat) == 0:
+                    continue
+                ri, ci = np.divmod(flat, len(cols))
+                p = rows[ri]
+                q = cols[ci]
+                lo = np.minimum(p, q)
+                hi = np.maximum(p, q)
+                good = (lo != hi) & (hi < win_hi[lo])
+                if h == g:
+                    good &= q > p
+                sel = np.flatnonzero(good)
+                if len(sel) == 0:
+                    continue
+                unsure = half.ravel()[flat[sel]] < -0.5 * (eps2 - tol)
+                if unsure.any():
+                    u = sel[unsure]
+                    ok = exact(idx[p[u]], idx[q[u]])
+                    drop = np.zeros(len(sel), dtype=bool)
+                    drop[np.flatnonzero(unsure)[~ok]] = True
+                    sel = sel[~drop]
+                out_p.append(lo[sel])
+                out_q.append(hi[sel])
+        if not out_p:
+            return empty
+        return np.concatenate(out_p), np.concatenate(out_q)
+
+    results = _run_tasks(run, tasks, n_jobs, progress, progress_span, "neighbour graph")
+    if not results:
+        return empty
+    return np.concatenate([r[0] for r in results]), np.concatenate([r[1] for r in results])
+
+
+def _run_tasks(fn, tasks, n_jobs, progress, span, what):
+    total = max(len(tasks), 1)
+    f0, f1 = span
+    out = []
+    if n_jobs <= 1 or len(tasks) <= 1:
+        for i, t in enumerate(tasks):
+            out.append(fn(t))
+            if progress is not None and (i % 16 == 15 or i + 1 == len(tasks)):
+                progress(f0 + (f1 - f0) * (i + 1) / total, f"{what}: {i + 1}/{total}")
+        return out
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        pool = ThreadPoolExecutor(max_workers=n_jobs)
+        try:
+            # submit in windows to bound memory held by finished results of unconsumed tasks
+            window = 4 * n_jobs
+            futures = [pool.submit(fn, t) for t in tasks[:window]]
+            nxt = window
+            for i in range(len(tasks)):
+                out.append(futures[i].result())
+                futures[i] = None
+                if nxt < len(tasks):
+                    futures.append(pool.submit(fn, tasks[nxt]))
+                    nxt += 1
+                if progress is not None and (i % 16 == 15 or i + 1 == len(tasks)):
+                    progress(f0 + (f1 - f0) * (i + 1) / total, f"{what}: {i + 1}/{total}")
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return out
+
+
+# --------------------------------------------------------------------------- labels
+def dbscan_from_graph(indptr, indices, orig, min_samples):
+    """DBSCAN clusters of one subset from its (symmetric, self-loop free) eps-graph.
+
+    Parameters
+    ----------
+    indptr, indices : CSR arrays of the graph on the subset's ``m`` points
+    orig : int array (m,)
+        The points' original indices (cluster numbers follow their first core point in
+        this order, as scikit-learn numbers them for the subset in ascending index order).
+    min_samples : int
+
+    Returns
+    -------
+    list of int64 arrays
+        The members (original indices, ascending) of every cluster, in scikit-learn's
+        label order.
+    """
+    from scipy.sparse.csgraph import connected_components
+
+    m = len(orig)
+    counts = np.diff(indptr)
+    core = counts + 1 >= min_samples
+    if not core.any():
+        return []
+    rows = np.repeat(np.arange(m, dtype=np.int64), counts)
+    cols = np.asarray(indices, dtype=np.int64)
+    core_edge = core[rows] & core[cols]
+    ci = np.flatnonzero(core)
+    local = np.full(m, -1, dtype=np.int64)
+    local[ci] = np.arange(len(ci))
+    gc = sp.csr_matrix(
+        (np.ones(int(core_edge.sum()), dtype=np.int8), (local[rows[core_edge]], local[cols[core_edge]])),
+        shape=(len(ci), len(ci)),
+    )
+    ncomp, comp = connected_components(gc, directed=False)
+    key = np.full(ncomp, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(key, comp, orig[ci])
+    rank = np.empty(ncomp, dtype=np.int64)
+    rank[np.argsort(key, kind="stable")] = np.arange(ncomp)
+    label = np.full(m, -1, dtype=np.int64)
+    label[ci] = rank[comp]
+    border_edge = ~core[rows] & core[cols]
+    if border_edge.any():
+        big = np.iinfo(np.int64).max
+        lb = np.full(m, big, dtype=np.int64)
+        np.minimum.at(lb, rows[border_edge], label[cols[border_edge]])
+        is_b = lb < big
+        label[is_b] = lb[is_b]
+    keep = label >= 0
+    lab = label[keep]
+    members = np.asarray(orig, dtype=np.int64)[keep]
+    o = np.lexsort((members, lab))
+    lab = lab[o]
+    members = members[o]
+    cuts = np.flatnonzero(np.diff(lab)) + 1
+    return np.split(members, cuts)
