@@ -98,13 +98,43 @@ class _Exact:
 
 # --------------------------------------------------------------------------- grouping
 def _pivot_groups(X32, idx, n_pivots, seed=0, chunk=8192):
-    """Group the rows ``idx`` of ``X32`` around ``n_pivots`` pivots (rows drawn with a fixed
-    seed, refined by one mean update). Returns ``group`` (per entry of ``idx``), pivot
-    centres (float64) and each entry's float64 distance to its centre."""
+    """Group the rows ``idx`` of ``X32`` around pivots.
+
+    Pivots are seeded by k-means++ on a sample (fixed seed: only the speed, never the result,
+    depends on them) and moved to their groups' means. Points much farther from their centre
+    than the bulk of their group are regrouped separately, so that a few outliers do not
+    inflate a group's radius.
+
+    Returns ``group`` (per entry of ``idx``), centres (float32 and float64) and every entry's
+    distance to its centre (an upper bound, float64).
+    """
     m = len(idx)
     rng = np.random.default_rng(seed)
+    group, centres = _seed_and_assign(X32, idx, n_pivots, rng, chunk)
+    radius = _radius(X32, idx, group, centres, chunk)
+    k = len(centres)
+    if m > 64 and k > 1:
+        counts = np.bincount(group, minlength=k)
+        order = np.lexsort((radius, group))
+        starts = np.concatenate([[0], np.cumsum(counts)])
+        q90 = np.zeros(k)
+        for g in np.flatnonzero(counts):
+            q90[g] = radius[order[starts[g] + int(0.9 * (counts[g] - 1))]]
+        far = np.flatnonzero(radius > 1.5 * q90[group])
+        if 0 < len(far) < m // 2:
+            sub = idx[far]
+            g2, c2 = _seed_and_assign(X32, sub, int(np.clip(len(far) // 64, 1, 256)), rng, chunk)
+            group[far] = g2 + k
+            centres = np.concatenate([centres, c2])
+            radius[far] = _radius(X32, sub, g2, c2, chunk)
+            # the bulk groups lost their far points: their centres stay valid bounds
+    return group, centres, centres.astype(np.float64), radius
+
+
+def _seed_and_assign(X32, idx, n_pivots, rng, chunk):
+    """k-means++ seeds on a sample, nearest-seed groups, centres moved to the group means."""
+    m = len(idx)
     k = int(max(1, min(n_pivots, m)))
-    # k-means++ seeding on a sample (well-separated clusters each get a pivot)
     n_sample = int(min(m, max(4096, 16 * k)))
     sample = np.asarray(X32[idx[np.sort(rng.choice(m, n_sample, replace=False))]], dtype=np.float32)
     s_sq = np.einsum("ij,ij->i", sample, sample, dtype=np.float64)
@@ -118,25 +148,28 @@ def _pivot_groups(X32, idx, n_pivots, seed=0, chunk=8192):
         nxt = min(nxt, n_sample - 1)
         chosen.append(nxt)
         np.minimum(best, np.maximum(s_sq + s_sq[nxt] - 2.0 * (sample @ sample[nxt]), 0.0), out=best)
-    centres = sample[np.array(chosen)]
+    centres = np.array(sample[np.array(chosen)], dtype=np.float32)
     k = len(chosen)
     group = _nearest(X32, idx, centres, chunk)
-    # one Lloyd step: centres -> group means (tighter groups, better pruning)
     counts = np.bincount(group, minlength=k)
-    sums = np.zeros((k, X32.shape[1]), dtype=np.float64)
+    sums = np.zeros((k, X32.shape[1]), dtype=np.float32)
     for s in range(0, m, chunk):
         g = group[s : s + chunk]
-        onehot = sp.csr_matrix((np.ones(len(g)), (g, np.arange(len(g)))), shape=(k, len(g)))
-        sums += onehot @ np.asarray(X32[idx[s : s + chunk]], dtype=np.float64)
+        onehot = sp.csr_matrix((np.ones(len(g), dtype=np.float32), (g, np.arange(len(g)))), shape=(k, len(g)))
+        sums += onehot @ X32[idx[s : s + chunk]]
     keep = counts > 0
-    centres = (sums[keep] / counts[keep, None]).astype(np.float32)
-    group = _nearest(X32, idx, centres, chunk)
-    centres64 = centres.astype(np.float64)
-    radius = np.empty(m, dtype=np.float64)
-    for s in range(0, m, chunk):
-        diff = np.asarray(X32[idx[s : s + chunk]], dtype=np.float64) - centres64[group[s : s + chunk]]
-        radius[s : s + chunk] = np.sqrt(np.einsum("ij,ij->i", diff, diff))
-    return group, centres, centres64, radius
+    centres[keep] = sums[keep] / counts[keep, None].astype(np.float32)
+    return group, centres
+
+
+def _radius(X32, idx, group, centres, chunk):
+    """Distance of every point to its group's centre (an upper bound: float32 differences
+    are within a relative 2**-23 of the exact ones)."""
+    radius = np.empty(len(idx), dtype=np.float64)
+    for s in range(0, len(idx), chunk):
+        diff = X32[idx[s : s + chunk]] - centres[group[s : s + chunk]]
+        radius[s : s + chunk] = np.sqrt(np.einsum("ij,ij->i", diff, diff, dtype=np.float64))
+    return radius * (1.0 + 1e-6)
 
 
 def _nearest(X32, idx, centres, chunk):
@@ -197,7 +230,6 @@ def eps_pairs(ctx, idx, *, reach=None, band=None, n_jobs=1, progress=None, progr
     d = X32.shape[1]
     tau = 2.0 * (d + 8) * _U32  # |d2_float32 - d2| <= tau * (|x|^2 + |y|^2)
     sq = ctx.sq[idx]
-    sq32 = ctx.sq32[idx]
     max_norm = float(np.sqrt(sq.max()))
     slack = 1e-6 * (eps + max_norm) + 1e-12  # float64 slack of the pruning tests
     positions = np.arange(m, dtype=np.int64)
@@ -444,3 +476,59 @@ def dbscan_from_graph(indptr, indices, orig, min_samples):
     members = members[o]
     cuts = np.flatnonzero(np.diff(lab)) + 1
     return np.split(members, cuts)
+
+
+def dbscan_from_edges(lo, hi, orig, min_samples):
+    """DBSCAN clusters of one subset of ``m = len(orig)`` points from its eps-graph given as
+    an edge list (``lo[i] - hi[i]``, local indices, each unordered pair once, no self-loops).
+
+    ``orig`` holds the points' original indices: scikit-learn numbers clusters in order of
+    their first core point in ascending original index, and a border point joins the
+    lowest-numbered cluster among its core neighbours.
+
+    Returns
+    -------
+    list of int64 arrays
+        The members (original indices, ascending) of every cluster, in scikit-learn's
+        label order.
+    """
+    from scipy.sparse.csgraph import connected_components
+
+    m = len(orig)
+    deg = np.bincount(lo, minlength=m) + np.bincount(hi, minlength=m) + 1
+    core = deg >= min_samples
+    if not core.any():
+        return []
+    core_lo = core[lo]
+    core_hi = core[hi]
+    cc = core_lo & core_hi
+    graph = sp.coo_matrix((np.ones(int(cc.sum()), dtype=np.int8), (lo[cc], hi[cc])), shape=(m, m)).tocsr()
+    ncomp, comp = connected_components(graph, directed=True, connection="weak")
+    orig = np.asarray(orig, dtype=np.int64)
+    ci = np.flatnonzero(core)
+    big = np.iinfo(np.int64).max
+    key = np.full(ncomp, big, dtype=np.int64)
+    np.minimum.at(key, comp[ci], orig[ci])
+    used = key < big  # components holding core points (every core point is one)
+    rank = np.full(ncomp, -1, dtype=np.int64)
+    comps = np.flatnonzero(used)
+    rank[comps[np.argsort(key[comps], kind="stable")]] = np.arange(len(comps))
+    label = np.full(m, -1, dtype=np.int64)
+    label[ci] = rank[comp[ci]]
+    # border points: the smallest label among their core neighbours
+    b1 = core_hi & ~core_lo  # lo is the border point
+    b2 = core_lo & ~core_hi
+    if b1.any() or b2.any():
+        border = np.concatenate([lo[b1], hi[b2]])
+        via = np.concatenate([label[hi[b1]], label[lo[b2]]])
+        lb = np.full(m, big, dtype=np.int64)
+        np.minimum.at(lb, border, via)
+        is_b = lb < big
+        label[is_b] = lb[is_b]
+    keep = label >= 0
+    lab = label[keep]
+    members = orig[keep]
+    o = np.lexsort((members, lab))
+    lab = lab[o]
+    members = members[o]
+    return np.split(members, np.flatnonzero(np.diff(lab)) + 1)

@@ -124,20 +124,46 @@ def _shared_graph(ctx, elements, lens, lens_is_l2norm, min_samples, min_points, 
     P, Q = _dbscan.eps_pairs(
         ctx, order, reach=reach, band=band, n_jobs=threads, progress=progress, progress_span=(0.0, 0.85)
     )
-    nnz = len(P)
-    graph = sp.csr_matrix(
-        (np.ones(2 * nnz, dtype=np.int8), (np.concatenate([P, Q]), np.concatenate([Q, P]))), shape=(n, n)
-    )
-    del P, Q
+    return _label_elements(P, Q, order, ranges, starts, ends, min_samples, threads, progress, len(elements))
+
+
+def _label_elements(P, Q, order, ranges, starts, ends, min_samples, threads, progress, n_elements):
+    """DBSCAN every element from the shared pairs ``(P, Q)`` (positions, ``P < Q``)."""
+    used_ids = [i for i, r in enumerate(ranges) if r is not None]
+    if np.all(np.diff(starts) >= 0) and np.all(np.diff(ends) >= 0):
+        # the elements holding a pair are the used ones k with start_k <= P and Q < end_k: a
+        # run [first, last] of used elements
+        first = np.searchsorted(ends, Q, side="right")
+        last = np.searchsorted(starts, P, side="right") - 1
+        count = last - first + 1
+        offsets = np.concatenate([[0], np.cumsum(count)])
+        which = np.repeat(np.arange(len(P)), count)
+        elem = first[which] + (np.arange(offsets[-1]) - offsets[which])
+        del first, last, count
+        small = np.uint16 if len(used_ids) < 2**16 else np.int64
+        perm = np.argsort(elem.astype(small), kind="stable")
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(elem, minlength=len(used_ids)))])
+        edge_of = which[perm]
+        del which, elem, perm
+
+        def edges(j):
+            e = edge_of[bounds[j] : bounds[j + 1]]
+            return P[e], Q[e]
+    else:  # pragma: no cover - covers with non-monotone elements
+        def edges(j):
+            a, b = starts[j], ends[j]
+            sel = np.flatnonzero((P >= a) & (Q < b))
+            return P[sel], Q[sel]
+
+    def one(j):
+        a, b = int(starts[j]), int(ends[j])
+        lo, hi = edges(j)
+        return _dbscan.dbscan_from_edges(lo - a, hi - a, order[a:b], min_samples)
+
+    results = _dbscan._run_tasks(one, list(range(len(used_ids))), threads, progress, (0.85, 1.0), "cover elements")
     rows = []
-    for i, r in enumerate(ranges):
-        if r is not None:
-            a, b = r
-            sub = graph[a:b, a:b]
-            for members in _dbscan.dbscan_from_graph(sub.indptr, sub.indices, order[a:b], min_samples):
-                rows.append((i, members))
-        if progress is not None:
-            progress(0.85 + 0.15 * (i + 1) / total, f"cover element {i + 1}/{total}")
+    for i, nodes in zip(used_ids, results):
+        rows.extend((i, node) for node in nodes)
     return rows
 
 
@@ -147,13 +173,8 @@ def _per_element_graph(ctx, elements, min_samples, min_points, threads, progress
     for i, members in enumerate(elements):
         if len(members) >= min_points and len(members) > 0:
             members = np.asarray(members, dtype=np.int64)
-            m = len(members)
             P, Q = _dbscan.eps_pairs(ctx, members, n_jobs=threads)
-            sub = sp.csr_matrix(
-                (np.ones(2 * len(P), dtype=np.int8), (np.concatenate([P, Q]), np.concatenate([Q, P]))),
-                shape=(m, m),
-            )
-            for node in _dbscan.dbscan_from_graph(sub.indptr, sub.indices, members, min_samples):
+            for node in _dbscan.dbscan_from_edges(P, Q, members, min_samples):
                 rows.append((i, node))
         if progress is not None:
             progress((i + 1) / total, f"cover element {i + 1}/{total}")
