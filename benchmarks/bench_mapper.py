@@ -44,7 +44,9 @@ OVERLAP = 0.5
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def make_data(n, n_features=N_FEATURES, *, per_blob=PER_BLOB, noise=0.02, box=10.0, seed=0, chunk=65536):
+def make_data(
+    n, n_features=N_FEATURES, *, per_blob=PER_BLOB, noise=0.02, box=10.0, seed=0, chunk=65536
+):
     """``n x n_features`` float32 clustered data (see the module docstring)."""
     rng = np.random.default_rng(seed)
     k = max(1, n // per_blob)
@@ -81,7 +83,10 @@ def kepler(X, lens):
     from sklearn.cluster import DBSCAN
 
     return km.KeplerMapper(verbose=0).map(
-        lens, X, cover=km.Cover(n_cubes=N_INTERVALS, perc_overlap=OVERLAP), clusterer=DBSCAN(eps=EPS, min_samples=MIN_SAMPLES)
+        lens,
+        X,
+        cover=km.Cover(n_cubes=N_INTERVALS, perc_overlap=OVERLAP),
+        clusterer=DBSCAN(eps=EPS, min_samples=MIN_SAMPLES),
     )
 
 
@@ -209,7 +214,9 @@ def main(argv=None):
 
     result = {
         "machine": {
-            "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+            "cpus": len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity")
+            else os.cpu_count(),
             "python": platform.python_version(),
             "numpy": np.__version__,
             "sklearn": sklearn.__version__,
@@ -218,16 +225,26 @@ def main(argv=None):
     }
     ok = True
     if not args.no_compare:
-        print(f"Side by side: {compare_n:,d} x {N_FEATURES} float32, L2-norm lens, {N_INTERVALS} intervals, "
-              f"{OVERLAP:.0%} overlap, DBSCAN(eps={EPS}, min_samples={MIN_SAMPLES})", flush=True)
+        print(
+            f"Side by side: {compare_n:,d} x {N_FEATURES} float32, L2-norm lens, {N_INTERVALS} intervals, "
+            f"{OVERLAP:.0%} overlap, DBSCAN(eps={EPS}, min_samples={MIN_SAMPLES})",
+            flush=True,
+        )
         c = compare(compare_n, args.n_jobs, args.repeats)
         result["compare"] = c
         ok = c["identical_nodes"] and c["identical_edges"]
-        print(f"  KeplerMapper {c['kmapper_s']:8.2f} s   {c['kmapper_nodes']} nodes, {c['kmapper_edges']} edges")
-        print(f"  ours         {c['ours_s']:8.2f} s   {c['nodes']} nodes, {c['edges']} edges "
-              f"(median of {len(c['ours_runs_s'])}: {', '.join(f'{t:.2f}' for t in c['ours_runs_s'])})")
-        print(f"  ratio        {c['ratio']:8.1f} x faster;  identical nodes: {c['identical_nodes']}, "
-              f"identical edges: {c['identical_edges']}, same node order: {c['identical_node_order']}", flush=True)
+        print(
+            f"  KeplerMapper {c['kmapper_s']:8.2f} s   {c['kmapper_nodes']} nodes, {c['kmapper_edges']} edges"
+        )
+        print(
+            f"  ours         {c['ours_s']:8.2f} s   {c['nodes']} nodes, {c['edges']} edges "
+            f"(median of {len(c['ours_runs_s'])}: {', '.join(f'{t:.2f}' for t in c['ours_runs_s'])})"
+        )
+        print(
+            f"  ratio        {c['ratio']:8.1f} x faster;  identical nodes: {c['identical_nodes']}, "
+            f"identical edges: {c['identical_edges']}, same node order: {c['identical_node_order']}",
+            flush=True,
+        )
     print(f"Scaling of our engine (n_jobs={args.n_jobs}), one subprocess per size:", flush=True)
     result["scaling"] = scale(sizes, args.n_jobs)
 
@@ -239,7 +256,9 @@ def main(argv=None):
         if "error" in row:
             print(f"{row['n']:>10,d}  failed: {row['error']}")
         else:
-            print(f"{row['n']:>10,d} {row['seconds']:>9.2f} {row['peak_rss_mib']:>9.0f} {row['data_mib']:>9.0f}")
+            print(
+                f"{row['n']:>10,d} {row['seconds']:>9.2f} {row['peak_rss_mib']:>9.0f} {row['data_mib']:>9.0f}"
+            )
     print(f"written to {path}")
     return 0 if ok else 1
 

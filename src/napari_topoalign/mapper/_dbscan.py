@@ -136,7 +136,9 @@ def _seed_and_assign(X32, idx, n_pivots, rng, chunk):
     m = len(idx)
     k = int(max(1, min(n_pivots, m)))
     n_sample = int(min(m, max(4096, 16 * k)))
-    sample = np.asarray(X32[idx[np.sort(rng.choice(m, n_sample, replace=False))]], dtype=np.float32)
+    sample = np.asarray(
+        X32[idx[np.sort(rng.choice(m, n_sample, replace=False))]], dtype=np.float32
+    )
     s_sq = np.einsum("ij,ij->i", sample, sample, dtype=np.float64)
     chosen = [int(rng.integers(n_sample))]
     best = np.maximum(s_sq + s_sq[chosen[0]] - 2.0 * (sample @ sample[chosen[0]]), 0.0)
@@ -147,7 +149,9 @@ def _seed_and_assign(X32, idx, n_pivots, rng, chunk):
         nxt = int(np.searchsorted(np.cumsum(best), rng.random() * total, side="right"))
         nxt = min(nxt, n_sample - 1)
         chosen.append(nxt)
-        np.minimum(best, np.maximum(s_sq + s_sq[nxt] - 2.0 * (sample @ sample[nxt]), 0.0), out=best)
+        np.minimum(
+            best, np.maximum(s_sq + s_sq[nxt] - 2.0 * (sample @ sample[nxt]), 0.0), out=best
+        )
     centres = np.array(sample[np.array(chosen)], dtype=np.float32)
     k = len(chosen)
     group = _nearest(X32, idx, centres, chunk)
@@ -155,7 +159,9 @@ def _seed_and_assign(X32, idx, n_pivots, rng, chunk):
     sums = np.zeros((k, X32.shape[1]), dtype=np.float32)
     for s in range(0, m, chunk):
         g = group[s : s + chunk]
-        onehot = sp.csr_matrix((np.ones(len(g), dtype=np.float32), (g, np.arange(len(g)))), shape=(k, len(g)))
+        onehot = sp.csr_matrix(
+            (np.ones(len(g), dtype=np.float32), (g, np.arange(len(g)))), shape=(k, len(g))
+        )
         sums += onehot @ X32[idx[s : s + chunk]]
     keep = counts > 0
     centres[keep] = sums[keep] / counts[keep, None].astype(np.float32)
@@ -197,7 +203,9 @@ class Context:
         self.exact = _Exact(X, eps)
 
 
-def eps_pairs(ctx, idx, *, reach=None, band=None, n_jobs=1, progress=None, progress_span=(0.0, 1.0)):
+def eps_pairs(
+    ctx, idx, *, reach=None, band=None, n_jobs=1, progress=None, progress_span=(0.0, 1.0)
+):
     """All pairs ``(p, q)``, ``p < q``, of positions in ``idx`` whose rows of ``X`` lie within
     ``eps`` (scikit-learn's float64 decision), among the pairs that can matter.
 
@@ -254,7 +262,9 @@ def eps_pairs(ctx, idx, *, reach=None, band=None, n_jobs=1, progress=None, progr
     else:
         group = np.zeros(m, dtype=np.int64)
         k = 1
-        centres32 = np.asarray(X32[idx[: min(m, 4096)]], dtype=np.float64).mean(axis=0, keepdims=True)
+        centres32 = np.asarray(X32[idx[: min(m, 4096)]], dtype=np.float64).mean(
+            axis=0, keepdims=True
+        )
         centres32 = centres32.astype(np.float32)
     gorder = np.lexsort((positions, group))  # by group, then position
     gcounts = np.bincount(group, minlength=k)
@@ -323,7 +333,9 @@ def eps_pairs(ctx, idx, *, reach=None, band=None, n_jobs=1, progress=None, progr
                 shift = (c32[h].astype(np.float64) - centre).astype(np.float32)
                 d2h = sqr_all - 2.0 * (xr[:, :d] @ shift) + float(np.dot(shift, shift))
                 lim = (gradius[h] + eps + slack) * (1 + 1e-6)
-                rows_sel = np.flatnonzero(d2h <= lim * lim + tau * (sqr_all + float(np.dot(shift, shift))) + 1e-9)
+                rows_sel = np.flatnonzero(
+                    d2h <= lim * lim + tau * (sqr_all + float(np.dot(shift, shift))) + 1e-9
+                )
                 if len(rows_sel) == 0:
                     continue
             if not near.all():
@@ -451,7 +463,10 @@ def dbscan_from_graph(indptr, indices, orig, min_samples):
     local = np.full(m, -1, dtype=np.int64)
     local[ci] = np.arange(len(ci))
     gc = sp.csr_matrix(
-        (np.ones(int(core_edge.sum()), dtype=np.int8), (local[rows[core_edge]], local[cols[core_edge]])),
+        (
+            np.ones(int(core_edge.sum()), dtype=np.int8),
+            (local[rows[core_edge]], local[cols[core_edge]]),
+        ),
         shape=(len(ci), len(ci)),
     )
     ncomp, comp = connected_components(gc, directed=False)
@@ -502,7 +517,9 @@ def dbscan_from_edges(lo, hi, orig, min_samples):
     core_lo = core[lo]
     core_hi = core[hi]
     cc = core_lo & core_hi
-    graph = sp.coo_matrix((np.ones(int(cc.sum()), dtype=np.int8), (lo[cc], hi[cc])), shape=(m, m)).tocsr()
+    graph = sp.coo_matrix(
+        (np.ones(int(cc.sum()), dtype=np.int8), (lo[cc], hi[cc])), shape=(m, m)
+    ).tocsr()
     ncomp, comp = connected_components(graph, directed=True, connection="weak")
     orig = np.asarray(orig, dtype=np.int64)
     ci = np.flatnonzero(core)

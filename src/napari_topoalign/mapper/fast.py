@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 
 import numpy as np
-import scipy.sparse as sp
 
 from . import _dbscan
 
@@ -25,7 +24,9 @@ from . import _dbscan
 def _n_threads(n_jobs):
     if n_jobs is None:
         return 1
-    n_cpu = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    n_cpu = (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    )
     if n_jobs < 0:
         return max(1, n_cpu + 1 + n_jobs)
     return max(1, int(n_jobs))
@@ -85,7 +86,9 @@ def cluster_elements(
         if lens.ndim == 2 and lens.shape[1] == 1:
             lens = lens[:, 0]
     if lens is not None and lens.ndim == 1:
-        rows = _shared_graph(ctx, elements, lens, lens_is_l2norm, d_min, min_points, threads, progress)
+        rows = _shared_graph(
+            ctx, elements, lens, lens_is_l2norm, d_min, min_points, threads, progress
+        )
         if rows is not None:
             return rows
     return _per_element_graph(ctx, elements, d_min, min_points, threads, progress)
@@ -122,9 +125,17 @@ def _shared_graph(ctx, elements, lens, lens_is_l2norm, min_samples, min_points, 
     reach = np.maximum.accumulate(best)
     band = lens[order] if lens_is_l2norm else None
     P, Q = _dbscan.eps_pairs(
-        ctx, order, reach=reach, band=band, n_jobs=threads, progress=progress, progress_span=(0.0, 0.85)
+        ctx,
+        order,
+        reach=reach,
+        band=band,
+        n_jobs=threads,
+        progress=progress,
+        progress_span=(0.0, 0.85),
     )
-    return _label_elements(P, Q, order, ranges, starts, ends, min_samples, threads, progress, len(elements))
+    return _label_elements(
+        P, Q, order, ranges, starts, ends, min_samples, threads, progress, len(elements)
+    )
 
 
 def _label_elements(P, Q, order, ranges, starts, ends, min_samples, threads, progress, n_elements):
@@ -150,6 +161,7 @@ def _label_elements(P, Q, order, ranges, starts, ends, min_samples, threads, pro
             e = edge_of[bounds[j] : bounds[j + 1]]
             return P[e], Q[e]
     else:  # pragma: no cover - covers with non-monotone elements
+
         def edges(j):
             a, b = starts[j], ends[j]
             sel = np.flatnonzero((P >= a) & (Q < b))
@@ -160,7 +172,9 @@ def _label_elements(P, Q, order, ranges, starts, ends, min_samples, threads, pro
         lo, hi = edges(j)
         return _dbscan.dbscan_from_edges(lo - a, hi - a, order[a:b], min_samples)
 
-    results = _dbscan._run_tasks(one, list(range(len(used_ids))), threads, progress, (0.85, 1.0), "cover elements")
+    results = _dbscan._run_tasks(
+        one, list(range(len(used_ids))), threads, progress, (0.85, 1.0), "cover elements"
+    )
     rows = []
     for i, nodes in zip(used_ids, results):
         rows.extend((i, node) for node in nodes)
@@ -181,7 +195,9 @@ def _per_element_graph(ctx, elements, min_samples, min_points, threads, progress
     return rows
 
 
-def _per_element_sklearn(X, elements, clusterer, eps, min_samples, min_points, threads, random_state, progress):
+def _per_element_sklearn(
+    X, elements, clusterer, eps, min_samples, min_points, threads, random_state, progress
+):
     from .engine import cluster_one
 
     total = max(len(elements), 1)
@@ -194,7 +210,9 @@ def _per_element_sklearn(X, elements, clusterer, eps, min_samples, min_points, t
                 out.append(np.asarray(members)[labels == lab].astype(np.int64))
         return out
 
-    todo = [i for i, members in enumerate(elements) if len(members) >= min_points and len(members) > 0]
+    todo = [
+        i for i, members in enumerate(elements) if len(members) >= min_points and len(members) > 0
+    ]
     results: dict[int, list] = {}
     if threads <= 1 or len(todo) <= 1:
         for i, members in enumerate(elements):
