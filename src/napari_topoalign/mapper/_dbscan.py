@@ -32,7 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 
 _U32 = 2.0**-24  # unit round-off of float32
-_BLOCK_ROWS = 256
+_BLOCK_ROWS = 128
 
 
 def dbscan_params(clusterer, eps, min_samples):
@@ -68,19 +68,19 @@ def _sqnorms64(X, chunk=65536):
     """Squared row norms in float64, in chunks (no full float64 copy of ``X``)."""
     out = np.empty(X.shape[0], dtype=np.float64)
     for s in range(0, X.shape[0], chunk):
-        block = np.asarray(X[s : s + chunk], dtype=np.float64)
-        out[s : s + chunk] = np.einsum("ij,ij->i", block, block)
+        block = X[s : s + chunk]
+        out[s : s + chunk] = np.einsum("ij,ij->i", block, block, dtype=np.float64)
     return out
 
 
 class _Exact:
     """scikit-learn's decision ``|x_i - x_j| <= eps`` for pairs of rows of ``X``, in float64."""
 
-    def __init__(self, X, eps):
+    def __init__(self, X, eps, sq=None):
         self.X = X
         self.eps2 = float(eps) * float(eps)
         self.brute = X.shape[1] > 15
-        self.sq = _sqnorms64(X) if self.brute else None
+        self.sq = (sq if sq is not None else _sqnorms64(X)) if self.brute else None
 
     def __call__(self, i, j):
         if len(i) == 0:
@@ -97,21 +97,21 @@ class _Exact:
 
 
 # --------------------------------------------------------------------------- grouping
-def _pivot_groups(X32, idx, n_pivots, seed=0, chunk=8192):
+def _pivot_groups(X32, idx, n_pivots, sq=None, seed=0, chunk=8192):
     """Group the rows ``idx`` of ``X32`` around pivots.
 
     Pivots are seeded by k-means++ on a sample (fixed seed: only the speed, never the result,
-    depends on them) and moved to their groups' means. Points much farther from their centre
-    than the bulk of their group are regrouped separately, so that a few outliers do not
-    inflate a group's radius.
+    depends on them) and moved to the means of their share of the sample. Points much
+    farther from their centre than the bulk of their group are regrouped separately, so that
+    a few outliers do not inflate a group's radius.
 
-    Returns ``group`` (per entry of ``idx``), centres (float32 and float64) and every entry's
-    distance to its centre (an upper bound, float64).
+    Returns ``group`` (per entry of ``idx``), centres (float32 and float64) and an upper
+    bound of every entry's distance to its centre.
     """
     m = len(idx)
     rng = np.random.default_rng(seed)
-    group, centres = _seed_and_assign(X32, idx, n_pivots, rng, chunk)
-    radius = _radius(X32, idx, group, centres, chunk)
+    sq = _sqnorms64(X32[idx]) if sq is None else sq
+    group, centres, radius = _seed_and_assign(X32, idx, sq, n_pivots, rng, chunk)
     k = len(centres)
     if m > 64 and k > 1:
         counts = np.bincount(group, minlength=k)
@@ -122,17 +122,18 @@ def _pivot_groups(X32, idx, n_pivots, seed=0, chunk=8192):
             q90[g] = radius[order[starts[g] + int(0.9 * (counts[g] - 1))]]
         far = np.flatnonzero(radius > 1.5 * q90[group])
         if 0 < len(far) < m // 2:
-            sub = idx[far]
-            g2, c2 = _seed_and_assign(X32, sub, int(np.clip(len(far) // 64, 1, 256)), rng, chunk)
+            g2, c2, r2 = _seed_and_assign(
+                X32, idx[far], sq[far], int(np.clip(len(far) // 64, 1, 256)), rng, chunk
+            )
             group[far] = g2 + k
             centres = np.concatenate([centres, c2])
-            radius[far] = _radius(X32, sub, g2, c2, chunk)
-            # the bulk groups lost their far points: their centres stay valid bounds
+            radius[far] = r2
     return group, centres, centres.astype(np.float64), radius
 
 
-def _seed_and_assign(X32, idx, n_pivots, rng, chunk):
-    """k-means++ seeds on a sample, nearest-seed groups, centres moved to the group means."""
+def _seed_and_assign(X32, idx, sq, n_pivots, rng, chunk):
+    """k-means++ seeds on a sample, moved to the means of their share of the sample; every
+    point's nearest centre and an upper bound of its distance to it."""
     m = len(idx)
     k = int(max(1, min(n_pivots, m)))
     n_sample = int(min(m, max(4096, 16 * k)))
@@ -154,38 +155,35 @@ def _seed_and_assign(X32, idx, n_pivots, rng, chunk):
         )
     centres = np.array(sample[np.array(chosen)], dtype=np.float32)
     k = len(chosen)
-    group = _nearest(X32, idx, centres, chunk)
-    counts = np.bincount(group, minlength=k)
-    sums = np.zeros((k, X32.shape[1]), dtype=np.float32)
-    for s in range(0, m, chunk):
-        g = group[s : s + chunk]
-        onehot = sp.csr_matrix(
-            (np.ones(len(g), dtype=np.float32), (g, np.arange(len(g)))), shape=(k, len(g))
-        )
-        sums += onehot @ X32[idx[s : s + chunk]]
+    s_group, _ = _nearest(sample, np.arange(n_sample), s_sq, centres, chunk)
+    counts = np.bincount(s_group, minlength=k)
+    onehot = sp.csr_matrix(
+        (np.ones(n_sample, dtype=np.float32), (s_group, np.arange(n_sample))), shape=(k, n_sample)
+    )
+    sums = np.asarray(onehot @ sample)
     keep = counts > 0
     centres[keep] = sums[keep] / counts[keep, None].astype(np.float32)
-    return group, centres
+    group, radius = _nearest(X32, idx, sq, centres, chunk)
+    return group, centres, radius
 
 
-def _radius(X32, idx, group, centres, chunk):
-    """Distance of every point to its group's centre (an upper bound: float32 differences
-    are within a relative 2**-23 of the exact ones)."""
+def _nearest(X32, idx, sq, centres, chunk):
+    """Nearest centre of every row ``idx`` and an upper bound of the distance to it (the
+    float32 product's rounding error is added)."""
+    d = X32.shape[1]
+    tau = 2.0 * (d + 8) * _U32
+    csq = np.einsum("ij,ij->i", centres, centres, dtype=np.float64)
+    group = np.empty(len(idx), dtype=np.int64)
     radius = np.empty(len(idx), dtype=np.float64)
     for s in range(0, len(idx), chunk):
-        diff = X32[idx[s : s + chunk]] - centres[group[s : s + chunk]]
-        radius[s : s + chunk] = np.sqrt(np.einsum("ij,ij->i", diff, diff, dtype=np.float64))
-    return radius * (1.0 + 1e-6)
-
-
-def _nearest(X32, idx, centres, chunk):
-    csq = np.einsum("ij,ij->i", centres, centres)
-    out = np.empty(len(idx), dtype=np.int64)
-    for s in range(0, len(idx), chunk):
         block = X32[idx[s : s + chunk]]
-        d = csq[None, :] - 2.0 * (block @ centres.T)
-        out[s : s + chunk] = np.argmin(d, axis=1)
-    return out
+        d2 = csq[None, :] - 2.0 * (block @ centres.T)
+        g = np.argmin(d2, axis=1)
+        group[s : s + chunk] = g
+        x2 = sq[s : s + chunk]
+        best = d2[np.arange(len(g)), g] + x2
+        radius[s : s + chunk] = np.sqrt(np.maximum(best, 0.0) + tau * (x2 + csq[g]) + 1e-30)
+    return group, radius
 
 
 # --------------------------------------------------------------------------- eps graph
@@ -200,7 +198,7 @@ class Context:
         self.inexact = self.X32 is not X and np.asarray(X).dtype != np.float32
         self.sq = _sqnorms64(self.X32)  # of the float32 values
         self.sq32 = self.sq.astype(np.float32)
-        self.exact = _Exact(X, eps)
+        self.exact = _Exact(X, eps, sq=self.sq if self.X32 is X else None)
 
 
 def eps_pairs(
@@ -257,7 +255,7 @@ def eps_pairs(
 
     n_pivots = int(np.clip(m // 1024, 1, 512))
     if n_pivots > 1:
-        group, centres32, centres, radius = _pivot_groups(X32, idx, n_pivots)
+        group, centres32, centres, radius = _pivot_groups(X32, idx, n_pivots, sq=sq)
         k = centres.shape[0]
     else:
         group = np.zeros(m, dtype=np.int64)
@@ -322,22 +320,23 @@ def eps_pairs(
             if b <= a:
                 continue
             cols_h = cols_h[a:b]
+            rows_sel = None
+            if h != g and k > 1:
+                # rows farther than r_h + eps from h's centre have no neighbour in h
+                shift = (c32[h].astype(np.float64) - centre).astype(np.float32)
+                s2 = float(np.dot(shift, shift))
+                d2h = sqr_all - 2.0 * (xr[:, :d] @ shift) + s2
+                lim = (gradius[h] + eps + slack) * (1 + 1e-6)
+                rows_sel = np.flatnonzero(d2h <= lim * lim + tau * (sqr_all + s2) + 1e-9)
+                if len(rows_sel) == 0:
+                    continue
             ca = np.empty((len(cols_h), d + 2), dtype=np.float32)
             np.subtract(X32[idx[cols_h]], centre, out=ca[:, :d])
             sqc = np.einsum("ij,ij->i", ca[:, :d], ca[:, :d], dtype=np.float64)
             # triangle inequality: |y - c_g| > r_g + eps  =>  y is no row's neighbour
             near = np.sqrt(sqc) <= (r_g + eps + slack) * (1 + 1e-6)
-            rows_sel = np.arange(len(rows_all))
-            if h != g and k > 1:
-                # rows farther than r_h + eps from h's centre have no neighbour in h
-                shift = (c32[h].astype(np.float64) - centre).astype(np.float32)
-                d2h = sqr_all - 2.0 * (xr[:, :d] @ shift) + float(np.dot(shift, shift))
-                lim = (gradius[h] + eps + slack) * (1 + 1e-6)
-                rows_sel = np.flatnonzero(
-                    d2h <= lim * lim + tau * (sqr_all + float(np.dot(shift, shift))) + 1e-9
-                )
-                if len(rows_sel) == 0:
-                    continue
+            if rows_sel is None:
+                rows_sel = np.arange(len(rows_all))
             if not near.all():
                 keep_c = np.flatnonzero(near)
                 cols_h, ca, sqc = cols_h[keep_c], ca[keep_c], sqc[keep_c]
@@ -493,7 +492,7 @@ def dbscan_from_graph(indptr, indices, orig, min_samples):
     return np.split(members, cuts)
 
 
-def dbscan_from_edges(lo, hi, orig, min_samples):
+def dbscan_from_edges(lo, hi, orig, min_samples, *, lo_sorted=False):
     """DBSCAN clusters of one subset of ``m = len(orig)`` points from its eps-graph given as
     an edge list (``lo[i] - hi[i]``, local indices, each unordered pair once, no self-loops).
 

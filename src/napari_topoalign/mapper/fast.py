@@ -112,7 +112,6 @@ def _shared_graph(ctx, elements, lens, lens_is_l2norm, min_samples, min_points, 
             return None
         ranges.append((a, b))
     used = [r for r in ranges if r is not None]
-    total = max(len(elements), 1)
     if not used:
         if progress is not None:
             progress(1.0, "no element to cluster")
@@ -141,36 +140,27 @@ def _shared_graph(ctx, elements, lens, lens_is_l2norm, min_samples, min_points, 
 def _label_elements(P, Q, order, ranges, starts, ends, min_samples, threads, progress, n_elements):
     """DBSCAN every element from the shared pairs ``(P, Q)`` (positions, ``P < Q``)."""
     used_ids = [i for i, r in enumerate(ranges) if r is not None]
-    if np.all(np.diff(starts) >= 0) and np.all(np.diff(ends) >= 0):
-        # the elements holding a pair are the used ones k with start_k <= P and Q < end_k: a
-        # run [first, last] of used elements
-        first = np.searchsorted(ends, Q, side="right")
-        last = np.searchsorted(starts, P, side="right") - 1
-        count = last - first + 1
-        offsets = np.concatenate([[0], np.cumsum(count)])
-        which = np.repeat(np.arange(len(P)), count)
-        elem = first[which] + (np.arange(offsets[-1]) - offsets[which])
-        del first, last, count
-        small = np.uint16 if len(used_ids) < 2**16 else np.int64
-        perm = np.argsort(elem.astype(small), kind="stable")
-        bounds = np.concatenate([[0], np.cumsum(np.bincount(elem, minlength=len(used_ids)))])
-        edge_of = which[perm]
-        del which, elem, perm
-
-        def edges(j):
-            e = edge_of[bounds[j] : bounds[j + 1]]
-            return P[e], Q[e]
-    else:  # pragma: no cover - covers with non-monotone elements
-
-        def edges(j):
-            a, b = starts[j], ends[j]
-            sel = np.flatnonzero((P >= a) & (Q < b))
-            return P[sel], Q[sel]
+    # sort the pairs by P (two stable radix passes on 16-bit digits): each element's pairs
+    # are then one run of P, and its edge list comes out sorted by its first end
+    perm = np.argsort((P & 0xFFFF).astype(np.uint16), kind="stable")
+    if len(P) and int(P.max()) >= 2**16:
+        perm = perm[
+            np.argsort(
+                (P[perm] >> 16).astype(np.uint16 if P.max() < 2**32 else np.int64), kind="stable"
+            )
+        ]
+    P = P[perm]
+    Q = Q[perm]
+    del perm
 
     def one(j):
         a, b = int(starts[j]), int(ends[j])
-        lo, hi = edges(j)
-        return _dbscan.dbscan_from_edges(lo - a, hi - a, order[a:b], min_samples)
+        i0, i1 = np.searchsorted(P, [a, b], side="left")
+        lo, hi = P[i0:i1], Q[i0:i1]
+        inside = hi < b
+        return _dbscan.dbscan_from_edges(
+            lo[inside] - a, hi[inside] - a, order[a:b], min_samples, lo_sorted=True
+        )
 
     results = _dbscan._run_tasks(
         one, list(range(len(used_ids))), threads, progress, (0.85, 1.0), "cover elements"
