@@ -335,8 +335,7 @@ def eps_pairs(
             sqc = np.einsum("ij,ij->i", ca[:, :d], ca[:, :d], dtype=np.float64)
             # triangle inequality: |y - c_g| > r_g + eps  =>  y is no row's neighbour
             near = np.sqrt(sqc) <= (r_g + eps + slack) * (1 + 1e-6)
-            if rows_sel is None:
-                rows_sel = np.arange(len(rows_all))
+            full = rows_sel is None or len(rows_sel) == len(rows_all)
             if not near.all():
                 keep_c = np.flatnonzero(near)
                 cols_h, ca, sqc = cols_h[keep_c], ca[keep_c], sqc[keep_c]
@@ -345,9 +344,10 @@ def eps_pairs(
             ca[:, d] = 1.0
             ca[:, d + 1] = -0.5 * sqc
             so_c_all = sq_orig[cols_h]
-            rows_h = rows_all[rows_sel]
-            for s0 in range(0, len(rows_h), _BLOCK_ROWS):
-                sel_r = rows_sel[s0 : s0 + _BLOCK_ROWS]
+            n_rows = len(rows_all) if full else len(rows_sel)
+            for s0 in range(0, n_rows, _BLOCK_ROWS):
+                # a slice (a view, no copy) when every row takes part
+                sel_r = slice(s0, s0 + _BLOCK_ROWS) if full else rows_sel[s0 : s0 + _BLOCK_ROWS]
                 rows = rows_all[sel_r]
                 start = int(win_lo[rows].min())
                 if h == g:
