@@ -64,7 +64,7 @@ def _blobs(n, d, k, seed, std=1.0, spread=6.0):
 # --------------------------------------------------------------------------- exactness
 @pytest.mark.parametrize("min_samples", [1, 2, 3, 4, 5])
 @pytest.mark.parametrize("d", [2, 20])
-def test_blobs_match_sklearn(min_samples, d):
+def test_blobs_match_sklearn(min_samples, d, small_groups):
     X = _blobs(600, d, 5, seed=d + min_samples).astype(np.float32)
     eps = 0.9 if d == 2 else 5.2
     rows = _check_same(X, eps, min_samples)
@@ -131,7 +131,13 @@ def test_two_dimensional_lens():
         assert fast == ref and len(fast) > 3
 
 
-def test_threads_give_the_same_nodes():
+@pytest.fixture
+def small_groups(monkeypatch):
+    """Pivot groups of ~200 points, so that small data sets exercise the group pruning."""
+    monkeypatch.setattr(_dbscan, "_POINTS_PER_PIVOT", 200)
+
+
+def test_threads_give_the_same_nodes(small_groups):
     X = _blobs(3000, 24, 8, seed=7).astype(np.float32)
     one = _run(X, 6.0, 4, n_jobs=1)
     two = _run(X, 6.0, 4, n_jobs=2)
@@ -139,7 +145,7 @@ def test_threads_give_the_same_nodes():
     assert one == _run(X, 6.0, 4, method="sklearn")
 
 
-def test_pivot_groups_with_outliers():
+def test_pivot_groups_with_outliers(small_groups):
     # enough rows for several pivot groups, plus far outliers that get regrouped
     rng = np.random.default_rng(2)
     X = _blobs(4000, 32, 10, seed=2, spread=8.0)

@@ -33,6 +33,7 @@ import scipy.sparse as sp
 
 _U32 = 2.0**-24  # unit round-off of float32
 _BLOCK_ROWS = 128
+_POINTS_PER_PIVOT = 2048
 
 
 def dbscan_params(clusterer, eps, min_samples):
@@ -253,7 +254,7 @@ def eps_pairs(
         win_lo = np.maximum(win_lo, np.searchsorted(band, band - eps - slack, side="left"))
         win_hi = np.minimum(win_hi, np.searchsorted(band, band + eps + slack, side="right"))
 
-    n_pivots = int(np.clip(m // 1024, 1, 512))
+    n_pivots = int(np.clip(m // _POINTS_PER_PIVOT, 1, 512))
     if n_pivots > 1:
         group, centres32, centres, radius = _pivot_groups(X32, idx, n_pivots, sq=sq)
         k = centres.shape[0]
