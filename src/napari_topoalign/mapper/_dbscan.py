@@ -394,7 +394,10 @@ def eps_pairs(
     results = _run_tasks(run, tasks, n_jobs, progress, progress_span, "neighbour graph")
     if not results:
         return empty
-    return np.concatenate([r[0] for r in results]), np.concatenate([r[1] for r in results])
+    itype = np.int32 if m < 2**31 else np.int64
+    P = np.concatenate([r[0].astype(itype) for r in results])
+    Q = np.concatenate([r[1].astype(itype) for r in results])
+    return P, Q
 
 
 def _run_tasks(fn, tasks, n_jobs, progress, span, what):
@@ -510,16 +513,24 @@ def dbscan_from_edges(lo, hi, orig, min_samples, *, lo_sorted=False):
     from scipy.sparse.csgraph import connected_components
 
     m = len(orig)
-    deg = np.bincount(lo, minlength=m) + np.bincount(hi, minlength=m) + 1
+    grid = np.arange(m + 1, dtype=np.asarray(lo).dtype)  # same dtype: no copy in searchsorted
+    if lo_sorted:
+        deg = np.diff(np.searchsorted(lo, grid)) + np.bincount(hi, minlength=m) + 1
+    else:
+        deg = np.bincount(lo, minlength=m) + np.bincount(hi, minlength=m) + 1
     core = deg >= min_samples
     if not core.any():
         return []
     core_lo = core[lo]
     core_hi = core[hi]
     cc = core_lo & core_hi
-    graph = sp.coo_matrix(
-        (np.ones(int(cc.sum()), dtype=np.int8), (lo[cc], hi[cc])), shape=(m, m)
-    ).tocsr()
+    if lo_sorted:  # CSR of the core-core edges directly, no sort
+        c_lo = lo[cc]
+        graph = sp.csr_matrix(
+            (np.ones(len(c_lo)), hi[cc], np.searchsorted(c_lo, grid)), shape=(m, m)
+        )
+    else:
+        graph = sp.coo_matrix((np.ones(int(cc.sum())), (lo[cc], hi[cc])), shape=(m, m)).tocsr()
     ncomp, comp = connected_components(graph, directed=True, connection="weak")
     orig = np.asarray(orig, dtype=np.int64)
     ci = np.flatnonzero(core)

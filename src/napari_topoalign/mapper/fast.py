@@ -155,7 +155,7 @@ def _label_elements(P, Q, order, ranges, starts, ends, min_samples, threads, pro
 
     def one(j):
         a, b = int(starts[j]), int(ends[j])
-        i0, i1 = np.searchsorted(P, [a, b], side="left")
+        i0, i1 = np.searchsorted(P, np.array([a, b], dtype=P.dtype), side="left")
         lo, hi = P[i0:i1], Q[i0:i1]
         inside = hi < b
         return _dbscan.dbscan_from_edges(
