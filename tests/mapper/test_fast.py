@@ -169,6 +169,21 @@ def test_float64_input_decided_in_float64():
     assert [len(m) for _, m in rows] == [2, 2, 2, 2]
 
 
+def test_float64_input_far_from_the_origin(small_groups):
+    # float32 rounding of coordinates near 1000 (~3e-4 in distance) is far bigger than these
+    # gaps (1e-5), which are far bigger than float64 rounding (~1e-7): the float64 decision wins
+    rng = np.random.default_rng(4)
+    base = 1000.0 + 0.2 * rng.normal(size=(300, 20))
+    step = rng.normal(size=(300, 20))
+    step /= np.linalg.norm(step, axis=1, keepdims=True)
+    eps = 0.5
+    near = base + step * (eps - 1e-5)
+    far = base + step * (eps + 1e-5)
+    X = np.concatenate([base, near, far])
+    rows = _check_same(X, eps, 2, lens=np.zeros(len(X)), n_intervals=1)
+    assert sum(len(m) for _, m in rows) >= 600
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 10_000),

@@ -292,6 +292,7 @@ def eps_pairs(
     tasks = [int(g) for g in np.argsort(-gcounts, kind="stable") if allowed[g].any()]
 
     exact = ctx.exact
+    inexact = ctx.inexact
     sq_orig = exact.sq if exact.sq is not None else ctx.sq
     sq_orig = sq_orig[idx]
     tau64 = 2.0 * (d + 8) * 2.0**-53
@@ -361,9 +362,14 @@ def eps_pairs(
                 half = xr[sel_r] @ ca[a:b].T  # = -|x - y|^2 / 2 up to rounding
                 mr = float(sqr_all[sel_r].max())
                 mc = float(sqc[a:b].max())
+                so_r = float(sq_orig[rows].max())
+                so_c = float(so_c_all[a:b].max())
+                # rounding of x - c to float32 (and of x itself for float64 input)
                 delta = 1.01 * _U32 * (np.sqrt(mr) + np.sqrt(mc))
+                if inexact:
+                    delta += 1.01 * _U32 * (np.sqrt(so_r) + np.sqrt(so_c))
                 tol = tau * (mr + mc) + 2.0 * (eps + delta) * delta + delta * delta
-                tol += tau64 * (float(sq_orig[rows].max()) + float(so_c_all[a:b].max()))
+                tol += tau64 * (so_r + so_c)  # scikit-learn's own float64 rounding
                 flat = np.flatnonzero(half >= -0.5 * (eps2 + tol))
                 if len(flat) == 0:
                     continue
