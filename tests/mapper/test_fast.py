@@ -158,6 +158,16 @@ def test_pivot_groups_with_outliers(small_groups):
     _check_same(X.astype(np.float32), 7.0, 5, n_intervals=8)
 
 
+def test_projected_pivot_assignment(small_groups, monkeypatch):
+    # large inputs assign pivots in a few principal directions; radii stay exact bounds
+    monkeypatch.setattr(_dbscan, "_PROJECT_MIN_WORK", 0)
+    X = _blobs(3000, 160, 12, seed=8, spread=3.0).astype(np.float32)
+    group, _, centres, radius = _dbscan._pivot_groups(X, np.arange(3000), 12)
+    exact = np.linalg.norm(X.astype(np.float64) - centres[group], axis=1)
+    assert np.all(radius >= exact * (1 - 1e-7))
+    _check_same(X, 17.5, 4, n_intervals=5)
+
+
 def test_float64_input_decided_in_float64():
     # points just inside and just outside eps, closer than float32 can tell apart
     eps = 1.0
