@@ -5,8 +5,11 @@ L2-norm lens, 50 intervals, 50 % overlap, DBSCAN with a fixed eps), checks that 
 (as sets of inputs) and the edges are identical, and prints both times and their ratio.
 
 Part 2 runs our engine alone at growing sizes (10k, 100k, 1M rows by default), each in a
-fresh subprocess, and prints time and peak memory (the process's maximum resident set
-size, which includes the data itself; the data's size is printed next to it).
+fresh subprocess, and prints time and peak memory: the process's maximum resident set size
+(which includes the data itself and every imported library; the data's size is printed
+next to it), and the peak of memory allocated (tracemalloc, in untimed runs) by the
+L2-norm lens alone and by ``build_mapper`` given that lens (the engine proper; the whole
+call allocates the larger of the two).
 
 The data: ``n // 2500`` Gaussian blobs (standard deviation 1 per feature, centres uniform in
 ``[-10, 10]^384``), so every blob holds about 2 500 inputs at every size, plus 2 % uniform
@@ -63,12 +66,12 @@ def make_data(
     return X
 
 
-def ours(X, n_jobs):
+def ours(X, n_jobs, lens="l2norm"):
     from napari_topoalign import build_mapper
 
     return build_mapper(
         X,
-        lens="l2norm",
+        lens=lens,
         n_intervals=N_INTERVALS,
         overlap=OVERLAP,
         clusterer="dbscan",
@@ -155,7 +158,17 @@ def compare(n, n_jobs, repeats):
 
 
 def _child(n, n_jobs):
-    """Run in a subprocess: time and peak memory of our engine at one size."""
+    """Run in a subprocess: time and peak memory of our engine at one size.
+
+    The timed run is plain. Memory: the process's peak resident set size (includes the
+    data and everything imported), and the peak of memory allocated during ``build_mapper``
+    (tracemalloc, in a second run, since tracing slows it down), and during the L2-norm
+    lens alone.
+    """
+    import tracemalloc
+
+    from napari_topoalign.mapper import compute_lens
+
     X = make_data(n)
     ours(X[: min(n, 6000)], n_jobs)  # imports and first calls are not part of the timing
     rss_data = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # MiB (Linux: KiB)
@@ -163,6 +176,15 @@ def _child(n, n_jobs):
     g = ours(X, n_jobs)
     elapsed = time.perf_counter() - t
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    del g
+    tracemalloc.start()
+    lens = compute_lens(X, "l2norm")
+    lens_peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    tracemalloc.start()
+    g = ours(X, n_jobs, lens=lens)  # the same graph, the lens given
+    traced_peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
     print(
         json.dumps(
             {
@@ -171,6 +193,8 @@ def _child(n, n_jobs):
                 "peak_rss_mib": peak,
                 "rss_after_data_mib": rss_data,
                 "data_mib": X.nbytes / 2**20,
+                "engine_allocated_peak_mib": traced_peak,
+                "lens_allocated_peak_mib": lens_peak,
                 "nodes": int(g.membership.shape[0]),
                 "edges": int(len(g.edges)),
             }
@@ -191,7 +215,9 @@ def scale(sizes, n_jobs):
         out.append(row)
         print(
             f"  n={n:>9,d}  time {row['seconds']:8.2f} s  peak RSS {row['peak_rss_mib']:8.0f} MiB "
-            f"(data {row['data_mib']:6.0f} MiB)  nodes {row['nodes']:6d}  edges {row['edges']:6d}",
+            f"(data {row['data_mib']:6.0f} MiB)  allocated: engine given the lens "
+            f"{row['engine_allocated_peak_mib']:7.0f} MiB, L2-norm lens "
+            f"{row['lens_allocated_peak_mib']:6.0f} MiB  nodes {row['nodes']:6d}  edges {row['edges']:6d}",
             flush=True,
         )
     return out
@@ -259,13 +285,18 @@ def main(argv=None):
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"bench_mapper_{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps(result, indent=2))
-    print(f"\n{'rows':>10} {'seconds':>9} {'peak MiB':>9} {'data MiB':>9}")
+    print(
+        f"\n{'rows':>10} {'seconds':>9} {'peak RSS MiB':>13} {'data MiB':>9} "
+        f"{'engine MiB':>11} {'lens MiB':>9}"
+    )
     for row in result["scaling"]:
         if "error" in row:
             print(f"{row['n']:>10,d}  failed: {row['error']}")
         else:
             print(
-                f"{row['n']:>10,d} {row['seconds']:>9.2f} {row['peak_rss_mib']:>9.0f} {row['data_mib']:>9.0f}"
+                f"{row['n']:>10,d} {row['seconds']:>9.2f} {row['peak_rss_mib']:>13.0f} "
+                f"{row['data_mib']:>9.0f} {row['engine_allocated_peak_mib']:>11.0f} "
+                f"{row['lens_allocated_peak_mib']:>9.0f}"
             )
     print(f"written to {path}")
     return 0 if ok else 1
