@@ -15,15 +15,26 @@ Finding the graph is the costly step. Exactness is kept while skipping most pair
   partners of every input form one contiguous range of lens order);
 * if the lens is the L2 norm, ``| |x| - |y| | <= |x - y|``, so pairs whose lens values differ
   by more than ``eps`` are never neighbours;
-* the inputs are grouped around pivots (inputs drawn with a fixed seed); by the triangle
-  inequality ``|x - y| >= |c_g - c_h| - r_g - r_h`` for groups ``g, h`` of radii ``r``, so
-  group pairs farther apart than ``eps`` are skipped whole;
-* the remaining pairs are found with float32 matrix products
-  (``|x|^2 + |y|^2 - 2 x.y``); a rigorous bound on the float32 rounding error marks the pairs
+* the inputs are grouped around pivots (k-means++ seeds with a fixed seed, one per ~2048
+  inputs; far outliers regrouped apart); by the triangle inequality
+  ``|x - y| >= |c_g - c_h| - r_g - r_h`` for groups ``g, h`` of radii ``r``, so group pairs
+  farther apart than ``eps`` are skipped whole, and so are single inputs farther than
+  ``r_h + eps`` from a partner group's centre. The grouping only changes the speed, never
+  the result;
+* the remaining pairs are found with float32 matrix products of the inputs centred on their
+  group's centre (``|x|^2 + |y|^2 - 2 x.y``, in threads: BLAS releases the GIL); a rigorous
+  bound on the float32 rounding error (and on the rounding of float64 input) marks the pairs
   that are surely in, surely out, or too close to ``eps`` to tell, and the latter are decided
   again in float64 with scikit-learn's own formula (the squared norms plus the float64 dot
   product for more than 15 features, which is where scikit-learn uses brute force; the sum
-  of squared differences, as its KD-tree does, for 15 features or fewer).
+  of squared differences, as its KD-tree does, for 15 features or fewer). Only pairs closer
+  to ``eps`` than scikit-learn's own float64 rounding could differ.
+
+Each element is then labelled from its slice of the pairs (sorted once by their first
+input): degrees (plus one for the point itself) give the core points,
+:func:`scipy.sparse.csgraph.connected_components` of the core-core edges the clusters,
+numbered by their smallest input index, and a border point takes the smallest cluster
+number among its core neighbours.
 """
 
 from __future__ import annotations
