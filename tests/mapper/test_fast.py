@@ -261,3 +261,33 @@ def test_build_mapper_equals_kmapper(d, n_cubes, overlap, eps, min_samples):
             frozenset((theirs[a], theirs[b])) for a, bs in ref["links"].items() for b in bs
         }
         assert our_edges == their_edges and len(our_edges) > 0
+
+
+# --------------------------------------------------------------------------- progress
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_progress_is_reported_and_cancels(small_groups, n_jobs):
+    X = _blobs(2000, 16, 6, seed=12).astype(np.float32)
+    seen = []
+    build_mapper(
+        X,
+        n_intervals=8,
+        overlap=0.5,
+        eps=4.5,
+        min_samples=4,
+        n_jobs=n_jobs,
+        progress=lambda f, msg: seen.append((f, msg)),
+    )
+    fractions = [f for f, _ in seen]
+    assert len(seen) > 5 and fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
+
+    class Stop(Exception):
+        pass
+
+    def cancel(fraction, message):
+        if fraction > 0.2:
+            raise Stop
+
+    with pytest.raises(Stop):
+        build_mapper(
+            X, n_intervals=8, overlap=0.5, eps=4.5, min_samples=4, n_jobs=n_jobs, progress=cancel
+        )

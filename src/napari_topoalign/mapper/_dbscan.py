@@ -454,12 +454,13 @@ def eps_pairs(
 
 def _run_tasks(fn, tasks, n_jobs, progress, span, what):
     total = max(len(tasks), 1)
+    every = max(1, total // 100)  # report about every percent (raising from it cancels)
     f0, f1 = span
     out = []
     if n_jobs <= 1 or len(tasks) <= 1:
         for i, t in enumerate(tasks):
             out.append(fn(t))
-            if progress is not None and (i % 16 == 15 or i + 1 == len(tasks)):
+            if progress is not None and ((i + 1) % every == 0 or i + 1 == len(tasks)):
                 progress(f0 + (f1 - f0) * (i + 1) / total, f"{what}: {i + 1}/{total}")
         return out
     from concurrent.futures import ThreadPoolExecutor
@@ -479,7 +480,7 @@ def _run_tasks(fn, tasks, n_jobs, progress, span, what):
                 if nxt < len(tasks):
                     futures.append(pool.submit(fn, tasks[nxt]))
                     nxt += 1
-                if progress is not None and (i % 16 == 15 or i + 1 == len(tasks)):
+                if progress is not None and ((i + 1) % every == 0 or i + 1 == len(tasks)):
                     progress(f0 + (f1 - f0) * (i + 1) / total, f"{what}: {i + 1}/{total}")
         finally:
             pool.shutdown(wait=True, cancel_futures=True)

@@ -123,6 +123,8 @@ def _shared_graph(ctx, elements, lens, lens_is_l2norm, min_samples, min_points, 
     np.maximum.at(best, starts, ends)
     reach = np.maximum.accumulate(best)
     band = lens[order] if lens_is_l2norm else None
+    if progress is not None:
+        progress(0.0, "neighbour graph: grouping inputs")
     P, Q = _dbscan.eps_pairs(
         ctx,
         order,
