@@ -235,7 +235,6 @@ class Context:
         self.eps = float(eps)
         self.inexact = self.X32 is not X and np.asarray(X).dtype != np.float32
         self.sq = _sqnorms64(self.X32)  # of the float32 values
-        self.sq32 = self.sq.astype(np.float32)
         self.exact = _Exact(X, eps, sq=self.sq if self.X32 is X else None)
 
 
@@ -488,67 +487,6 @@ def _run_tasks(fn, tasks, n_jobs, progress, span, what):
 
 
 # --------------------------------------------------------------------------- labels
-def dbscan_from_graph(indptr, indices, orig, min_samples):
-    """DBSCAN clusters of one subset from its (symmetric, self-loop free) eps-graph.
-
-    Parameters
-    ----------
-    indptr, indices : CSR arrays of the graph on the subset's ``m`` points
-    orig : int array (m,)
-        The points' original indices (cluster numbers follow their first core point in
-        this order, as scikit-learn numbers them for the subset in ascending index order).
-    min_samples : int
-
-    Returns
-    -------
-    list of int64 arrays
-        The members (original indices, ascending) of every cluster, in scikit-learn's
-        label order.
-    """
-    from scipy.sparse.csgraph import connected_components
-
-    m = len(orig)
-    counts = np.diff(indptr)
-    core = counts + 1 >= min_samples
-    if not core.any():
-        return []
-    rows = np.repeat(np.arange(m, dtype=np.int64), counts)
-    cols = np.asarray(indices, dtype=np.int64)
-    core_edge = core[rows] & core[cols]
-    ci = np.flatnonzero(core)
-    local = np.full(m, -1, dtype=np.int64)
-    local[ci] = np.arange(len(ci))
-    gc = sp.csr_matrix(
-        (
-            np.ones(int(core_edge.sum()), dtype=np.int8),
-            (local[rows[core_edge]], local[cols[core_edge]]),
-        ),
-        shape=(len(ci), len(ci)),
-    )
-    ncomp, comp = connected_components(gc, directed=False)
-    key = np.full(ncomp, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(key, comp, orig[ci])
-    rank = np.empty(ncomp, dtype=np.int64)
-    rank[np.argsort(key, kind="stable")] = np.arange(ncomp)
-    label = np.full(m, -1, dtype=np.int64)
-    label[ci] = rank[comp]
-    border_edge = ~core[rows] & core[cols]
-    if border_edge.any():
-        big = np.iinfo(np.int64).max
-        lb = np.full(m, big, dtype=np.int64)
-        np.minimum.at(lb, rows[border_edge], label[cols[border_edge]])
-        is_b = lb < big
-        label[is_b] = lb[is_b]
-    keep = label >= 0
-    lab = label[keep]
-    members = np.asarray(orig, dtype=np.int64)[keep]
-    o = np.lexsort((members, lab))
-    lab = lab[o]
-    members = members[o]
-    cuts = np.flatnonzero(np.diff(lab)) + 1
-    return np.split(members, cuts)
-
-
 def dbscan_from_edges(lo, hi, orig, min_samples, *, lo_sorted=False):
     """DBSCAN clusters of one subset of ``m = len(orig)`` points from its eps-graph given as
     an edge list (``lo[i] - hi[i]``, local indices, each unordered pair once, no self-loops).
