@@ -16,7 +16,7 @@ The data: ``n // 2500`` Gaussian blobs (standard deviation 1 per feature, centre
 noise points in the same box. Generated in float32 chunks with a fixed seed. ``eps = 26.5``
 is close to what our automatic rule picks on it (``knee_eps(X, 5)`` = 26.7 at 50k rows):
 within-blob distances are about 27 +- 1, between blobs about 150, so DBSCAN finds the blobs'
-pieces in every interval and most inputs have tens of neighbours, not thousands.
+pieces in every interval; an input has about a hundred neighbours within eps, not thousands.
 
 KeplerMapper's time depends little on eps (it computes every distance inside every
 interval); ours depends on how many pairs can be pruned, see
