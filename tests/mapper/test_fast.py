@@ -291,3 +291,17 @@ def test_progress_is_reported_and_cancels(small_groups, n_jobs):
         build_mapper(
             X, n_intervals=8, overlap=0.5, eps=4.5, min_samples=4, n_jobs=n_jobs, progress=cancel
         )
+
+
+def test_other_clusterers_threaded_equal_sequential():
+    from sklearn.cluster import AgglomerativeClustering, KMeans
+
+    X = _blobs(500, 6, 4, seed=13)
+    for clusterer in (
+        "single",
+        KMeans(n_clusters=3, n_init=2, random_state=0),
+        AgglomerativeClustering(n_clusters=2),
+    ):
+        one = _run(X, 1.5, 3, clusterer=clusterer, n_jobs=1)
+        two = _run(X, 1.5, 3, clusterer=clusterer, n_jobs=2)
+        assert one == two and len(one) > 3
