@@ -9,9 +9,18 @@ import numpy as np
 LENSES = ("l2norm", "l2norm_quantile", "pca1", "pca2", "eccentricity", "knn_density")
 
 
-def l2norm(X: np.ndarray) -> np.ndarray:
-    """Euclidean norm of each row."""
-    return np.linalg.norm(np.asarray(X, dtype=np.float64), axis=1)
+def l2norm(X: np.ndarray, *, chunk_rows: int = 65536) -> np.ndarray:
+    """Euclidean norm of each row, accumulated in float64.
+
+    Works on blocks of ``chunk_rows`` rows so that a float32 ``X`` is never copied to float64
+    as a whole (at 1M x 384 that copy alone would be 3 GB).
+    """
+    X = np.asarray(X)
+    out = np.empty(X.shape[0], dtype=np.float64)
+    for start in range(0, X.shape[0], chunk_rows):
+        block = X[start : start + chunk_rows]
+        out[start : start + chunk_rows] = np.einsum("ij,ij->i", block, block, dtype=np.float64)
+    return np.sqrt(out, out=out)
 
 
 def l2norm_quantile(X: np.ndarray) -> np.ndarray:
