@@ -10,7 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["clean_ring", "signed_area", "ring_is_simple", "make_simple", "point_in_ring"]
+__all__ = [
+    "clean_ring",
+    "signed_area",
+    "ring_is_simple",
+    "make_simple",
+    "point_in_ring",
+    "decimate_ring",
+]
 
 
 def clean_ring(ring: np.ndarray, *, tol: float = 0.0) -> np.ndarray:
@@ -39,6 +46,36 @@ def clean_ring(ring: np.ndarray, *, tol: float = 0.0) -> np.ndarray:
                 k = int(np.flatnonzero(spike)[0])
                 ring = np.delete(ring, [k, (k + 1) % len(ring)], axis=0)
                 changed = True
+    return ring
+
+
+def decimate_ring(ring: np.ndarray, tol: float, *, passes: int = 3, min_vertices: int = 8) -> np.ndarray:
+    """Drop vertices that lie within ``tol`` of the chord between their two neighbours.
+
+    Each pass looks at every other vertex (so no two removed vertices are adjacent, and each
+    decision is made against neighbours that stay), which makes a pass one vectorised step;
+    the outline moves by at most ``passes * tol``. The result is not checked here: callers
+    re-check simplicity and containment and keep the original when a check fails.
+    """
+    ring = np.asarray(ring, dtype=np.float64)
+    for start in range(passes):
+        n = len(ring)
+        if n <= min_vertices:
+            break
+        idx = np.arange(start % 2, n - 1 if n % 2 else n, 2)
+        idx = idx[(idx > 0) | (n % 2 == 0)]
+        prev = ring[idx - 1]
+        nxt = ring[(idx + 1) % n]
+        chord = nxt - prev
+        length = np.hypot(chord[:, 0], chord[:, 1])
+        rel = ring[idx] - prev
+        dist = np.abs(chord[:, 0] * rel[:, 1] - chord[:, 1] * rel[:, 0]) / np.where(length > 0, length, 1.0)
+        drop = idx[(dist <= tol) & (length > 0)]
+        if len(drop) == 0:
+            break
+        if n - len(drop) < min_vertices:
+            drop = drop[: n - min_vertices]
+        ring = np.delete(ring, drop, axis=0)
     return ring
 
 
@@ -176,8 +213,8 @@ def ring_is_simple(ring: np.ndarray) -> bool:
     i, j = i[nonadjacent], j[nonadjacent]
     if len(i) == 0:
         return True
-    pairs = np.unique(np.stack([np.minimum(i, j), np.maximum(i, j)], axis=1), axis=0)
-    i, j = pairs[:, 0], pairs[:, 1]
+    key = np.unique(np.minimum(i, j) * n + np.maximum(i, j))
+    i, j = key // n, key % n
     return not bool(_segments_touch(a[i], b[i], a[j], b[j]).any())
 
 

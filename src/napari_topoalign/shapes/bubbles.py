@@ -36,11 +36,18 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import minimum_spanning_tree
+from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 from scipy.spatial import cKDTree
 from skimage.measure import find_contours
 
-from ._contour import clean_ring, make_simple, point_in_ring, ring_is_simple, signed_area
+from ._contour import (
+    clean_ring,
+    decimate_ring,
+    make_simple,
+    point_in_ring,
+    ring_is_simple,
+    signed_area,
+)
 
 __all__ = ["bubble_set", "bubble_sets", "default_scale"]
 
@@ -69,6 +76,7 @@ class _Params:
     route_margin: float
     max_route_splits: int
     virtual_edges: bool
+    simplify: float
 
 
 def default_scale(positions: np.ndarray) -> float:
@@ -117,6 +125,7 @@ def _make_params(
     route_margin=None,
     max_route_splits=6,
     virtual_edges=True,
+    simplify=0.15,
 ) -> _Params:
     s = _positive("scale", scale)
 
@@ -174,6 +183,7 @@ def _make_params(
         route_margin=route_margin,
         max_route_splits=int(max_route_splits),
         virtual_edges=bool(virtual_edges),
+        simplify=_positive("simplify", simplify, allow_zero=True),
     )
 
 
@@ -322,6 +332,17 @@ def _virtual_edges(
     m = len(mpos)
     if m < 2:
         return []
+    # the graph's own edges may already join some members: only pairs of members in
+    # different components need a virtual edge
+    if len(member_edges):
+        n_comp, comp = connected_components(
+            coo_matrix((np.ones(len(member_edges)), (member_edges[:, 0], member_edges[:, 1])), shape=(m, m)),
+            directed=False,
+        )
+    else:
+        n_comp, comp = m, np.arange(m)
+    if n_comp == 1:
+        return []
     # candidate pairs: all pairs for small sets, k nearest neighbours otherwise
     if m <= 48:
         iu, ju = np.triu_indices(m, k=1)
@@ -332,8 +353,16 @@ def _virtual_edges(
         ju = nb[:, 1:].ravel()
         keep = iu != ju
         iu, ju = np.minimum(iu[keep], ju[keep]), np.maximum(iu[keep], ju[keep])
-        pairs = np.unique(np.stack([iu, ju], axis=1), axis=0)
-        iu, ju = pairs[:, 0], pairs[:, 1]
+        key = np.unique(iu * m + ju)
+        iu, ju = key // m, key % m
+        # a chain through the members in lexicographic order keeps the candidates connected
+        chain = np.lexsort((mpos[:, 1], mpos[:, 0]))
+        iu = np.r_[iu, np.minimum(chain[:-1], chain[1:])]
+        ju = np.r_[ju, np.maximum(chain[:-1], chain[1:])]
+        key = np.unique(iu * m + ju)
+        iu, ju = key // m, key % m
+    cross = comp[iu] != comp[ju]
+    iu, ju = iu[cross], ju[cross]
     a = mpos[iu]
     b = mpos[ju]
     length = np.hypot(*(b - a).T)
@@ -546,6 +575,14 @@ def _bubble(
         area = signed_area(ring)
         if area < 0:
             ring = ring[::-1].copy()
+        if p.simplify > 0:
+            # fewer vertices, unless that loses a member or makes the ring touch itself
+            small = decimate_ring(ring, p.simplify * h)
+            if len(small) < len(ring) and ring_is_simple(small):
+                was_in = point_in_ring(mpos, ring)
+                if np.array_equal(point_in_ring(mpos, small), was_in):
+                    out.append(small)
+                    continue
         if not ring_is_simple(ring):
             out.extend(make_simple(ring))
         else:
@@ -622,7 +659,10 @@ def bubble_set(
           at the last one;
         - ``route_margin`` (0.6 scale): how far virtual edges keep from non-members;
         - ``max_route_splits`` (6): how many bends one virtual edge may get;
-        - ``virtual_edges`` (True): join the members with routed virtual edges.
+        - ``virtual_edges`` (True): join the members with routed virtual edges;
+        - ``simplify`` (0.15): drop outline vertices closer than this many pixel sizes to
+          the chord of their neighbours (3 passes at most; 0 keeps every vertex of the
+          marching squares).
 
     Returns
     -------
