@@ -187,6 +187,11 @@ def _make_params(
     )
 
 
+_PARAM_NAMES = frozenset(
+    name for name in _Params.__dataclass_fields__ if name != "scale"
+)
+
+
 def _check_positions(positions) -> np.ndarray:
     try:
         pos = np.asarray(positions)
@@ -413,6 +418,11 @@ def _virtual_edges(
 # --------------------------------------------------------------------------------------------
 # energy field
 # --------------------------------------------------------------------------------------------
+def _obstacle_reach(p: _Params) -> float:
+    """How far beyond the members' bounding box non-members are considered."""
+    return 3.5 * p.route_margin + max(p.node_r1, p.nonmember_r1)
+
+
 class _Grid:
     """Grid points ``(x0 + j h, y0 + i h)`` for ``i < ny``, ``j < nx``."""
 
@@ -508,7 +518,7 @@ def _bubble(
         member_edges = np.zeros((0, 2), dtype=np.int64)
     obstacles = pos[obstacle_candidates]
     # only obstacles near the members matter for routing
-    reach = p.route_margin * 3.5 + p.node_r1
+    reach = _obstacle_reach(p)
     lo = mpos.min(axis=0) - reach
     hi = mpos.max(axis=0) + reach
     near = np.all((obstacles >= lo) & (obstacles <= hi), axis=1)
@@ -605,6 +615,9 @@ def _prepare(positions, edges, params, scale):
     e = _check_edges(edges, len(pos))
     if scale is None:
         scale = default_scale(pos)
+    unknown = sorted(set(params) - _PARAM_NAMES)
+    if unknown:
+        raise TypeError(f"unknown parameter(s) {unknown}; known: {sorted(_PARAM_NAMES)}")
     p = _make_params(scale, **params)
     return pos, e, p
 
@@ -613,7 +626,8 @@ def _member_edges(edges: np.ndarray, is_member: np.ndarray) -> np.ndarray:
     if len(edges) == 0:
         return edges
     sel = is_member[edges[:, 0]] & is_member[edges[:, 1]] & (edges[:, 0] != edges[:, 1])
-    return edges[sel]
+    # each undirected edge once, in a canonical order (so every path sums the same terms)
+    return np.unique(np.sort(edges[sel], axis=1), axis=0)
 
 
 def bubble_set(
@@ -732,7 +746,7 @@ def bubble_sets(
     except TypeError as exc:
         raise TypeError(f"sets: expected a sequence of member sets, got {type(sets).__name__}") from exc
     tree = cKDTree(pos) if n else None
-    reach = p.route_margin * 3.5 + max(p.node_r1, p.nonmember_r1)
+    reach = math.sqrt(2.0) * _obstacle_reach(p)
     out: list[list[np.ndarray]] = []
     is_member = np.zeros(n, dtype=bool)
     if len(e):
