@@ -1,0 +1,707 @@
+"""Structurally matching regions between two mapper graphs of the same inputs.
+
+A *region* pairs a connected node set of graph A with a connected node set of graph B that
+hold largely the same inputs and have the same structure. :func:`find_matching_regions`
+finds pairwise disjoint regions greedily: seeds are mutually best node pairs of the node
+coupling, each seed grows best-first along the edges of both graphs while the inputs it adds
+agree, growth is closed over the nodes whose inputs the region already holds, and the region
+is kept when its score passes ``min_score``. A permutation test gives each region a p-value.
+The algorithm is documented step by step in ``docs/regions.md``.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from ..model import MapperGraph
+from .coupling import check_same_inputs, node_coupling
+
+__all__ = ["Region", "find_matching_regions", "score_region"]
+
+ProgressFn = Callable[[float, str], Any]
+
+
+@dataclass(eq=False)
+class Region:
+    """A pair of connected node sets, one per graph, that hold the same inputs in the same
+    structure.
+
+    Attributes
+    ----------
+    nodes_a, nodes_b : ndarray of int64
+        Sorted node indices of graph A and of graph B.
+    inputs : ndarray of int64
+        The shared inputs: held by a node of ``nodes_a`` and by a node of ``nodes_b``.
+    overlap : float
+        Jaccard index of the inputs of ``nodes_a`` and of ``nodes_b``.
+    structure : float in [0, 1]
+        Structural agreement of the two induced subgraphs (see :func:`score_region`).
+    size : int
+        ``min(len(nodes_a), len(nodes_b))``.
+    score : float in [0, 1]
+        ``overlap * structure``; regions are ranked by it.
+    p_value : float
+        Permutation p-value of ``score`` (NaN when no permutation was run).
+    edges_preserved : float in [0, 1]
+        Share of the edges of both subgraphs that the coupling maps onto an edge or a node.
+    unfolded : float in [0, 1]
+        Share of the nodes whose fibre under the coupling map is connected (1: no two
+        separate parts of one graph are folded onto one node of the other).
+    components, cycles : tuple of int
+        Connected components and independent cycles (``E - V + C``) of the subgraphs of A
+        and of B.
+    node_agreement : float in [0, 1]
+        Mean over the nodes of both sets of their best Jaccard index with a node of the
+        other set.
+    """
+
+    nodes_a: np.ndarray
+    nodes_b: np.ndarray
+    inputs: np.ndarray
+    overlap: float
+    structure: float
+    size: int
+    score: float
+    p_value: float = float("nan")
+    edges_preserved: float = 1.0
+    unfolded: float = 1.0
+    components: tuple[int, int] = (0, 0)
+    cycles: tuple[int, int] = (0, 0)
+    node_agreement: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_inputs(self) -> int:
+        """Number of shared inputs."""
+        return len(self.inputs)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain Python values (lists, floats, ints), JSON-serialisable."""
+        return {
+            "nodes_a": [int(i) for i in self.nodes_a],
+            "nodes_b": [int(i) for i in self.nodes_b],
+            "inputs": [int(i) for i in self.inputs],
+            "overlap": float(self.overlap),
+            "structure": float(self.structure),
+            "size": int(self.size),
+            "score": float(self.score),
+            "p_value": float(self.p_value),
+            "edges_preserved": float(self.edges_preserved),
+            "unfolded": float(self.unfolded),
+            "components": [int(c) for c in self.components],
+            "cycles": [int(c) for c in self.cycles],
+            "node_agreement": float(self.node_agreement),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Region:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            nodes_a=np.asarray(data["nodes_a"], dtype=np.int64),
+            nodes_b=np.asarray(data["nodes_b"], dtype=np.int64),
+            inputs=np.asarray(data["inputs"], dtype=np.int64),
+            overlap=float(data["overlap"]),
+            structure=float(data["structure"]),
+            size=int(data["size"]),
+            score=float(data["score"]),
+            p_value=float(data.get("p_value", float("nan"))),
+            edges_preserved=float(data.get("edges_preserved", 1.0)),
+            unfolded=float(data.get("unfolded", 1.0)),
+            components=tuple(int(c) for c in data.get("components", (0, 0))),
+            cycles=tuple(int(c) for c in data.get("cycles", (0, 0))),
+            node_agreement=float(data.get("node_agreement", 0.0)),
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """One table row: counts and scores (no index arrays)."""
+        return {
+            "nodes_a": len(self.nodes_a),
+            "nodes_b": len(self.nodes_b),
+            "inputs": self.n_inputs,
+            "score": self.score,
+            "overlap": self.overlap,
+            "structure": self.structure,
+            "p_value": self.p_value,
+            "cycles_a": self.cycles[0],
+            "cycles_b": self.cycles[1],
+        }
+
+    def __repr__(self) -> str:
+        p = "nan" if np.isnan(self.p_value) else f"{self.p_value:.3g}"
+        return (
+            f"Region({len(self.nodes_a)}+{len(self.nodes_b)} nodes, {self.n_inputs} inputs, "
+            f"score={self.score:.3f}, overlap={self.overlap:.3f}, structure={self.structure:.3f}, "
+            f"cycles={self.cycles[0]}/{self.cycles[1]}, p={p})"
+        )
+
+
+# -- graph helpers ---------------------------------------------------------------------------
+class _G:
+    """Adjacency and membership of one graph in the forms the search needs."""
+
+    def __init__(self, graph: MapperGraph):
+        self.graph = graph
+        n = graph.n_nodes
+        self.n = n
+        m = graph.membership
+        self.indptr = m.indptr
+        self.indices = m.indices.astype(np.int64)
+        self.sizes = np.diff(m.indptr)
+        e = graph.edges
+        adj = sp.csr_matrix(
+            (np.ones(2 * len(e), dtype=np.int8), (np.r_[e[:, 0], e[:, 1]], np.r_[e[:, 1], e[:, 0]])),
+            shape=(n, n),
+        )
+        adj.sum_duplicates()
+        adj.sort_indices()
+        self.adj = adj
+        self.edges = e
+        self.edge_keys = np.sort(e[:, 0] * n + e[:, 1]) if len(e) else np.zeros(0, dtype=np.int64)
+
+    def members(self, node: int) -> np.ndarray:
+        return self.indices[self.indptr[node] : self.indptr[node + 1]]
+
+    def neighbours(self, node: int) -> np.ndarray:
+        return self.adj.indices[self.adj.indptr[node] : self.adj.indptr[node + 1]]
+
+    def input_mask(self, nodes, n_inputs: int) -> np.ndarray:
+        mask = np.zeros(n_inputs, dtype=bool)
+        for v in nodes:
+            mask[self.members(v)] = True
+        return mask
+
+    def sub_edges(self, nodes: np.ndarray) -> np.ndarray:
+        inside = np.zeros(self.n, dtype=bool)
+        inside[nodes] = True
+        e = self.edges
+        return e[inside[e[:, 0]] & inside[e[:, 1]]]
+
+    def has_edges(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        lo, hi = np.minimum(u, v), np.maximum(u, v)
+        keys = lo * self.n + hi
+        pos = np.searchsorted(self.edge_keys, keys)
+        pos = np.minimum(pos, max(len(self.edge_keys) - 1, 0))
+        if len(self.edge_keys) == 0:
+            return np.zeros(len(keys), dtype=bool)
+        return self.edge_keys[pos] == keys
+
+
+def _components(n_nodes: int, edges: np.ndarray) -> tuple[int, np.ndarray]:
+    if n_nodes == 0:
+        return 0, np.zeros(0, dtype=np.int64)
+    adj = sp.csr_matrix(
+        (np.ones(len(edges), dtype=np.int8), (edges[:, 0], edges[:, 1])), shape=(n_nodes, n_nodes)
+    )
+    return connected_components(adj, directed=False)
+
+
+def _ratio(x: int, y: int) -> float:
+    """``(1 + min) / (1 + max)``: 1 when equal, smaller the more the counts differ."""
+    return (1.0 + min(x, y)) / (1.0 + max(x, y))
+
+
+def _side(ga: _G, gb: _G, nodes_a, nodes_b, sub_c: np.ndarray):
+    """Structure of side A mapped onto side B by ``phi(a) = argmax_b C[a, b]``.
+
+    Returns (n_edges, n_preserved, n_folded, components, cycles, best-coupling sum).
+    """
+    local = np.full(ga.n, -1, dtype=np.int64)
+    local[nodes_a] = np.arange(len(nodes_a))
+    e = ga.sub_edges(nodes_a)
+    le = local[e].reshape(-1, 2)
+    n_comp, labels = _components(len(nodes_a), le)
+    cycles = len(le) - len(nodes_a) + n_comp
+    best = sub_c.max(axis=1) if sub_c.shape[1] else np.zeros(len(nodes_a))
+    phi = np.where(best > 0, nodes_b[np.argmax(sub_c, axis=1)] if sub_c.shape[1] else -1, -1)
+    # edges preserved: both ends mapped, onto one node or onto an edge of B
+    pu, pv = phi[le[:, 0]], phi[le[:, 1]]
+    mapped = (pu >= 0) & (pv >= 0)
+    same = mapped & (pu == pv)
+    onto_edge = np.zeros(len(le), dtype=bool)
+    rest = mapped & ~same
+    if rest.any():
+        onto_edge[rest] = gb.has_edges(pu[rest], pv[rest])
+    preserved = int((same | onto_edge).sum())
+    # fibres: the nodes mapped onto one node of B should be connected through edges mapped
+    # onto that same node; count the surplus parts
+    fe = le[same]
+    _, flabels = _components(len(nodes_a), fe)
+    ok = phi >= 0
+    pairs = np.unique(np.column_stack([phi[ok], flabels[ok]]), axis=0)
+    images, parts = np.unique(pairs[:, 0], return_counts=True)
+    unfolded = float((parts == 1).mean()) if len(images) else 1.0
+    return len(le), preserved, unfolded, n_comp, cycles, float(best.sum())
+
+
+def _evaluate(ga: _G, gb: _G, nodes_a, nodes_b, coupling, in_a=None, in_b=None, n_inputs=None) -> dict:
+    nodes_a = np.asarray(nodes_a, dtype=np.int64)
+    nodes_b = np.asarray(nodes_b, dtype=np.int64)
+    if in_a is None:
+        in_a = ga.input_mask(nodes_a, n_inputs)
+    if in_b is None:
+        in_b = gb.input_mask(nodes_b, n_inputs)
+    inter = int(np.count_nonzero(in_a & in_b))
+    union = int(np.count_nonzero(in_a | in_b))
+    overlap = inter / union if union else 0.0
+    sub_c = coupling[nodes_a][:, nodes_b].toarray() if len(nodes_a) and len(nodes_b) else np.zeros((len(nodes_a), len(nodes_b)))
+    ea, pa, fa, ca, ra, ba = _side(ga, gb, nodes_a, nodes_b, sub_c)
+    eb, pb, fb, cb, rb, bb = _side(gb, ga, nodes_b, nodes_a, sub_c.T)
+    edges_preserved = (pa + pb) / (ea + eb) if ea + eb else 1.0
+    n_nodes = len(nodes_a) + len(nodes_b)
+    unfolded = fa * fb
+    structure = edges_preserved * unfolded * _ratio(ca, cb) * _ratio(ra, rb)
+    return {
+        "overlap": overlap,
+        "structure": structure,
+        "score": overlap * structure,
+        "edges_preserved": edges_preserved,
+        "unfolded": unfolded,
+        "components": (int(ca), int(cb)),
+        "cycles": (int(ra), int(rb)),
+        "node_agreement": (ba + bb) / n_nodes if n_nodes else 0.0,
+        "in_a": in_a,
+        "in_b": in_b,
+    }
+
+
+def _make_region(nodes_a, nodes_b, ev: dict, p_value=float("nan")) -> Region:
+    nodes_a = np.sort(np.asarray(nodes_a, dtype=np.int64))
+    nodes_b = np.sort(np.asarray(nodes_b, dtype=np.int64))
+    return Region(
+        nodes_a=nodes_a,
+        nodes_b=nodes_b,
+        inputs=np.flatnonzero(ev["in_a"] & ev["in_b"]).astype(np.int64),
+        overlap=float(ev["overlap"]),
+        structure=float(ev["structure"]),
+        size=int(min(len(nodes_a), len(nodes_b))),
+        score=float(ev["score"]),
+        p_value=float(p_value),
+        edges_preserved=float(ev["edges_preserved"]),
+        unfolded=float(ev["unfolded"]),
+        components=ev["components"],
+        cycles=ev["cycles"],
+        node_agreement=float(ev["node_agreement"]),
+    )
+
+
+# -- growth ------------------------------------------------------------------------------------
+class _Grower:
+    """Best-first growth of one region from a seed pair."""
+
+    def __init__(self, ga: _G, gb: _G, coupling, coupling_t, n_inputs, used_a, used_b, lam, closure, top_k):
+        # growth may go down by up to one typical node's worth of disagreement before it stops
+        sizes = np.r_[ga.sizes, gb.sizes]
+        self.budget = lam * float(np.median(sizes)) if len(sizes) else 0.0
+        self.ga, self.gb = ga, gb
+        self.C, self.CT = coupling, coupling_t
+        self.n_inputs = n_inputs
+        self.used_a, self.used_b = used_a, used_b
+        self.lam, self.closure, self.top_k = lam, closure, top_k
+
+    def _reset(self):
+        ga, gb = self.ga, self.gb
+        self.in_a = np.zeros(self.n_inputs, dtype=bool)
+        self.in_b = np.zeros(self.n_inputs, dtype=bool)
+        self.sa = np.zeros(ga.n, dtype=bool)
+        self.sb = np.zeros(gb.n, dtype=bool)
+        self.front_a: set[int] = set()
+        self.front_b: set[int] = set()
+        self.cyc_a = self.cyc_b = 0
+        self.order_a: list[int] = []
+        self.order_b: list[int] = []
+
+    def _apply(self, move):
+        a, b = move
+        if a is not None:
+            self._add_a(a)
+        if b is not None:
+            self._add_b(b)
+
+    def run(self, seed_a: int, seed_b: int):
+        """Grow from the seed; return the node sets (in the order they were added)."""
+        self._reset()
+        moves = [(seed_a, seed_b)]
+        self._apply(moves[0])
+        objective = self._gain_from_empty()
+        best_objective, best_len = objective, 1
+        while True:
+            move, gain = self._best_move()
+            if move is None:
+                break
+            objective += gain
+            if objective < best_objective - self.budget:
+                break
+            self._apply(move)
+            moves.append(move)
+            if objective > best_objective:
+                best_objective, best_len = objective, len(moves)
+        if best_len < len(moves):
+            self._reset()
+            for move in moves[:best_len]:
+                self._apply(move)
+        self._close()
+        return np.asarray(self.order_a, dtype=np.int64), np.asarray(self.order_b, dtype=np.int64)
+
+    def _gain_from_empty(self) -> float:
+        inter = np.count_nonzero(self.in_a & self.in_b)
+        sym = np.count_nonzero(self.in_a ^ self.in_b)
+        return inter - self.lam * sym
+
+    # bookkeeping
+    def _k(self, g: _G, inside: np.ndarray, node: int) -> int:
+        return int(inside[g.neighbours(node)].sum())
+
+    def _add_a(self, a: int):
+        if self.order_a:
+            self.cyc_a += self._k(self.ga, self.sa, a) - 1
+        self.sa[a] = True
+        self.order_a.append(a)
+        self.in_a[self.ga.members(a)] = True
+        self.front_a.discard(a)
+        for v in self.ga.neighbours(a):
+            if not self.sa[v] and not self.used_a[v]:
+                self.front_a.add(int(v))
+
+    def _add_b(self, b: int):
+        if self.order_b:
+            self.cyc_b += self._k(self.gb, self.sb, b) - 1
+        self.sb[b] = True
+        self.order_b.append(b)
+        self.in_b[self.gb.members(b)] = True
+        self.front_b.discard(b)
+        for v in self.gb.neighbours(b):
+            if not self.sb[v] and not self.used_b[v]:
+                self.front_b.add(int(v))
+
+    def _gain(self, a, b) -> float:
+        """Change of ``|I_A ∩ I_B| - lam * |I_A Δ I_B|`` when adding ``a`` and/or ``b``."""
+        x = y = None
+        nx_ = ny_ = xb = ya = xy = 0
+        if a is not None:
+            m = self.ga.members(a)
+            x = m[~self.in_a[m]]
+            nx_ = len(x)
+            xb = int(self.in_b[x].sum())
+        if b is not None:
+            m = self.gb.members(b)
+            y = m[~self.in_b[m]]
+            ny_ = len(y)
+            ya = int(self.in_a[y].sum())
+        if x is not None and y is not None and nx_ and ny_:
+            xy = len(np.intersect1d(x, y, assume_unique=True))
+        d_inter = xb + ya + xy
+        d_sym = (nx_ - xb - xy) + (ny_ - ya - xy) - xb - ya
+        return d_inter - self.lam * d_sym
+
+    def _mismatch_ok(self, a, b) -> bool:
+        ca = self.cyc_a + (self._k(self.ga, self.sa, a) - 1 if a is not None else 0)
+        cb = self.cyc_b + (self._k(self.gb, self.sb, b) - 1 if b is not None else 0)
+        return abs(ca - cb) <= abs(self.cyc_a - self.cyc_b)
+
+    def _partners(self, node, matrix, front) -> list[int]:
+        row = slice(matrix.indptr[node], matrix.indptr[node + 1])
+        cols, vals = matrix.indices[row], matrix.data[row]
+        keep = [i for i, c in enumerate(cols) if int(c) in front]
+        if not keep:
+            return []
+        keep = np.asarray(keep)
+        order = np.lexsort((cols[keep], -vals[keep]))[: self.top_k]
+        return [int(c) for c in cols[keep][order]]
+
+    def _best_move(self):
+        moves = set()
+        for a in self.front_a:
+            moves.add((a, None))
+            for b in self._partners(a, self.C, self.front_b):
+                moves.add((a, b))
+        for b in self.front_b:
+            moves.add((None, b))
+            for a in self._partners(b, self.CT, self.front_a):
+                moves.add((a, b))
+        best, best_gain = None, -np.inf
+        for a, b in sorted(moves, key=lambda m: (m[0] is None, m[0] or 0, m[1] is None, m[1] or 0)):
+            gain = self._gain(a, b)
+            if gain > best_gain and self._mismatch_ok(a, b):
+                best, best_gain = (a, b), gain
+        return best, best_gain
+
+    def _close(self):
+        """Add the neighbours whose inputs the region already holds (share >= closure)."""
+        u = self.in_a | self.in_b
+        for g, inside, front, add in (
+            (self.ga, self.sa, self.front_a, self._add_a),
+            (self.gb, self.sb, self.front_b, self._add_b),
+        ):
+            for v in sorted(front):
+                m = g.members(v)
+                if len(m) and u[m].mean() >= self.closure and not inside[v]:
+                    add(v)
+
+
+# -- validation --------------------------------------------------------------------------------
+def _check_int(value, name, minimum):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name}: must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _check_fraction(value, name, low, high, *, open_low=False, open_high=False):
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
+    if ok:
+        ok = (value > low if open_low else value >= low) and (value < high if open_high else value <= high)
+    if not ok:
+        lb, hb = "(" if open_low else "[", ")" if open_high else "]"
+        raise ValueError(f"{name}: must be a number in {lb}{low}, {high}{hb}, got {value!r}")
+    return float(value)
+
+
+def _check_graphs(graph_a, graph_b) -> int:
+    return check_same_inputs([graph_a, graph_b], "graph_a, graph_b")
+
+
+# -- public functions ----------------------------------------------------------------------------
+def score_region(
+    graph_a: MapperGraph,
+    graph_b: MapperGraph,
+    nodes_a,
+    nodes_b,
+    *,
+    n_permutations: int = 0,
+    random_state=None,
+) -> Region:
+    """Score a given pair of node sets as a region (with a permutation p-value on request).
+
+    Overlap is the Jaccard index of the inputs of the two sets. Structural agreement is the
+    product of four terms in [0, 1], computed on the induced subgraphs and on the map
+    ``phi`` that sends every node to its best-coupled (Jaccard) node of the other set:
+
+    - edges preserved: the share of the edges of both subgraphs whose ends ``phi`` sends to
+      one node or to the two ends of an edge;
+    - unfolded: one minus the share of surplus parts in the fibres of ``phi`` (the nodes sent
+      to one node should be connected among themselves; two separate arms folded onto one
+      arm are not);
+    - components and cycles: ``(1 + min) / (1 + max)`` of the numbers of connected components
+      and of independent cycles ``E - V + C`` of the two subgraphs.
+
+    Parameters
+    ----------
+    graph_a, graph_b : MapperGraph
+        Graphs of the same inputs.
+    nodes_a, nodes_b : array-like of int
+        Node indices (need not be connected).
+    n_permutations : int
+        Permutations for the p-value (0: ``p_value`` is NaN).
+    random_state : int, RandomState or None
+
+    Returns
+    -------
+    Region
+    """
+    n_inputs = _check_graphs(graph_a, graph_b)
+    n_permutations = _check_int(n_permutations, "n_permutations", 0)
+    nodes = []
+    for name, g, v in (("nodes_a", graph_a, nodes_a), ("nodes_b", graph_b, nodes_b)):
+        arr = np.unique(np.asarray(v, dtype=np.int64).ravel())
+        if arr.size and (arr[0] < 0 or arr[-1] >= g.n_nodes):
+            raise ValueError(f"{name}: node indices must lie in [0, {g.n_nodes}), got {arr[0]}..{arr[-1]}")
+        nodes.append(arr)
+    ga, gb = _G(graph_a), _G(graph_b)
+    coupling = node_coupling(graph_a, graph_b)
+    ev = _evaluate(ga, gb, nodes[0], nodes[1], coupling, n_inputs=n_inputs)
+    region = _make_region(nodes[0], nodes[1], ev)
+    if n_permutations:
+        _p_values([region], ga, gb, graph_a, graph_b, n_permutations, random_state, None)
+    return region
+
+
+def find_matching_regions(
+    graph_a: MapperGraph,
+    graph_b: MapperGraph,
+    *,
+    min_size: int = 3,
+    min_score: float = 0.6,
+    n_permutations: int = 100,
+    max_regions: int | None = None,
+    min_seed: float = 0.5,
+    grow_overlap: float = 0.6,
+    closure: float = 0.75,
+    random_state=None,
+    progress: ProgressFn | None = None,
+) -> list[Region]:
+    """Find pairwise disjoint, structurally matching regions of two mapper graphs.
+
+    1. **Seeds**: node pairs ``(a, b)`` that are each other's best match in the Jaccard
+       node coupling, with Jaccard at least ``min_seed``, strongest first.
+    2. **Growth**: from a seed, best-first moves add one node of A, one node of B, or a
+       coupled pair, each adjacent to its side of the region and used by no accepted region.
+       A move's gain is the change of ``|I_A ∩ I_B| - λ |I_A Δ I_B|`` (``I``: the inputs of a
+       side; ``λ = grow_overlap / (1 - grow_overlap)``), so a move pays when the inputs it
+       brings agree at a Jaccard above ``grow_overlap``. Moves that widen the difference of
+       the numbers of independent cycles are not taken. Growth stops when no move gains.
+    3. **Closure**: every free neighbour whose inputs lie at least ``closure`` within the
+       region's inputs joins it (a node that growth refused for structure but whose inputs
+       the region holds reveals a structural difference, and the score shows it).
+    4. **Acceptance**: the region is scored (:func:`score_region`) and kept when
+       ``size >= min_size`` and ``score >= min_score``; its nodes are then unavailable to
+       later regions. The nodes of a refused region seed no further region.
+    5. **p-values**: ``n_permutations`` times, the input ids of graph B are permuted (columns
+       of its membership matrix) and each region's score is recomputed on its node sets;
+       ``p = (1 + #{null >= observed}) / (1 + n_permutations)``.
+
+    Parameters
+    ----------
+    graph_a, graph_b : MapperGraph
+        Graphs built on the same inputs.
+    min_size : int
+        Fewest nodes on each side of a region.
+    min_score : float in [0, 1]
+        Lowest score kept.
+    n_permutations : int
+        Permutations for the p-values (0: none, ``p_value`` is NaN).
+    max_regions : int, optional
+        Stop after this many regions.
+    min_seed : float in (0, 1]
+        Lowest Jaccard index of a seed pair.
+    grow_overlap : float in (0, 1)
+        Marginal agreement a growth move needs (see step 2).
+    closure : float in (0.5, 1]
+        Share of a neighbour's inputs inside the region for it to join in step 3.
+    random_state : int, RandomState or None
+        Seeds the permutations.
+    progress : callable(fraction, message), optional
+        Called after every seed and every permutation; raise from it to cancel.
+
+    Returns
+    -------
+    list of Region
+        Ranked by score (then size), best first. Regions are connected in both graphs and
+        share no node, in either graph.
+
+    Raises
+    ------
+    TypeError, ValueError
+        A graph is not a MapperGraph, the graphs have different ``n_inputs``, or a parameter
+        is out of range.
+    """
+    n_inputs = _check_graphs(graph_a, graph_b)
+    min_size = _check_int(min_size, "min_size", 1)
+    min_score = _check_fraction(min_score, "min_score", 0.0, 1.0)
+    n_permutations = _check_int(n_permutations, "n_permutations", 0)
+    if max_regions is not None:
+        max_regions = _check_int(max_regions, "max_regions", 1)
+    min_seed = _check_fraction(min_seed, "min_seed", 0.0, 1.0, open_low=True)
+    grow_overlap = _check_fraction(grow_overlap, "grow_overlap", 0.0, 1.0, open_low=True, open_high=True)
+    closure = _check_fraction(closure, "closure", 0.5, 1.0, open_low=True)
+    if graph_a.n_nodes == 0 or graph_b.n_nodes == 0:
+        return []
+
+    ga, gb = _G(graph_a), _G(graph_b)
+    coupling = node_coupling(graph_a, graph_b)
+    coupling.sort_indices()
+    coupling_t = coupling.T.tocsr()
+    coupling_t.sort_indices()
+    seeds = _seeds(coupling, coupling_t, min_seed)
+
+    used_a = np.zeros(ga.n, dtype=bool)
+    used_b = np.zeros(gb.n, dtype=bool)
+    tried_a = np.zeros(ga.n, dtype=bool)
+    tried_b = np.zeros(gb.n, dtype=bool)
+    lam = grow_overlap / (1.0 - grow_overlap)
+    grower = _Grower(ga, gb, coupling, coupling_t, n_inputs, used_a, used_b, lam, closure, top_k=3)
+    search_share = 0.8 if n_permutations else 1.0
+    regions: list[Region] = []
+    for k, (a, b) in enumerate(seeds):
+        if progress is not None:
+            progress(search_share * k / len(seeds), f"seed {k + 1}/{len(seeds)}: {len(regions)} region(s)")
+        if used_a[a] or used_b[b] or tried_a[a] or tried_b[b]:
+            continue
+        nodes_a, nodes_b = grower.run(a, b)
+        ev = _evaluate(ga, gb, nodes_a, nodes_b, coupling, grower.in_a, grower.in_b)
+        if min(len(nodes_a), len(nodes_b)) >= min_size and ev["score"] >= min_score:
+            used_a[nodes_a] = True
+            used_b[nodes_b] = True
+            regions.append(_make_region(nodes_a, nodes_b, ev))
+            if max_regions is not None and len(regions) >= max_regions:
+                break
+        else:
+            tried_a[nodes_a] = True
+            tried_b[nodes_b] = True
+    if progress is not None:
+        progress(search_share, f"{len(regions)} region(s) found")
+    regions.sort(key=lambda r: (-r.score, -r.size, int(r.nodes_a[0]), int(r.nodes_b[0])))
+    if n_permutations and regions:
+        _p_values(regions, ga, gb, graph_a, graph_b, n_permutations, random_state, progress, search_share)
+    if progress is not None:
+        progress(1.0, f"{len(regions)} region(s)")
+    return regions
+
+
+def _seeds(coupling: sp.csr_matrix, coupling_t: sp.csr_matrix, min_seed: float) -> list[tuple[int, int]]:
+    """Mutually best pairs with Jaccard >= min_seed, strongest first (ties: lower indices)."""
+    if coupling.nnz == 0:
+        return []
+    best_b = _row_argmax(coupling)
+    best_a = _row_argmax(coupling_t)
+    coo = coupling.tocoo()
+    rows, cols, vals = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data
+    keep = (vals >= min_seed) & (best_b[rows] == cols) & (best_a[cols] == rows)
+    rows, cols, vals = rows[keep], cols[keep], vals[keep]
+    order = np.lexsort((cols, rows, -vals))
+    return [(int(rows[i]), int(cols[i])) for i in order]
+
+
+def _row_argmax(m: sp.csr_matrix) -> np.ndarray:
+    """Column of the largest entry of each row (the lowest such column on ties; -1 if empty)."""
+    n = m.shape[0]
+    out = np.full(n, -1, dtype=np.int64)
+    counts = np.diff(m.indptr)
+    nonempty = np.flatnonzero(counts)
+    if len(nonempty) == 0:
+        return out
+    row_of = np.repeat(np.arange(n), counts)
+    # sort entries by row, then value descending, then column ascending
+    order = np.lexsort((m.indices, -m.data, row_of))
+    first = m.indptr[nonempty]
+    out[nonempty] = m.indices[order[first]]
+    return out
+
+
+def _p_values(regions, ga, gb, graph_a, graph_b, n_permutations, random_state, progress, start=0.0):
+    """Permutation p-values: permute the input ids of graph B, rescore each region."""
+    from sklearn.utils import check_random_state
+
+    rng = check_random_state(random_state)
+    n_inputs = graph_a.n_inputs
+    A = graph_a.membership.astype(np.float64)
+    size_a = np.asarray(A.sum(axis=1)).ravel()
+    size_b = np.asarray(graph_b.membership.sum(axis=1)).ravel()
+    in_a = [ga.input_mask(r.nodes_a, n_inputs) for r in regions]
+    in_b_idx = [np.flatnonzero(gb.input_mask(r.nodes_b, n_inputs)) for r in regions]
+    exceed = np.zeros(len(regions), dtype=np.int64)
+    bm = graph_b.membership.tocoo()
+    for t in range(n_permutations):
+        perm = rng.permutation(n_inputs)
+        # input j of B becomes input perm[j]
+        Bp = sp.csr_matrix(
+            (np.ones(bm.nnz), (bm.row, perm[bm.col])), shape=graph_b.membership.shape
+        )
+        inter = (A @ Bp.T).tocoo()
+        vals = inter.data / (size_a[inter.row] + size_b[inter.col] - inter.data)
+        cp = sp.csr_matrix((vals, (inter.row, inter.col)), shape=inter.shape)
+        for i, r in enumerate(regions):
+            ib = np.zeros(n_inputs, dtype=bool)
+            ib[perm[in_b_idx[i]]] = True
+            ev = _evaluate(ga, gb, r.nodes_a, r.nodes_b, cp, in_a[i], ib)
+            if ev["score"] >= r.score - 1e-12:
+                exceed[i] += 1
+        if progress is not None:
+            progress(start + (1 - start) * (t + 1) / n_permutations, f"permutation {t + 1}/{n_permutations}")
+    for i, r in enumerate(regions):
+        r.p_value = float((1 + exceed[i]) / (1 + n_permutations))
