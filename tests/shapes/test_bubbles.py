@@ -309,3 +309,32 @@ def test_bubble_sets_bad_sets_named():
         bubble_sets(np.zeros((3, 2)), [[0], [5]])
     with pytest.raises(TypeError, match="sets"):
         bubble_sets(np.zeros((3, 2)), 5)
+
+
+@FAST
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    n_ring=st.integers(8, 20),
+    radius=st.floats(2.5, 5.0),
+    n_inside=st.integers(0, 4),
+)
+def test_property_loop_keeps_its_hole_and_leaves_inner_nodes_out(seed, n_ring, radius, n_inside):
+    """A cycle of members drawn with its edges, non-members well inside it: the outline is a
+    ring (a simple polygon with a cut of almost no width), not a disc, so the inner nodes and
+    the centre stay outside while every member is inside."""
+    rng = np.random.default_rng(seed)
+    t = np.sort(rng.uniform(0, 2 * np.pi, n_ring))
+    t = np.linspace(0, 2 * np.pi, n_ring, endpoint=False) + 0.1 * rng.uniform(-1, 1, n_ring)
+    ring = radius * np.c_[np.cos(t), np.sin(t)]
+    step = 2 * radius * np.sin(np.pi / n_ring)
+    scale = float(min(step, 1.0))
+    inner = rng.uniform(-1, 1, (n_inside, 2)) * (radius - 1.5 * scale) / np.sqrt(2)
+    pos = np.concatenate([ring, inner])
+    edges = np.c_[np.arange(n_ring), (np.arange(n_ring) + 1) % n_ring]
+    polys = bubble_set(pos, np.arange(n_ring), edges=edges, scale=scale)
+    _assert_valid(polys)
+    assert len(polys) == 1
+    assert _covered(polys, ring).all()
+    assert not _covered(polys, np.r_[inner, [[0.0, 0.0]]]).any()
+    # the area is that of a band along the cycle, far less than the disc
+    assert Polygon(polys[0]).area < 0.6 * np.pi * radius**2

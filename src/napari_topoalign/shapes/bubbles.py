@@ -77,6 +77,7 @@ class _Params:
     max_route_splits: int
     virtual_edges: bool
     simplify: float
+    hole_area: float
 
 
 def default_scale(positions: np.ndarray) -> float:
@@ -126,6 +127,7 @@ def _make_params(
     max_route_splits=6,
     virtual_edges=True,
     simplify=0.15,
+    hole_area=None,
 ) -> _Params:
     s = _positive("scale", scale)
 
@@ -184,6 +186,7 @@ def _make_params(
         max_route_splits=int(max_route_splits),
         virtual_edges=bool(virtual_edges),
         simplify=_positive("simplify", simplify, allow_zero=True),
+        hole_area=s * s * 1.0 if hole_area is None else _positive("hole_area", hole_area, allow_zero=True),
     )
 
 
@@ -498,6 +501,77 @@ class _Grid:
 
 
 # --------------------------------------------------------------------------------------------
+# holes
+# --------------------------------------------------------------------------------------------
+_EIGHT = np.ones((3, 3), dtype=bool)
+
+
+def _holes_and_cuts(region: np.ndarray, grid: _Grid, obstacles: np.ndarray, corner_flat: np.ndarray, p: _Params):
+    """Decide which holes of the region stay open and cut each open one to the outside.
+
+    Returns the flat boolean "solid" mask (the region with its closed holes filled and its
+    open holes left out) and the flat indices of the cut grid points. A hole stays open when
+    a non-member lies in it or when it is at least ``hole_area`` large, and when a straight cut
+    (right, left, down or up from the hole's extreme point in that direction) reaches the
+    outside without touching the grid points around a member; otherwise it is filled.
+    Connectivity follows marching squares with low values fully connected: holes and the
+    outside are 8-connected.
+    """
+    filled = ndimage.binary_fill_holes(region, structure=_EIGHT)
+    holes = filled & ~region
+    flat_filled = filled.ravel()
+    if not holes.any():
+        return flat_filled, np.zeros(0, dtype=np.int64)
+    hole_labels, n_holes = ndimage.label(holes, structure=_EIGHT)
+    hole_flat = hole_labels.ravel()
+    area = np.bincount(hole_flat, minlength=n_holes + 1) * grid.h**2
+    open_hole = area >= p.hole_area
+    if len(obstacles):
+        oi = np.rint((obstacles[:, 1] - grid.y0) / grid.h).astype(np.int64)
+        oj = np.rint((obstacles[:, 0] - grid.x0) / grid.h).astype(np.int64)
+        ok = (oi >= 0) & (oi < grid.ny) & (oj >= 0) & (oj < grid.nx)
+        open_hole[hole_labels[oi[ok], oj[ok]]] = True
+    open_hole[0] = False
+    solid = flat_filled.copy()
+    forbidden = np.zeros(grid.size, dtype=bool)
+    forbidden[corner_flat] = True
+    cuts: list[np.ndarray] = []
+    ny, nx = grid.ny, grid.nx
+    # holes are opened one at a time; each cut runs through solid ground only and stops at
+    # the first point already connected to the outside (the outside, an opened hole or a cut)
+    for lab in np.flatnonzero(open_hole).tolist():
+        members_of_hole = hole_flat == lab
+        if not solid[members_of_hole].all():  # an earlier cut already ran through this hole
+            solid[members_of_hole] = False
+            continue
+        ii, jj = np.nonzero(hole_labels == lab)
+        best = None
+        for di, dj in ((0, 1), (0, -1), (1, 0), (-1, 0)):
+            key = di * ii + dj * jj
+            k = int(np.argmax(key))
+            i, j = int(ii[k]) + di, int(jj[k]) + dj
+            path = []
+            valid = True
+            while 0 <= i < ny and 0 <= j < nx and solid[i * nx + j]:
+                f = i * nx + j
+                if forbidden[f]:
+                    valid = False
+                    break
+                if hole_flat[f] != lab:
+                    path.append(f)
+                i += di
+                j += dj
+            if valid and (best is None or len(path) < len(best)):
+                best = path
+        if best is None:
+            continue  # no clean cut: the hole stays filled
+        solid[members_of_hole] = False
+        solid[best] = False
+        cuts.append(np.asarray(best, dtype=np.int64))
+    return solid, (np.concatenate(cuts) if cuts else np.zeros(0, dtype=np.int64))
+
+
+# --------------------------------------------------------------------------------------------
 # one set
 # --------------------------------------------------------------------------------------------
 def _bubble(
@@ -566,11 +640,15 @@ def _bubble(
         member_labels = np.unique(labels[corner_flat])
         if len(member_labels) == 1:
             break
-    keep = np.isin(labels, member_labels).reshape(shape)
-    keep = ndimage.binary_fill_holes(keep).ravel()
+    region = np.isin(labels, member_labels).reshape(shape)
+    solid, cuts = _holes_and_cuts(region, grid, obstacles, corner_flat, p)
     delta = 1e-6 * level
-    field = np.where(keep, np.maximum(energy, level + delta), np.minimum(energy, level - delta))
+    field = np.where(solid, np.maximum(energy, level + delta), np.minimum(energy, level - delta))
     field = field.reshape(shape)
+    if len(cuts):
+        # a cut through the wall, a hair below the level: the outline runs into the hole and
+        # back out along two walls that almost touch, so the hole shows in a simple polygon
+        field.ravel()[cuts] = level - 1e-3 * level
 
     rings = find_contours(field, level)
     out: list[np.ndarray] = []
@@ -676,7 +754,11 @@ def bubble_set(
         - ``virtual_edges`` (True): join the members with routed virtual edges;
         - ``simplify`` (0.15): drop outline vertices closer than this many pixel sizes to
           the chord of their neighbours (3 passes at most; 0 keeps every vertex of the
-          marching squares).
+          marching squares);
+        - ``hole_area`` (1 scale²): holes of the region at least this large stay open, and
+          so does any hole holding a non-member; smaller empty holes are filled. An open
+          hole is joined to the outside by a cut of (almost) zero width, so the polygon stays
+          simple and shows the hole (a loop of members stays a ring).
 
     Returns
     -------
