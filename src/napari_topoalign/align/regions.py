@@ -156,7 +156,10 @@ class _G:
         self.sizes = np.diff(m.indptr)
         e = graph.edges
         adj = sp.csr_matrix(
-            (np.ones(2 * len(e), dtype=np.int8), (np.r_[e[:, 0], e[:, 1]], np.r_[e[:, 1], e[:, 0]])),
+            (
+                np.ones(2 * len(e), dtype=np.int8),
+                (np.r_[e[:, 0], e[:, 1]], np.r_[e[:, 1], e[:, 0]]),
+            ),
             shape=(n, n),
         )
         adj.sum_duplicates()
@@ -240,7 +243,9 @@ def _side(ga: _G, gb: _G, nodes_a, nodes_b, sub_c: np.ndarray):
     return len(le), preserved, unfolded, n_comp, cycles, float(best.sum())
 
 
-def _evaluate(ga: _G, gb: _G, nodes_a, nodes_b, coupling, in_a=None, in_b=None, n_inputs=None) -> dict:
+def _evaluate(
+    ga: _G, gb: _G, nodes_a, nodes_b, coupling, in_a=None, in_b=None, n_inputs=None
+) -> dict:
     nodes_a = np.asarray(nodes_a, dtype=np.int64)
     nodes_b = np.asarray(nodes_b, dtype=np.int64)
     if in_a is None:
@@ -250,7 +255,11 @@ def _evaluate(ga: _G, gb: _G, nodes_a, nodes_b, coupling, in_a=None, in_b=None, 
     inter = int(np.count_nonzero(in_a & in_b))
     union = int(np.count_nonzero(in_a | in_b))
     overlap = inter / union if union else 0.0
-    sub_c = coupling[nodes_a][:, nodes_b].toarray() if len(nodes_a) and len(nodes_b) else np.zeros((len(nodes_a), len(nodes_b)))
+    sub_c = (
+        coupling[nodes_a][:, nodes_b].toarray()
+        if len(nodes_a) and len(nodes_b)
+        else np.zeros((len(nodes_a), len(nodes_b)))
+    )
     ea, pa, fa, ca, ra, ba = _side(ga, gb, nodes_a, nodes_b, sub_c)
     eb, pb, fb, cb, rb, bb = _side(gb, ga, nodes_b, nodes_a, sub_c.T)
     edges_preserved = (pa + pb) / (ea + eb) if ea + eb else 1.0
@@ -295,7 +304,20 @@ def _make_region(nodes_a, nodes_b, ev: dict, p_value=float("nan")) -> Region:
 class _Grower:
     """Best-first growth of one region from a seed pair."""
 
-    def __init__(self, ga: _G, gb: _G, coupling, coupling_t, n_inputs, used_a, used_b, lam, closure, top_k):
+    def __init__(
+        self,
+        ga: _G,
+        gb: _G,
+        coupling,
+        coupling_t,
+        n_inputs,
+        used_a,
+        used_b,
+        lam,
+        closure,
+        top_k,
+        cycle_ratio,
+    ):
         # growth may go down by up to one typical node's worth of disagreement before it stops
         sizes = np.r_[ga.sizes, gb.sizes]
         self.budget = lam * float(np.median(sizes)) if len(sizes) else 0.0
@@ -304,6 +326,9 @@ class _Grower:
         self.n_inputs = n_inputs
         self.used_a, self.used_b = used_a, used_b
         self.lam, self.closure, self.top_k = lam, closure, top_k
+        self.cycle_ratio = cycle_ratio
+        self.blocked_gain = -np.inf
+        self.conflict = False
 
     def _reset(self):
         ga, gb = self.ga, self.gb
@@ -333,15 +358,18 @@ class _Grower:
         best_objective, best_len = objective, 1
         while True:
             move, gain = self._best_move()
-            if move is None:
+            if move is None or objective + gain < best_objective - self.budget:
                 break
             objective += gain
-            if objective < best_objective - self.budget:
-                break
             self._apply(move)
             moves.append(move)
             if objective > best_objective:
                 best_objective, best_len = objective, len(moves)
+        # a move refused only for its cycles but whose inputs agree: the inputs of this
+        # region are arranged differently in the two graphs (e.g. a loop cut open)
+        self.conflict = self.blocked_gain > 0
+        self.explored_a = np.asarray(self.order_a, dtype=np.int64)
+        self.explored_b = np.asarray(self.order_b, dtype=np.int64)
         if best_len < len(moves):
             self._reset()
             for move in moves[:best_len]:
@@ -400,10 +428,13 @@ class _Grower:
         d_sym = (nx_ - xb - xy) + (ny_ - ya - xy) - xb - ya
         return d_inter - self.lam * d_sym
 
-    def _mismatch_ok(self, a, b) -> bool:
+    def _cycles_ok(self, a, b) -> bool:
+        """The move keeps the cycle counts in agreement: their ratio ``(1 + min) / (1 + max)``
+        stays at least ``cycle_ratio`` or does not decrease."""
         ca = self.cyc_a + (self._k(self.ga, self.sa, a) - 1 if a is not None else 0)
         cb = self.cyc_b + (self._k(self.gb, self.sb, b) - 1 if b is not None else 0)
-        return abs(ca - cb) <= abs(self.cyc_a - self.cyc_b)
+        after = _ratio(ca, cb)
+        return after >= self.cycle_ratio or after >= _ratio(self.cyc_a, self.cyc_b)
 
     def _partners(self, node, matrix, front) -> list[int]:
         row = slice(matrix.indptr[node], matrix.indptr[node + 1])
@@ -426,10 +457,17 @@ class _Grower:
             for a in self._partners(b, self.CT, self.front_a):
                 moves.add((a, b))
         best, best_gain = None, -np.inf
-        for a, b in sorted(moves, key=lambda m: (m[0] is None, m[0] or 0, m[1] is None, m[1] or 0)):
+        self.blocked_gain = -np.inf
+        for a, b in sorted(
+            moves, key=lambda m: (m[0] is None, m[0] or 0, m[1] is None, m[1] or 0)
+        ):
             gain = self._gain(a, b)
-            if gain > best_gain and self._mismatch_ok(a, b):
-                best, best_gain = (a, b), gain
+            if gain > best_gain or gain > self.blocked_gain:
+                if self._cycles_ok(a, b):
+                    if gain > best_gain:
+                        best, best_gain = (a, b), gain
+                elif gain > self.blocked_gain:
+                    self.blocked_gain = gain
         return best, best_gain
 
     def _close(self):
@@ -455,7 +493,9 @@ def _check_int(value, name, minimum):
 def _check_fraction(value, name, low, high, *, open_low=False, open_high=False):
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
     if ok:
-        ok = (value > low if open_low else value >= low) and (value < high if open_high else value <= high)
+        ok = (value > low if open_low else value >= low) and (
+            value < high if open_high else value <= high
+        )
     if not ok:
         lb, hb = "(" if open_low else "[", ")" if open_high else "]"
         raise ValueError(f"{name}: must be a number in {lb}{low}, {high}{hb}, got {value!r}")
@@ -510,7 +550,9 @@ def score_region(
     for name, g, v in (("nodes_a", graph_a, nodes_a), ("nodes_b", graph_b, nodes_b)):
         arr = np.unique(np.asarray(v, dtype=np.int64).ravel())
         if arr.size and (arr[0] < 0 or arr[-1] >= g.n_nodes):
-            raise ValueError(f"{name}: node indices must lie in [0, {g.n_nodes}), got {arr[0]}..{arr[-1]}")
+            raise ValueError(
+                f"{name}: node indices must lie in [0, {g.n_nodes}), got {arr[0]}..{arr[-1]}"
+            )
         nodes.append(arr)
     ga, gb = _G(graph_a), _G(graph_b)
     coupling = node_coupling(graph_a, graph_b)
@@ -532,6 +574,7 @@ def find_matching_regions(
     min_seed: float = 0.5,
     grow_overlap: float = 0.6,
     closure: float = 0.75,
+    cycle_ratio: float = 0.75,
     random_state=None,
     progress: ProgressFn | None = None,
 ) -> list[Region]:
@@ -597,8 +640,11 @@ def find_matching_regions(
     if max_regions is not None:
         max_regions = _check_int(max_regions, "max_regions", 1)
     min_seed = _check_fraction(min_seed, "min_seed", 0.0, 1.0, open_low=True)
-    grow_overlap = _check_fraction(grow_overlap, "grow_overlap", 0.0, 1.0, open_low=True, open_high=True)
+    grow_overlap = _check_fraction(
+        grow_overlap, "grow_overlap", 0.0, 1.0, open_low=True, open_high=True
+    )
     closure = _check_fraction(closure, "closure", 0.5, 1.0, open_low=True)
+    cycle_ratio = _check_fraction(cycle_ratio, "cycle_ratio", 0.0, 1.0)
     if graph_a.n_nodes == 0 or graph_b.n_nodes == 0:
         return []
 
@@ -614,36 +660,49 @@ def find_matching_regions(
     tried_a = np.zeros(ga.n, dtype=bool)
     tried_b = np.zeros(gb.n, dtype=bool)
     lam = grow_overlap / (1.0 - grow_overlap)
-    grower = _Grower(ga, gb, coupling, coupling_t, n_inputs, used_a, used_b, lam, closure, top_k=3)
+    grower = _Grower(
+        ga, gb, coupling, coupling_t, n_inputs, used_a, used_b, lam, closure, 3, cycle_ratio
+    )
     search_share = 0.8 if n_permutations else 1.0
     regions: list[Region] = []
     for k, (a, b) in enumerate(seeds):
         if progress is not None:
-            progress(search_share * k / len(seeds), f"seed {k + 1}/{len(seeds)}: {len(regions)} region(s)")
+            progress(
+                search_share * k / len(seeds),
+                f"seed {k + 1}/{len(seeds)}: {len(regions)} region(s)",
+            )
         if used_a[a] or used_b[b] or tried_a[a] or tried_b[b]:
             continue
         nodes_a, nodes_b = grower.run(a, b)
         ev = _evaluate(ga, gb, nodes_a, nodes_b, coupling, grower.in_a, grower.in_b)
-        if min(len(nodes_a), len(nodes_b)) >= min_size and ev["score"] >= min_score:
+        if (
+            not grower.conflict
+            and min(len(nodes_a), len(nodes_b)) >= min_size
+            and ev["score"] >= min_score
+        ):
             used_a[nodes_a] = True
             used_b[nodes_b] = True
             regions.append(_make_region(nodes_a, nodes_b, ev))
             if max_regions is not None and len(regions) >= max_regions:
                 break
         else:
-            tried_a[nodes_a] = True
-            tried_b[nodes_b] = True
+            tried_a[grower.explored_a] = True
+            tried_b[grower.explored_b] = True
     if progress is not None:
         progress(search_share, f"{len(regions)} region(s) found")
     regions.sort(key=lambda r: (-r.score, -r.size, int(r.nodes_a[0]), int(r.nodes_b[0])))
     if n_permutations and regions:
-        _p_values(regions, ga, gb, graph_a, graph_b, n_permutations, random_state, progress, search_share)
+        _p_values(
+            regions, ga, gb, graph_a, graph_b, n_permutations, random_state, progress, search_share
+        )
     if progress is not None:
         progress(1.0, f"{len(regions)} region(s)")
     return regions
 
 
-def _seeds(coupling: sp.csr_matrix, coupling_t: sp.csr_matrix, min_seed: float) -> list[tuple[int, int]]:
+def _seeds(
+    coupling: sp.csr_matrix, coupling_t: sp.csr_matrix, min_seed: float
+) -> list[tuple[int, int]]:
     """Mutually best pairs with Jaccard >= min_seed, strongest first (ties: lower indices)."""
     if coupling.nnz == 0:
         return []
@@ -673,7 +732,9 @@ def _row_argmax(m: sp.csr_matrix) -> np.ndarray:
     return out
 
 
-def _p_values(regions, ga, gb, graph_a, graph_b, n_permutations, random_state, progress, start=0.0):
+def _p_values(
+    regions, ga, gb, graph_a, graph_b, n_permutations, random_state, progress, start=0.0
+):
     """Permutation p-values: permute the input ids of graph B, rescore each region."""
     from sklearn.utils import check_random_state
 
@@ -702,6 +763,9 @@ def _p_values(regions, ga, gb, graph_a, graph_b, n_permutations, random_state, p
             if ev["score"] >= r.score - 1e-12:
                 exceed[i] += 1
         if progress is not None:
-            progress(start + (1 - start) * (t + 1) / n_permutations, f"permutation {t + 1}/{n_permutations}")
+            progress(
+                start + (1 - start) * (t + 1) / n_permutations,
+                f"permutation {t + 1}/{n_permutations}",
+            )
     for i, r in enumerate(regions):
         r.p_value = float((1 + exceed[i]) / (1 + n_permutations))

@@ -38,7 +38,13 @@ import numpy as np
 
 from ..model import Representations
 
-__all__ = ["make_planted_pair", "PlantedStructure", "PlantedTruth", "MATCH_KINDS", "DIFFERENCE_KINDS"]
+__all__ = [
+    "make_planted_pair",
+    "PlantedStructure",
+    "PlantedTruth",
+    "MATCH_KINDS",
+    "DIFFERENCE_KINDS",
+]
 
 MATCH_KINDS = ("loop", "branch", "cluster")
 DIFFERENCE_KINDS = ("cut_loop", "merged_branches", "split_cluster", "shuffled_clusters")
@@ -196,7 +202,8 @@ def make_planted_pair(
     n_per_structure: int = 2,
     n_points: int = 300,
     dims: tuple[int, int] = (16, 24),
-    noise: float = 0.02,
+    noise: float = 0.05,
+    distortion: float = 0.2,
     differences=DIFFERENCE_KINDS,
     names: tuple[str, str] = ("A", "B"),
     random_state=None,
@@ -217,6 +224,11 @@ def make_planted_pair(
         noise vector relative to the radius of a structure (so it does not grow with the
         dimension). At most 0.1: more noise blurs the shapes at the recommended mapper
         resolution.
+    distortion : float in [0, 0.5]
+        In representation B every structure is also turned about its centre by an angle
+        drawn from ``[-distortion, distortion]`` radians and scaled by a factor drawn from
+        ``[1 - distortion, 1 + distortion]``, so that the nodes of the two mapper graphs do
+        not hold exactly the same inputs.
     differences : sequence of str
         Which planted differences to include (any of :data:`DIFFERENCE_KINDS`, each once).
     names : pair of str
@@ -251,6 +263,8 @@ def make_planted_pair(
         raise ValueError(f"dims: expected two integers >= 2, got {dims!r}")
     if not (isinstance(noise, numbers.Real) and 0 <= noise <= 0.1):
         raise ValueError(f"noise: must be a number in [0, 0.1], got {noise!r}")
+    if not (isinstance(distortion, numbers.Real) and 0 <= distortion <= 0.5):
+        raise ValueError(f"distortion: must be a number in [0, 0.5], got {distortion!r}")
     if isinstance(differences, str):
         differences = [differences]
     differences = list(differences)
@@ -275,6 +289,12 @@ def make_planted_pair(
     def place(xy, k):
         return xy + np.array([k * _SPACING, 0.0])
 
+    def distort(xy):
+        angle = rng.uniform(-distortion, distortion)
+        c, s_ = np.cos(angle), np.sin(angle)
+        factor = rng.uniform(1 - distortion, 1 + distortion)
+        return factor * xy @ np.array([[c, s_], [-s_, c]])
+
     for kind in kinds:
         n = n_points
         if kind in ("loop", "cut_loop"):
@@ -286,7 +306,7 @@ def make_planted_pair(
                 gap = np.deg2rad(100.0)
                 b = _circle_xy(gap / 2 + theta * (2 * np.pi - gap) / (2 * np.pi), r)
             lat_a.append(place(a, site))
-            lat_b.append(place(b, site))
+            lat_b.append(place(distort(b), site))
             site += 1
         elif kind in ("branch", "merged_branches"):
             if kind == "branch":
@@ -301,7 +321,7 @@ def make_planted_pair(
                 jitter = rng.uniform(-0.03, 0.03, (n, 2))
                 a, b = a + jitter, b + jitter
             lat_a.append(place(a, site))
-            lat_b.append(place(b, site))
+            lat_b.append(place(distort(b), site))
             site += 1
         elif kind in ("cluster", "split_cluster"):
             a = _disc(rng, n)
@@ -311,20 +331,23 @@ def make_planted_pair(
                 side = np.where(rng.uniform(size=n) < 0.5, 1.0, -1.0)
                 b = np.column_stack([a[:, 0], side * 0.6 + 0.4 * a[:, 1]])
             lat_a.append(place(a, site))
-            lat_b.append(place(b, site))
+            lat_b.append(place(distort(b), site))
             site += 1
         else:  # shuffled_clusters: two discs on two sites
-            a1, a2 = place(_disc(rng, n), site), place(_disc(rng, n), site + 1)
-            b1, b2 = a1.copy(), a2.copy()
+            d1, d2 = _disc(rng, n), _disc(rng, n)
+            a1, a2 = place(d1, site), place(d2, site + 1)
+            b1, b2 = place(distort(d1), site), place(distort(d2), site + 1)
             swap1 = rng.choice(n, n // 2, replace=False)
             swap2 = rng.choice(n, n // 2, replace=False)
-            b1[swap1], b2[swap2] = a2[swap2], a1[swap1]
+            b1[swap1], b2[swap2] = b2[swap2].copy(), b1[swap1].copy()
             lat_a.append(np.vstack([a1, a2]))
             lat_b.append(np.vstack([b1, b2]))
             n = 2 * n
             site += 2
         structures.append(
-            PlantedStructure(kind, np.arange(start, start + n, dtype=np.int64), kind in MATCH_KINDS)
+            PlantedStructure(
+                kind, np.arange(start, start + n, dtype=np.int64), kind in MATCH_KINDS
+            )
         )
         start += n
 
@@ -350,7 +373,10 @@ def make_planted_pair(
     reps = Representations(
         arrays,
         labels=labels,
-        metadata={"planted": [(s.kind, s.is_match) for s in structures], "mapper_params": mapper_params},
+        metadata={
+            "planted": [(s.kind, s.is_match) for s in structures],
+            "mapper_params": mapper_params,
+        },
     )
     return reps, truth
 
