@@ -196,7 +196,11 @@ def test_property_nonmembers_away_from_the_hull_stay_outside(seed, n_members, n_
     avoiding them exists (the hull's neighbourhood), so none may be inside."""
     rng = np.random.default_rng(seed)
     members = rng.uniform(0, 6, (n_members, 2))
-    hull = Polygon(members).convex_hull if n_members >= 3 else Point(*members[0]).union(Point(*members[-1])).convex_hull
+    hull = (
+        Polygon(members).convex_hull
+        if n_members >= 3
+        else Point(*members[0]).union(Point(*members[-1])).convex_hull
+    )
     others = []
     while len(others) < n_others:
         q = rng.uniform(-4, 10, 2)
@@ -219,7 +223,9 @@ def test_property_nonmembers_away_from_the_hull_stay_outside(seed, n_members, n_
     angle=st.floats(0, 2 * np.pi),
     n_obstacles=st.integers(1, 2),
 )
-def test_property_virtual_edges_route_around_blocking_nodes(seed, n_left, n_right, gap, offset, angle, n_obstacles):
+def test_property_virtual_edges_route_around_blocking_nodes(
+    seed, n_left, n_right, gap, offset, angle, n_obstacles
+):
     """Two member clusters with non-members right on the straight line between them (and
     far from every member): the virtual edge must bend around them, so the one outline that
     joins the clusters leaves them outside."""
@@ -235,7 +241,7 @@ def test_property_virtual_edges_route_around_blocking_nodes(seed, n_left, n_righ
     _assert_valid(polys)
     assert len(polys) == 1  # the clusters are joined
     assert _covered(polys, pos[members]).all()
-    assert not _covered(polys, pos[len(members):]).any()
+    assert not _covered(polys, pos[len(members) :]).any()
 
 
 # --------------------------------------------------------------------------------------------
@@ -290,12 +296,28 @@ def test_clean_and_decimate_and_repair():
         (dict(positions=np.zeros((4, 2)), members=np.ones(3, bool)), ValueError, "length 3"),
         (dict(positions=np.zeros((4, 2)), members=[0], edges=[[0, 9]]), ValueError, "edges"),
         (dict(positions=np.zeros((4, 2)), members=[0], edges=[0, 1]), ValueError, "edges"),
-        (dict(positions=np.zeros((4, 2)), members=[0], non_members=[7]), ValueError, "non_members"),
+        (
+            dict(positions=np.zeros((4, 2)), members=[0], non_members=[7]),
+            ValueError,
+            "non_members",
+        ),
         (dict(positions=np.zeros((4, 2)), members=[0], radius=2), TypeError, "radius"),
-        (dict(positions=np.zeros((4, 2)), members=[0], node_r0=1, node_r1=0.5), ValueError, "node_r0"),
-        (dict(positions=np.zeros((4, 2)), members=[0], nonmember_weight=0.5), ValueError, "nonmember_weight"),
+        (
+            dict(positions=np.zeros((4, 2)), members=[0], node_r0=1, node_r1=0.5),
+            ValueError,
+            "node_r0",
+        ),
+        (
+            dict(positions=np.zeros((4, 2)), members=[0], nonmember_weight=0.5),
+            ValueError,
+            "nonmember_weight",
+        ),
         (dict(positions=np.zeros((4, 2)), members=[0], pixel_size=-1), ValueError, "pixel_size"),
-        (dict(positions=np.zeros((4, 2)), members=[0], max_iterations=0), ValueError, "max_iterations"),
+        (
+            dict(positions=np.zeros((4, 2)), members=[0], max_iterations=0),
+            ValueError,
+            "max_iterations",
+        ),
         (dict(positions=np.zeros((4, 2)), members=[0], scale=0), ValueError, "scale"),
     ],
 )

@@ -49,7 +49,9 @@ def clean_ring(ring: np.ndarray, *, tol: float = 0.0) -> np.ndarray:
     return ring
 
 
-def decimate_ring(ring: np.ndarray, tol: float, *, passes: int = 3, min_vertices: int = 8) -> np.ndarray:
+def decimate_ring(
+    ring: np.ndarray, tol: float, *, passes: int = 3, min_vertices: int = 8
+) -> np.ndarray:
     """Drop vertices that lie within ``tol`` of the chord between their two neighbours.
 
     Each pass looks at every other vertex (so no two removed vertices are adjacent, and each
@@ -69,7 +71,9 @@ def decimate_ring(ring: np.ndarray, tol: float, *, passes: int = 3, min_vertices
         chord = nxt - prev
         length = np.hypot(chord[:, 0], chord[:, 1])
         rel = ring[idx] - prev
-        dist = np.abs(chord[:, 0] * rel[:, 1] - chord[:, 1] * rel[:, 0]) / np.where(length > 0, length, 1.0)
+        dist = np.abs(chord[:, 0] * rel[:, 1] - chord[:, 1] * rel[:, 0]) / np.where(
+            length > 0, length, 1.0
+        )
         drop = idx[(dist <= tol) & (length > 0)]
         if len(drop) == 0:
             break
@@ -237,7 +241,9 @@ def make_simple(ring: np.ndarray, keep_points: np.ndarray | None = None) -> list
         shapely = None
     if shapely is not None and len(ring) >= 3:
         geom = shapely.make_valid(Polygon(ring))
-        parts = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type == "Polygon" and g.area > 0]
+        parts = [
+            g for g in getattr(geom, "geoms", [geom]) if g.geom_type == "Polygon" and g.area > 0
+        ]
         out = []
         for poly in parts:
             r = clean_ring(np.asarray(poly.exterior.coords)[:-1])
@@ -252,6 +258,7 @@ def _convex_hull(points: np.ndarray) -> np.ndarray:
     """Counter-clockwise convex hull (monotone chain); degenerate input gives a small square."""
     pts = np.unique(np.asarray(points, dtype=np.float64), axis=0)
     if len(pts) >= 3:
+
         def half(seq):
             out: list[np.ndarray] = []
             for p in seq:

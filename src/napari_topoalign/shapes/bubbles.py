@@ -103,7 +103,9 @@ def _positive(name: str, value: Any, *, allow_zero: bool = False) -> float:
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name}: expected a number, got {value!r}") from exc
     if not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
-        raise ValueError(f"{name}: expected a {'non-negative' if allow_zero else 'positive'} finite number, got {value!r}")
+        raise ValueError(
+            f"{name}: expected a {'non-negative' if allow_zero else 'positive'} finite number, got {value!r}"
+        )
     return v
 
 
@@ -149,7 +151,9 @@ def _make_params(
             raise ValueError(f"{lo_name}: must be smaller than {hi_name} ({lo} >= {hi})")
     pixel_size = length("pixel_size", pixel_size, 0.2)
     if pixel_size > node_r0:
-        raise ValueError(f"pixel_size: {pixel_size} is larger than node_r0={node_r0}; members could fall outside")
+        raise ValueError(
+            f"pixel_size: {pixel_size} is larger than node_r0={node_r0}; members could fall outside"
+        )
     node_weight = _positive("node_weight", node_weight)
     edge_weight = _positive("edge_weight", edge_weight, allow_zero=True)
     try:
@@ -157,16 +161,30 @@ def _make_params(
     except (TypeError, ValueError) as exc:
         raise TypeError(f"nonmember_weight: expected a number, got {nonmember_weight!r}") from exc
     if not math.isfinite(nonmember_weight) or nonmember_weight > 0:
-        raise ValueError(f"nonmember_weight: expected a finite number <= 0, got {nonmember_weight!r}")
+        raise ValueError(
+            f"nonmember_weight: expected a finite number <= 0, got {nonmember_weight!r}"
+        )
     threshold = _positive("threshold", threshold)
     threshold_relax = float(threshold_relax)
     if not 0 <= threshold_relax < 1:
-        raise ValueError(f"threshold_relax: expected a fraction in [0, 1), got {threshold_relax!r}")
-    if isinstance(max_iterations, bool) or int(max_iterations) != max_iterations or max_iterations < 1:
+        raise ValueError(
+            f"threshold_relax: expected a fraction in [0, 1), got {threshold_relax!r}"
+        )
+    if (
+        isinstance(max_iterations, bool)
+        or int(max_iterations) != max_iterations
+        or max_iterations < 1
+    ):
         raise ValueError(f"max_iterations: expected a positive integer, got {max_iterations!r}")
     route_margin = length("route_margin", route_margin, 0.6)
-    if isinstance(max_route_splits, bool) or int(max_route_splits) != max_route_splits or max_route_splits < 0:
-        raise ValueError(f"max_route_splits: expected a non-negative integer, got {max_route_splits!r}")
+    if (
+        isinstance(max_route_splits, bool)
+        or int(max_route_splits) != max_route_splits
+        or max_route_splits < 0
+    ):
+        raise ValueError(
+            f"max_route_splits: expected a non-negative integer, got {max_route_splits!r}"
+        )
     return _Params(
         scale=s,
         pixel_size=pixel_size,
@@ -186,13 +204,13 @@ def _make_params(
         max_route_splits=int(max_route_splits),
         virtual_edges=bool(virtual_edges),
         simplify=_positive("simplify", simplify, allow_zero=True),
-        hole_area=s * s * 1.0 if hole_area is None else _positive("hole_area", hole_area, allow_zero=True),
+        hole_area=s * s * 1.0
+        if hole_area is None
+        else _positive("hole_area", hole_area, allow_zero=True),
     )
 
 
-_PARAM_NAMES = frozenset(
-    name for name in _Params.__dataclass_fields__ if name != "scale"
-)
+_PARAM_NAMES = frozenset(name for name in _Params.__dataclass_fields__ if name != "scale")
 
 
 def _check_positions(positions) -> np.ndarray:
@@ -200,7 +218,11 @@ def _check_positions(positions) -> np.ndarray:
         pos = np.asarray(positions)
     except Exception as exc:  # pragma: no cover
         raise TypeError(f"positions: cannot be read as an array ({exc})") from exc
-    if pos.dtype == object or not np.issubdtype(pos.dtype, np.number) or np.issubdtype(pos.dtype, np.complexfloating):
+    if (
+        pos.dtype == object
+        or not np.issubdtype(pos.dtype, np.number)
+        or np.issubdtype(pos.dtype, np.complexfloating)
+    ):
         raise TypeError(f"positions: expected real numbers, got dtype {pos.dtype}")
     if pos.ndim != 2 or pos.shape[1] != 2:
         raise ValueError(f"positions: expected shape (n_nodes, 2), got {pos.shape}")
@@ -219,18 +241,28 @@ def _check_nodes(nodes, n: int, name: str) -> np.ndarray:
     if arr.ndim != 1:
         if arr.size == 0:
             return np.zeros(0, dtype=np.int64)
-        raise ValueError(f"{name}: expected a 1-D index array or boolean mask, got shape {arr.shape}")
+        raise ValueError(
+            f"{name}: expected a 1-D index array or boolean mask, got shape {arr.shape}"
+        )
     if arr.dtype == bool:
         if len(arr) != n:
-            raise ValueError(f"{name}: boolean mask has length {len(arr)}, positions has {n} nodes")
+            raise ValueError(
+                f"{name}: boolean mask has length {len(arr)}, positions has {n} nodes"
+            )
         return np.flatnonzero(arr).astype(np.int64)
     if arr.size == 0:
         return np.zeros(0, dtype=np.int64)
     if not np.issubdtype(arr.dtype, np.integer):
-        if np.issubdtype(arr.dtype, np.floating) and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
+        if (
+            np.issubdtype(arr.dtype, np.floating)
+            and np.all(np.isfinite(arr))
+            and np.all(arr == np.round(arr))
+        ):
             arr = arr.astype(np.int64)
         else:
-            raise TypeError(f"{name}: expected integer node indices or a boolean mask, got dtype {arr.dtype}")
+            raise TypeError(
+                f"{name}: expected integer node indices or a boolean mask, got dtype {arr.dtype}"
+            )
     arr = arr.astype(np.int64)
     bad = (arr < 0) | (arr >= n)
     if bad.any():
@@ -247,7 +279,11 @@ def _check_edges(edges, n: int) -> np.ndarray:
     if arr.ndim != 2 or arr.shape[1] != 2:
         raise ValueError(f"edges: expected shape (n_edges, 2), got {arr.shape}")
     if not np.issubdtype(arr.dtype, np.integer):
-        if np.issubdtype(arr.dtype, np.floating) and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
+        if (
+            np.issubdtype(arr.dtype, np.floating)
+            and np.all(np.isfinite(arr))
+            and np.all(arr == np.round(arr))
+        ):
             arr = arr.astype(np.int64)
         else:
             raise TypeError(f"edges: expected integer node indices, got dtype {arr.dtype}")
@@ -261,7 +297,9 @@ def _check_edges(edges, n: int) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 # virtual edges
 # --------------------------------------------------------------------------------------------
-def _point_segment_dist(points: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _point_segment_dist(
+    points: np.ndarray, a: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Distances of ``points`` (K, 2) to the segment a-b and the segment parameter t."""
     ab = b - a
     denom = float(ab @ ab)
@@ -274,7 +312,9 @@ def _point_segment_dist(points: np.ndarray, a: np.ndarray, b: np.ndarray) -> tup
     return np.hypot(d[:, 0], d[:, 1]), t
 
 
-def _blocking(obstacles: np.ndarray, a: np.ndarray, b: np.ndarray, margin: float) -> tuple[np.ndarray, np.ndarray]:
+def _blocking(
+    obstacles: np.ndarray, a: np.ndarray, b: np.ndarray, margin: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Obstacles closer than ``margin`` to a-b, excluding those already that close to an
     endpoint (no route can avoid them). Returns their indices and segment parameters."""
     if len(obstacles) == 0:
@@ -287,7 +327,9 @@ def _blocking(obstacles: np.ndarray, a: np.ndarray, b: np.ndarray, margin: float
     return idx, t[idx]
 
 
-def _route(a: np.ndarray, b: np.ndarray, obstacles: np.ndarray, margin: float, budget: int) -> list[np.ndarray]:
+def _route(
+    a: np.ndarray, b: np.ndarray, obstacles: np.ndarray, margin: float, budget: int
+) -> list[np.ndarray]:
     """Polyline from a to b (list of points, both ends included) that bends around obstacles
     closer than ``margin``: the first blocking obstacle is passed on the side the straight
     line already leans to, at 1.5, 2 or 3 margins, picking the first bend point that is itself
@@ -315,7 +357,9 @@ def _route(a: np.ndarray, b: np.ndarray, obstacles: np.ndarray, margin: float, b
         for factor in (1.5, 2.0, 3.0):
             v = o + side * normal * margin * factor
             near = np.hypot(*(obstacles - v).T) < margin
-            cost = len(_blocking(obstacles, a, v, margin)[0]) + len(_blocking(obstacles, v, b, margin)[0])
+            cost = len(_blocking(obstacles, a, v, margin)[0]) + len(
+                _blocking(obstacles, v, b, margin)[0]
+            )
             cost += 10 * int(near.any())
             if best_cost is None or cost < best_cost:
                 best, best_cost = v, cost
@@ -344,7 +388,10 @@ def _virtual_edges(
     # different components need a virtual edge
     if len(member_edges):
         n_comp, comp = connected_components(
-            coo_matrix((np.ones(len(member_edges)), (member_edges[:, 0], member_edges[:, 1])), shape=(m, m)),
+            coo_matrix(
+                (np.ones(len(member_edges)), (member_edges[:, 0], member_edges[:, 1])),
+                shape=(m, m),
+            ),
             directed=False,
         )
     else:
@@ -403,8 +450,12 @@ def _virtual_edges(
     graph = coo_matrix((vals[ok][sel], (lo[ok][sel], hi[ok][sel])), shape=(m, m)).tocsr()
     tree = minimum_spanning_tree(graph).tocoo()
     if len(member_edges):
-        real = set(zip(np.minimum(member_edges[:, 0], member_edges[:, 1]).tolist(),
-                       np.maximum(member_edges[:, 0], member_edges[:, 1]).tolist()))
+        real = set(
+            zip(
+                np.minimum(member_edges[:, 0], member_edges[:, 1]).tolist(),
+                np.maximum(member_edges[:, 0], member_edges[:, 1]).tolist(),
+            )
+        )
     else:
         real = set()
     lines = []
@@ -506,7 +557,9 @@ class _Grid:
 _EIGHT = np.ones((3, 3), dtype=bool)
 
 
-def _holes_and_cuts(region: np.ndarray, grid: _Grid, obstacles: np.ndarray, corner_flat: np.ndarray, p: _Params):
+def _holes_and_cuts(
+    region: np.ndarray, grid: _Grid, obstacles: np.ndarray, corner_flat: np.ndarray, p: _Params
+):
     """Decide which holes of the region stay open and cut each open one to the outside.
 
     Returns the flat boolean "solid" mask (the region with its closed holes filled and its
@@ -826,7 +879,9 @@ def bubble_sets(
     try:
         sets = list(sets)
     except TypeError as exc:
-        raise TypeError(f"sets: expected a sequence of member sets, got {type(sets).__name__}") from exc
+        raise TypeError(
+            f"sets: expected a sequence of member sets, got {type(sets).__name__}"
+        ) from exc
     tree = cKDTree(pos) if n else None
     reach = math.sqrt(2.0) * _obstacle_reach(p)
     out: list[list[np.ndarray]] = []
