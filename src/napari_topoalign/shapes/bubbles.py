@@ -570,11 +570,19 @@ def _holes_and_cuts(
     Connectivity follows marching squares with low values fully connected: holes and the
     outside are 8-connected.
     """
-    filled = ndimage.binary_fill_holes(region, structure=_EIGHT)
-    holes = filled & ~region
+    # background components (8-connected) that do not touch the border are the holes
+    bg_labels, n_bg = ndimage.label(~region, structure=_EIGHT)
+    border = np.unique(
+        np.concatenate([bg_labels[0], bg_labels[-1], bg_labels[:, 0], bg_labels[:, -1]])
+    )
+    if n_bg == len(border[border > 0]):
+        return region.ravel().copy(), np.zeros(0, dtype=np.int64)
+    is_hole = np.ones(n_bg + 1, dtype=bool)
+    is_hole[border] = False
+    is_hole[0] = False
+    holes = is_hole[bg_labels]
+    filled = region | holes
     flat_filled = filled.ravel()
-    if not holes.any():
-        return flat_filled, np.zeros(0, dtype=np.int64)
     hole_labels, n_holes = ndimage.label(holes, structure=_EIGHT)
     hole_flat = hole_labels.ravel()
     area = np.bincount(hole_flat, minlength=n_holes + 1) * grid.h**2
