@@ -318,14 +318,12 @@ class _Grower:
         top_k,
         cycle_ratio,
     ):
-        # growth may go down by up to one typical node's worth of disagreement before it stops
-        sizes = np.r_[ga.sizes, gb.sizes]
-        self.budget = lam * float(np.median(sizes)) if len(sizes) else 0.0
         self.ga, self.gb = ga, gb
         self.C, self.CT = coupling, coupling_t
         self.n_inputs = n_inputs
         self.used_a, self.used_b = used_a, used_b
         self.lam, self.closure, self.top_k = lam, closure, top_k
+        self.grow_overlap = lam / (1.0 + lam)
         self.cycle_ratio = cycle_ratio
         self.blocked_gain = -np.inf
         self.conflict = False
@@ -354,13 +352,20 @@ class _Grower:
         self._reset()
         moves = [(seed_a, seed_b)]
         self._apply(moves[0])
-        objective = self._gain_from_empty()
+        inter = int(np.count_nonzero(self.in_a & self.in_b))
+        sym = int(np.count_nonzero(self.in_a ^ self.in_b))
+        objective = inter - self.lam * sym
         best_objective, best_len = objective, 1
+        # explore while the explored sets still agree at grow_overlap; keep the best prefix
         while True:
-            move, gain = self._best_move()
-            if move is None or objective + gain < best_objective - self.budget:
+            move, (gain, d_inter, d_sym) = self._best_move()
+            if move is None:
+                break
+            if (inter + d_inter) < self.grow_overlap * (inter + sym + d_inter + d_sym):
                 break
             objective += gain
+            inter += d_inter
+            sym += d_sym
             self._apply(move)
             moves.append(move)
             if objective > best_objective:
@@ -376,11 +381,6 @@ class _Grower:
                 self._apply(move)
         self._close()
         return np.asarray(self.order_a, dtype=np.int64), np.asarray(self.order_b, dtype=np.int64)
-
-    def _gain_from_empty(self) -> float:
-        inter = np.count_nonzero(self.in_a & self.in_b)
-        sym = np.count_nonzero(self.in_a ^ self.in_b)
-        return inter - self.lam * sym
 
     # bookkeeping
     def _k(self, g: _G, inside: np.ndarray, node: int) -> int:
@@ -426,7 +426,7 @@ class _Grower:
             xy = len(np.intersect1d(x, y, assume_unique=True))
         d_inter = xb + ya + xy
         d_sym = (nx_ - xb - xy) + (ny_ - ya - xy) - xb - ya
-        return d_inter - self.lam * d_sym
+        return d_inter - self.lam * d_sym, d_inter, d_sym
 
     def _cycles_ok(self, a, b) -> bool:
         """The move keeps the cycle counts in agreement: their ratio ``(1 + min) / (1 + max)``
@@ -456,19 +456,20 @@ class _Grower:
             moves.add((None, b))
             for a in self._partners(b, self.CT, self.front_a):
                 moves.add((a, b))
-        best, best_gain = None, -np.inf
+        best, best_parts = None, (-np.inf, 0, 0)
         self.blocked_gain = -np.inf
         for a, b in sorted(
             moves, key=lambda m: (m[0] is None, m[0] or 0, m[1] is None, m[1] or 0)
         ):
-            gain = self._gain(a, b)
-            if gain > best_gain or gain > self.blocked_gain:
+            parts = self._gain(a, b)
+            gain = parts[0]
+            if gain > best_parts[0] or gain > self.blocked_gain:
                 if self._cycles_ok(a, b):
-                    if gain > best_gain:
-                        best, best_gain = (a, b), gain
+                    if gain > best_parts[0]:
+                        best, best_parts = (a, b), parts
                 elif gain > self.blocked_gain:
                     self.blocked_gain = gain
-        return best, best_gain
+        return best, best_parts
 
     def _close(self):
         """Add the neighbours whose inputs the region already holds (share >= closure)."""
