@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 from ..model import MapperGraph
 from .coupling import check_same_inputs, node_coupling
@@ -196,13 +195,22 @@ class _G:
         return self.edge_keys[pos] == keys
 
 
-def _components(n_nodes: int, edges: np.ndarray) -> tuple[int, np.ndarray]:
-    if n_nodes == 0:
-        return 0, np.zeros(0, dtype=np.int64)
-    adj = sp.csr_matrix(
-        (np.ones(len(edges), dtype=np.int8), (edges[:, 0], edges[:, 1])), shape=(n_nodes, n_nodes)
-    )
-    return connected_components(adj, directed=False)
+def _labels(n: int, edges: np.ndarray) -> np.ndarray:
+    """Connected-component labels (the smallest node of each component) of a small graph,
+    by min-label propagation with pointer jumping."""
+    lab = np.arange(n)
+    if len(edges) == 0:
+        return lab
+    u, v = edges[:, 0], edges[:, 1]
+    while True:
+        m = np.minimum(lab[u], lab[v])
+        new = lab.copy()
+        np.minimum.at(new, u, m)
+        np.minimum.at(new, v, m)
+        new = new[new]
+        if np.array_equal(new, lab):
+            return lab
+        lab = new
 
 
 def _ratio(x: int, y: int) -> float:
@@ -210,74 +218,91 @@ def _ratio(x: int, y: int) -> float:
     return (1.0 + min(x, y)) / (1.0 + max(x, y))
 
 
-def _side(ga: _G, gb: _G, nodes_a, nodes_b, sub_c: np.ndarray):
-    """Structure of side A mapped onto side B by ``phi(a) = argmax_b C[a, b]``.
+class _Side:
+    """One side of a region: its nodes, induced edges (local indices), components, cycles."""
 
-    Returns (n_edges, n_preserved, n_folded, components, cycles, best-coupling sum).
+    def __init__(self, g: _G, nodes):
+        self.g = g
+        self.nodes = np.asarray(nodes, dtype=np.int64)
+        local = np.full(g.n, -1, dtype=np.int64)
+        local[self.nodes] = np.arange(len(self.nodes))
+        self.edges = local[g.sub_edges(self.nodes)].reshape(-1, 2)
+        self.components = len(np.unique(_labels(len(self.nodes), self.edges)))
+        self.cycles = len(self.edges) - len(self.nodes) + self.components
+
+
+def _map_terms(src: _Side, dst: _Side, sub_c: np.ndarray):
+    """Map ``src`` onto ``dst`` by ``phi(a) = argmax_b C[a, b]``.
+
+    Returns (edges, edges preserved, share of images with a connected fibre, sum of the best
+    couplings).
     """
-    local = np.full(ga.n, -1, dtype=np.int64)
-    local[nodes_a] = np.arange(len(nodes_a))
-    e = ga.sub_edges(nodes_a)
-    le = local[e].reshape(-1, 2)
-    n_comp, labels = _components(len(nodes_a), le)
-    cycles = len(le) - len(nodes_a) + n_comp
-    best = sub_c.max(axis=1) if sub_c.shape[1] else np.zeros(len(nodes_a))
-    phi = np.where(best > 0, nodes_b[np.argmax(sub_c, axis=1)] if sub_c.shape[1] else -1, -1)
-    # edges preserved: both ends mapped, onto one node or onto an edge of B
+    n = len(src.nodes)
+    if sub_c.shape[1] == 0 or n == 0:
+        return len(src.edges), 0, 1.0 if n == 0 else 0.0, 0.0
+    best = sub_c.max(axis=1)
+    phi = np.where(best > 0, dst.nodes[np.argmax(sub_c, axis=1)], -1)
+    le = src.edges
     pu, pv = phi[le[:, 0]], phi[le[:, 1]]
     mapped = (pu >= 0) & (pv >= 0)
     same = mapped & (pu == pv)
-    onto_edge = np.zeros(len(le), dtype=bool)
     rest = mapped & ~same
+    onto_edge = np.zeros(len(le), dtype=bool)
     if rest.any():
-        onto_edge[rest] = gb.has_edges(pu[rest], pv[rest])
+        onto_edge[rest] = dst.g.has_edges(pu[rest], pv[rest])
     preserved = int((same | onto_edge).sum())
-    # fibres: the nodes mapped onto one node of B should be connected through edges mapped
-    # onto that same node; count the surplus parts
-    fe = le[same]
-    _, flabels = _components(len(nodes_a), fe)
+    # fibres: the nodes sent onto one node should be connected through edges sent onto it
     ok = phi >= 0
-    pairs = np.unique(np.column_stack([phi[ok], flabels[ok]]), axis=0)
-    images, parts = np.unique(pairs[:, 0], return_counts=True)
-    unfolded = float((parts == 1).mean()) if len(images) else 1.0
-    return len(le), preserved, unfolded, n_comp, cycles, float(best.sum())
+    if not ok.any():
+        return len(le), preserved, 0.0, 0.0
+    flabels = _labels(n, le[same])
+    keys = np.unique(phi[ok] * n + flabels[ok])
+    parts = np.unique(keys // n, return_counts=True)[1]
+    return len(le), preserved, float((parts == 1).mean()), float(best.sum())
+
+
+def _structure(side_a: _Side, side_b: _Side, sub_c: np.ndarray) -> dict:
+    ea, pa, ua, ba = _map_terms(side_a, side_b, sub_c)
+    eb, pb, ub, bb = _map_terms(side_b, side_a, sub_c.T)
+    edges_preserved = (pa + pb) / (ea + eb) if ea + eb else 1.0
+    unfolded = ua * ub
+    counts = _ratio(side_a.components, side_b.components) * _ratio(side_a.cycles, side_b.cycles)
+    n_nodes = len(side_a.nodes) + len(side_b.nodes)
+    return {
+        "structure": edges_preserved * unfolded * counts,
+        "edges_preserved": edges_preserved,
+        "unfolded": unfolded,
+        "node_agreement": (ba + bb) / n_nodes if n_nodes else 0.0,
+    }
+
+
+def _sub_coupling(coupling, nodes_a, nodes_b) -> np.ndarray:
+    if len(nodes_a) == 0 or len(nodes_b) == 0:
+        return np.zeros((len(nodes_a), len(nodes_b)))
+    return coupling[nodes_a][:, nodes_b].toarray()
 
 
 def _evaluate(
     ga: _G, gb: _G, nodes_a, nodes_b, coupling, in_a=None, in_b=None, n_inputs=None
 ) -> dict:
-    nodes_a = np.asarray(nodes_a, dtype=np.int64)
-    nodes_b = np.asarray(nodes_b, dtype=np.int64)
+    side_a, side_b = _Side(ga, nodes_a), _Side(gb, nodes_b)
     if in_a is None:
-        in_a = ga.input_mask(nodes_a, n_inputs)
+        in_a = ga.input_mask(side_a.nodes, n_inputs)
     if in_b is None:
-        in_b = gb.input_mask(nodes_b, n_inputs)
+        in_b = gb.input_mask(side_b.nodes, n_inputs)
     inter = int(np.count_nonzero(in_a & in_b))
     union = int(np.count_nonzero(in_a | in_b))
     overlap = inter / union if union else 0.0
-    sub_c = (
-        coupling[nodes_a][:, nodes_b].toarray()
-        if len(nodes_a) and len(nodes_b)
-        else np.zeros((len(nodes_a), len(nodes_b)))
+    out = _structure(side_a, side_b, _sub_coupling(coupling, side_a.nodes, side_b.nodes))
+    out.update(
+        overlap=overlap,
+        score=overlap * out["structure"],
+        components=(side_a.components, side_b.components),
+        cycles=(side_a.cycles, side_b.cycles),
+        in_a=in_a,
+        in_b=in_b,
     )
-    ea, pa, fa, ca, ra, ba = _side(ga, gb, nodes_a, nodes_b, sub_c)
-    eb, pb, fb, cb, rb, bb = _side(gb, ga, nodes_b, nodes_a, sub_c.T)
-    edges_preserved = (pa + pb) / (ea + eb) if ea + eb else 1.0
-    n_nodes = len(nodes_a) + len(nodes_b)
-    unfolded = fa * fb
-    structure = edges_preserved * unfolded * _ratio(ca, cb) * _ratio(ra, rb)
-    return {
-        "overlap": overlap,
-        "structure": structure,
-        "score": overlap * structure,
-        "edges_preserved": edges_preserved,
-        "unfolded": unfolded,
-        "components": (int(ca), int(cb)),
-        "cycles": (int(ra), int(rb)),
-        "node_agreement": (ba + bb) / n_nodes if n_nodes else 0.0,
-        "in_a": in_a,
-        "in_b": in_b,
-    }
+    return out
 
 
 def _make_region(nodes_a, nodes_b, ev: dict, p_value=float("nan")) -> Region:
@@ -736,32 +761,41 @@ def _row_argmax(m: sp.csr_matrix) -> np.ndarray:
 def _p_values(
     regions, ga, gb, graph_a, graph_b, n_permutations, random_state, progress, start=0.0
 ):
-    """Permutation p-values: permute the input ids of graph B, rescore each region."""
+    """Permutation p-values: permute the input ids of graph B, rescore each region on its
+    node sets (components and cycles do not change; overlap, edges preserved and folds do)."""
     from sklearn.utils import check_random_state
 
     rng = check_random_state(random_state)
     n_inputs = graph_a.n_inputs
-    A = graph_a.membership.astype(np.float64)
-    size_a = np.asarray(A.sum(axis=1)).ravel()
-    size_b = np.asarray(graph_b.membership.sum(axis=1)).ravel()
-    in_a = [ga.input_mask(r.nodes_a, n_inputs) for r in regions]
-    in_b_idx = [np.flatnonzero(gb.input_mask(r.nodes_b, n_inputs)) for r in regions]
+    ctx = []
+    for r in regions:
+        side_a, side_b = _Side(ga, r.nodes_a), _Side(gb, r.nodes_b)
+        a_rows = graph_a.membership[r.nodes_a].astype(np.float64)
+        b_rows = graph_b.membership[r.nodes_b].tocsr()
+        in_a = ga.input_mask(r.nodes_a, n_inputs)
+        in_b_idx = np.flatnonzero(gb.input_mask(r.nodes_b, n_inputs))
+        size_a = np.diff(a_rows.indptr).astype(np.float64)
+        size_b = np.diff(b_rows.indptr).astype(np.float64)
+        ctx.append((side_a, side_b, a_rows, b_rows, in_a, in_b_idx, size_a, size_b))
     exceed = np.zeros(len(regions), dtype=np.int64)
-    bm = graph_b.membership.tocoo()
     for t in range(n_permutations):
-        perm = rng.permutation(n_inputs)
-        # input j of B becomes input perm[j]
-        Bp = sp.csr_matrix(
-            (np.ones(bm.nnz), (bm.row, perm[bm.col])), shape=graph_b.membership.shape
-        )
-        inter = (A @ Bp.T).tocoo()
-        vals = inter.data / (size_a[inter.row] + size_b[inter.col] - inter.data)
-        cp = sp.csr_matrix((vals, (inter.row, inter.col)), shape=inter.shape)
-        for i, r in enumerate(regions):
-            ib = np.zeros(n_inputs, dtype=bool)
-            ib[perm[in_b_idx[i]]] = True
-            ev = _evaluate(ga, gb, r.nodes_a, r.nodes_b, cp, in_a[i], ib)
-            if ev["score"] >= r.score - 1e-12:
+        perm = rng.permutation(n_inputs)  # input j of B becomes input perm[j]
+        for i, (side_a, side_b, a_rows, b_rows, in_a, in_b_idx, size_a, size_b) in enumerate(ctx):
+            shared = int(np.count_nonzero(in_a[perm[in_b_idx]]))
+            union = int(np.count_nonzero(in_a)) + len(in_b_idx) - shared
+            overlap = shared / union if union else 0.0
+            # structure <= 1, so the null score cannot reach the observed one unless the
+            # overlap does; only then is the (costlier) structure recomputed
+            if overlap < regions[i].score - 1e-12:
+                continue
+            bp = sp.csr_matrix(
+                (np.ones(len(b_rows.indices)), perm[b_rows.indices], b_rows.indptr),
+                shape=b_rows.shape,
+            )
+            inter = (a_rows @ bp.T).toarray()
+            sub_c = inter / (size_a[:, None] + size_b[None, :] - inter)
+            score = overlap * _structure(side_a, side_b, sub_c)["structure"]
+            if score >= regions[i].score - 1e-12:
                 exceed[i] += 1
         if progress is not None:
             progress(
