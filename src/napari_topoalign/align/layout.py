@@ -1,0 +1,598 @@
+"""Joint force-directed layout of several mapper graphs of the same inputs.
+
+All graphs are laid out by one optimisation in one common frame. The forces on a node are
+
+* **edge springs**: along each edge of its own graph, a spring of rest length ``L`` (the unit
+  length of the layout) whose stiffness is the edge's Jaccard weight divided by the graph's
+  mean edge weight (so strongly overlapping nodes are held together more tightly);
+* **anchor springs** (sparse stress): a spring to each of a few *pivot* nodes of its
+  component, with rest length ``L`` times the hop distance to the pivot and stiffness
+  ``1 / hops**2``. They keep the global shape of each graph while the local forces work, at a
+  cost linear in the number of nodes (Ortmann, Klimenta & Brandes, "A sparse stress model",
+  2016);
+* **repulsion** from the nodes of its own graph closer than a cut-off ``2 L``
+  (Fruchterman & Reingold's grid variant; the pairs come from one ``scipy.spatial.cKDTree``
+  query per step), so that nodes do not sit on top of each other;
+* **cross-graph attraction**: a spring of rest length zero towards the coupling-weighted
+  mean position of the node's partners in the other graphs (the nodes that share inputs with
+  it, weighted by Jaccard, see :func:`~napari_topoalign.align.node_coupling`), with stiffness
+  ``coupling_strength * min(1, total coupling)``.
+
+Each step moves every node to the minimum of the quadratic model of its springs (a Jacobi
+step of stress majorisation, which cannot overshoot the way a plain force step does), plus
+the repulsion, and the step length is capped by a temperature that cools geometrically.
+
+The start matters most: every component of the reference graph (the one with the most nodes)
+is laid out by pivot MDS (Brandes & Pich 2006) and the components are packed; each
+component of every other graph is laid out by pivot MDS too and then placed by a weighted
+Procrustes fit (rotation, reflection, translation) onto its partners in the graphs placed
+before it. So the forces start from a layout that is already aligned component by component
+and only need to reconcile the details.
+
+Side-by-side panels are an affair of the output only: the optimisation runs in the common
+frame (offsets removed) and the panel offsets are added at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components, shortest_path
+from scipy.spatial import cKDTree
+
+from ..model import MapperGraph
+from .coupling import check_same_inputs, node_coupling
+
+ARRANGEMENTS = ("side_by_side", "overlay")
+
+EDGE_LENGTH = 1.0  # the unit length L of every layout
+_CUTOFF = 2.0  # repulsion cut-off, in units of L
+_REPULSION = 0.5  # strength of the repulsion (force at distance d: strength * L**2 * (1/d - d/cutoff**2))
+_N_PIVOTS = 24  # pivots per component for pivot MDS and anchor springs
+
+
+class JointLayout(list):
+    """The result of :func:`joint_layout`: a list of ``(n_nodes, 2)`` position arrays (panel
+    offsets included) with the panel offsets alongside.
+
+    Attributes
+    ----------
+    offsets : list of ndarray of shape (2,)
+        The panel offset of each graph; ``positions[g] - offsets[g]`` is graph ``g`` in the
+        common frame in which the graphs were aligned. All zero for ``"overlay"``.
+    params : dict
+        The parameters used (with ``iterations`` resolved).
+    """
+
+    def __init__(self, positions, offsets, params):
+        super().__init__(positions)
+        self.offsets = [np.asarray(o, dtype=np.float64).reshape(2) for o in offsets]
+        self.params = dict(params)
+
+    def centered(self) -> list[np.ndarray]:
+        """The positions with the panel offsets removed (the common frame)."""
+        return [p - o for p, o in zip(self, self.offsets)]
+
+
+# -- validation -------------------------------------------------------------------------------
+def _check_graphs(graphs) -> list[MapperGraph]:
+    if isinstance(graphs, MapperGraph):
+        raise TypeError("graphs: expected a sequence of MapperGraph, got a single MapperGraph; wrap it in a list")
+    try:
+        graphs = list(graphs)
+    except TypeError:
+        raise TypeError(f"graphs: expected a sequence of MapperGraph, got {type(graphs).__name__}") from None
+    if not graphs:
+        raise ValueError("graphs: need at least one mapper graph to lay out")
+    check_same_inputs(graphs, "graphs")
+    return graphs
+
+
+def _check_params(arrangement, coupling_strength, iterations, gap):
+    if arrangement not in ARRANGEMENTS:
+        raise ValueError(f"arrangement: unknown arrangement {arrangement!r}; choose one of {ARRANGEMENTS}")
+    try:
+        coupling_strength = float(coupling_strength)
+    except (TypeError, ValueError):
+        raise TypeError(f"coupling_strength: expected a number, got {coupling_strength!r}") from None
+    if not np.isfinite(coupling_strength) or coupling_strength < 0:
+        raise ValueError(f"coupling_strength: must be a finite number >= 0, got {coupling_strength!r}")
+    if iterations is not None:
+        if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)) or iterations < 0:
+            raise ValueError(f"iterations: must be a non-negative integer or None, got {iterations!r}")
+        iterations = int(iterations)
+    gap = float(gap)
+    if not np.isfinite(gap) or gap < 0:
+        raise ValueError(f"gap: must be a finite number >= 0, got {gap!r}")
+    return coupling_strength, iterations, gap
+
+
+def default_iterations(n_nodes: int) -> int:
+    """Iterations used when ``iterations=None``: fewer for large layouts (the pivot-MDS
+    start is already close), 150 for small ones."""
+    if n_nodes <= 2_000:
+        return 150
+    if n_nodes <= 10_000:
+        return 80
+    return 40
+
+
+# -- pieces -----------------------------------------------------------------------------------
+def _adjacency(graph: MapperGraph) -> sp.csr_matrix:
+    n = graph.n_nodes
+    e = np.asarray(graph.edges, dtype=np.int64).reshape(-1, 2)
+    if len(e) == 0:
+        return sp.csr_matrix((n, n))
+    data = np.ones(len(e) * 2)
+    rows = np.concatenate([e[:, 0], e[:, 1]])
+    cols = np.concatenate([e[:, 1], e[:, 0]])
+    A = sp.csr_matrix((data, (rows, cols)), shape=(n, n))
+    A.data[:] = 1.0
+    return A
+
+
+def _pivots(A: sp.csr_matrix, k: int, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Max-min pivots of a connected graph and their hop distances ``(k, n)``."""
+    n = A.shape[0]
+    first = int(rng.integers(n))
+    pivots = [first]
+    D = [shortest_path(A, method="D", unweighted=True, indices=first)]
+    mind = D[0].copy()
+    while len(pivots) < min(k, n):
+        nxt = int(np.argmax(mind))
+        if mind[nxt] <= 0:
+            break
+        pivots.append(nxt)
+        d = shortest_path(A, method="D", unweighted=True, indices=nxt)
+        D.append(d)
+        np.minimum(mind, d, out=mind)
+    return np.asarray(pivots), np.vstack(D)
+
+
+def _pivot_mds(D: np.ndarray) -> np.ndarray:
+    """Pivot MDS (Brandes & Pich 2006) from hop distances ``D`` of shape (k, n), in units of L."""
+    k, n = D.shape
+    C = D.T**2
+    C = C - C.mean(axis=0, keepdims=True)
+    C = C - C.mean(axis=1, keepdims=True)
+    C *= -0.5
+    # top two eigenvectors of C C^T via the small k x k matrix C^T C
+    M = C.T @ C
+    w, V = np.linalg.eigh(M)
+    order = np.argsort(w)[::-1][:2]
+    Y = C @ V[:, order]
+    if Y.shape[1] < 2:
+        Y = np.column_stack([Y, np.zeros(n)])
+    # scale so that the layout distances best fit the hop distances to the pivots
+    return Y
+
+
+def _fit_scale(Y: np.ndarray, pivots: np.ndarray, D: np.ndarray) -> np.ndarray:
+    """Scale ``Y`` so that the distances to the pivots fit the hop distances (weights 1/d^2)."""
+    d = np.linalg.norm(Y[None, :, :] - Y[pivots][:, None, :], axis=2)
+    mask = D > 0
+    if not mask.any():
+        return Y
+    num = (d[mask] / D[mask]).sum()
+    den = (d[mask] ** 2 / D[mask] ** 2).sum()
+    if den <= 0:
+        return Y
+    return Y * (num / den)
+
+
+class _Component:
+    __slots__ = ("nodes", "pivots", "hops")
+
+    def __init__(self, nodes, pivots, hops):
+        self.nodes = nodes
+        self.pivots = pivots  # local indices into nodes
+        self.hops = hops  # (k, len(nodes)) hop distances
+
+
+def _components(graph: MapperGraph, rng) -> tuple[list[_Component], np.ndarray]:
+    """Components of ``graph`` with their pivots and pivot-MDS positions (centred, units of L)."""
+    n = graph.n_nodes
+    pos = np.zeros((n, 2))
+    comps: list[_Component] = []
+    if n == 0:
+        return comps, pos
+    A = _adjacency(graph)
+    n_comp, lab = connected_components(A, directed=False)
+    order = np.argsort(lab, kind="stable")
+    bounds = np.searchsorted(lab[order], np.arange(n_comp + 1))
+    for c in range(n_comp):
+        nodes = order[bounds[c] : bounds[c + 1]]
+        m = len(nodes)
+        if m == 1:
+            comps.append(_Component(nodes, np.zeros(0, int), np.zeros((0, 1))))
+            continue
+        if m == 2:
+            pos[nodes] = [[-0.5, 0.0], [0.5, 0.0]]
+            comps.append(_Component(nodes, np.zeros(0, int), np.zeros((0, 2))))
+            continue
+        sub = A[nodes][:, nodes]
+        piv, D = _pivots(sub, _N_PIVOTS, rng)
+        Y = _pivot_mds(D)
+        Y = _fit_scale(Y, piv, D)
+        Y -= Y.mean(axis=0)
+        pos[nodes] = Y
+        comps.append(_Component(nodes, piv, D))
+    return comps, pos
+
+
+def _pack(comps: list[_Component], local: np.ndarray, out: np.ndarray, origin=(0.0, 0.0)) -> None:
+    """Shelf-pack components (largest first) in rows, writing positions into ``out``."""
+    if not comps:
+        return
+    boxes = []
+    for comp in comps:
+        p = local[comp.nodes]
+        lo, hi = p.min(axis=0), p.max(axis=0)
+        boxes.append((lo, hi))
+    areas = [(hi[0] - lo[0] + 2) * (hi[1] - lo[1] + 2) for lo, hi in boxes]
+    width = max(np.sqrt(sum(areas)) * 1.3, max(hi[0] - lo[0] + 2 for lo, hi in boxes))
+    order = sorted(range(len(comps)), key=lambda i: -len(comps[i].nodes))
+    x = y = row_h = 0.0
+    gap = _CUTOFF
+    for i in order:
+        lo, hi = boxes[i]
+        w, h = hi[0] - lo[0], hi[1] - lo[1]
+        if x > 0 and x + w > width:
+            x, y = 0.0, y - row_h - gap
+            row_h = 0.0
+        shift = np.array([x - lo[0] + origin[0], y - hi[1] + origin[1]])
+        out[comps[i].nodes] = local[comps[i].nodes] + shift
+        x += w + gap
+        row_h = max(row_h, h)
+
+
+def _weighted_procrustes(P: np.ndarray, T: np.ndarray, w: np.ndarray, *, scale: bool = False):
+    """Rotation/reflection ``R`` (and scale) and translation mapping ``P`` onto ``T`` with weights."""
+    from scipy.linalg import orthogonal_procrustes
+
+    sw = w.sum()
+    mp = (w[:, None] * P).sum(axis=0) / sw
+    mt = (w[:, None] * T).sum(axis=0) / sw
+    sq = np.sqrt(w)[:, None]
+    A = sq * (P - mp)
+    B = sq * (T - mt)
+    if len(P) < 2 or not np.any(A):
+        return np.eye(2), 1.0, mt - mp
+    R, s = orthogonal_procrustes(A, B)
+    c = s / (A**2).sum() if scale and (A**2).sum() > 0 else 1.0
+    return R, c, mt - c * mp @ R
+
+
+def _row_normalised(C: sp.csr_matrix) -> tuple[sp.csr_matrix, np.ndarray]:
+    tot = np.asarray(C.sum(axis=1)).ravel()
+    inv = np.zeros_like(tot)
+    inv[tot > 0] = 1.0 / tot[tot > 0]
+    return sp.diags(inv) @ C, tot
+
+
+# -- the engine -------------------------------------------------------------------------------
+def _layout(
+    graphs: Sequence[MapperGraph],
+    *,
+    coupling_strength: float,
+    iterations: int | None,
+    rng,
+    progress: Callable | None,
+    callback: Callable | None,
+    callback_every: int,
+    to_output: Callable[[list[np.ndarray]], list[np.ndarray]],
+    couple: bool = True,
+) -> list[np.ndarray]:
+    n_graphs = len(graphs)
+    sizes = np.array([g.n_nodes for g in graphs], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    N = int(starts[-1])
+
+    def report(frac, msg):
+        if progress is not None:
+            progress(float(frac), msg)
+
+    report(0.0, "coupling")
+    # cross-graph coupling, one symmetric N x N matrix of Jaccard weights
+    blocks = []
+    if couple and n_graphs > 1 and coupling_strength > 0:
+        for a in range(n_graphs):
+            for b in range(a + 1, n_graphs):
+                if sizes[a] == 0 or sizes[b] == 0:
+                    continue
+                c = node_coupling(graphs[a], graphs[b]).tocoo()
+                blocks.append((c.row + starts[a], c.col + starts[b], c.data))
+    if blocks:
+        r = np.concatenate([b[0] for b in blocks])
+        c = np.concatenate([b[1] for b in blocks])
+        v = np.concatenate([b[2] for b in blocks])
+        C = sp.csr_matrix((np.concatenate([v, v]), (np.concatenate([r, c]), np.concatenate([c, r]))), shape=(N, N))
+    else:
+        C = sp.csr_matrix((N, N))
+    P, tot = _row_normalised(C)
+    cross_k = coupling_strength * np.minimum(1.0, tot)
+
+    # components, pivots and pivot MDS of every graph
+    comps_of: list[list[_Component]] = []
+    local_of: list[np.ndarray] = []
+    for g, graph in enumerate(graphs):
+        comps, local = _components(graph, rng)
+        comps_of.append(comps)
+        local_of.append(local)
+        report(0.05 + 0.15 * (g + 1) / max(n_graphs, 1), f"start: {graph.name or g}")
+
+    # initial placement: the largest graph packed, the others fitted onto their partners
+    X = np.zeros((N, 2))
+    placed = np.zeros(N, dtype=bool)
+    order = np.argsort(-sizes, kind="stable")
+    for rank, g in enumerate(order):
+        s0 = starts[g]
+        Xg = np.zeros((sizes[g], 2))
+        if sizes[g] == 0:
+            continue
+        if rank == 0 or not placed.any() or C.nnz == 0:
+            _pack(comps_of[g], local_of[g], Xg)
+            if rank > 0:
+                # independent graphs (no coupling): to the right of what is placed
+                right = X[placed, 0].max() + 2 * _CUTOFF if placed.any() else 0.0
+                Xg[:, 0] += right - Xg[:, 0].min()
+        else:
+            rows = C[s0 : s0 + sizes[g]].tocsr()
+            rows = rows.multiply(placed[None, :]).tocsr()
+            wsum = np.asarray(rows.sum(axis=1)).ravel()
+            target = np.zeros((sizes[g], 2))
+            has = wsum > 0
+            target[has] = (rows @ X)[has] / wsum[has, None]
+            loose = []
+            for comp in comps_of[g]:
+                nodes = comp.nodes
+                w = wsum[nodes]
+                if not (w > 0).any():
+                    loose.append(comp)
+                    continue
+                p = local_of[g][nodes]
+                R, _, t = _weighted_procrustes(p[w > 0], target[nodes][w > 0], w[w > 0])
+                Xg[nodes] = p @ R + t
+            if loose:
+                tmp = np.zeros_like(Xg)
+                _pack(loose, local_of[g], tmp)
+                right = max(X[placed, 0].max(), Xg[:, 0].max()) + 2 * _CUTOFF
+                top = max(X[placed, 1].max(), Xg[:, 1].max())
+                idx = np.concatenate([c.nodes for c in loose])
+                tmp[idx, 0] += right - tmp[idx, 0].min()
+                tmp[idx, 1] += top - tmp[idx, 1].max()
+                Xg[idx] = tmp[idx]
+        X[s0 : s0 + sizes[g]] = Xg
+        placed[s0 : s0 + sizes[g]] = True
+    X *= EDGE_LENGTH
+    # a tiny deterministic jitter separates coincident nodes (pivot MDS maps twins together)
+    X += rng.normal(scale=1e-3 * EDGE_LENGTH, size=X.shape)
+
+    # springs: edges (rest L, stiffness = normalised Jaccard) and anchors to pivots
+    ei, ej, ew = [], [], []
+    for g, graph in enumerate(graphs):
+        e = np.asarray(graph.edges, dtype=np.int64).reshape(-1, 2)
+        if len(e) == 0:
+            continue
+        w = np.asarray(graph.edge_weights, dtype=np.float64).reshape(-1)
+        if len(w) != len(e) or not np.all(np.isfinite(w)) or w.mean() <= 0:
+            w = np.ones(len(e))
+        w = np.clip(w / w.mean(), 0.25, 4.0)
+        ei.append(e[:, 0] + starts[g])
+        ej.append(e[:, 1] + starts[g])
+        ew.append(w)
+    ai, aj, arest, aw = [], [], [], []
+    for g in range(n_graphs):
+        for comp in comps_of[g]:
+            if len(comp.pivots) == 0:
+                continue
+            k, m = comp.hops.shape
+            nodes = comp.nodes + starts[g]
+            ii = np.repeat(nodes[None, :], k, axis=0).ravel()
+            jj = np.repeat(nodes[comp.pivots][:, None], m, axis=1).ravel()
+            hop = comp.hops.ravel()
+            keep = hop > 1  # edges already have their springs
+            # each pivot stands for about m / k nodes (sparse stress weighting)
+            ai.append(ii[keep])
+            aj.append(jj[keep])
+            arest.append(hop[keep] * EDGE_LENGTH)
+            aw.append((m / k) / hop[keep] ** 2 * 0.5)
+    si = np.concatenate(ei + ai) if (ei or ai) else np.zeros(0, np.int64)
+    sj = np.concatenate(ej + aj) if (ej or aj) else np.zeros(0, np.int64)
+    srest = np.concatenate([np.full(len(x), EDGE_LENGTH) for x in ej] + arest) if (ei or ai) else np.zeros(0)
+    sw = np.concatenate(ew + aw) if (ew or aw) else np.zeros(0)
+    n_edge_springs = sum(len(x) for x in ej)
+    # edges act on both ends; anchors act on the node only (pivots are nodes too and get
+    # their own anchors), so the anchor springs are one-sided
+    two_sided = np.zeros(len(si), dtype=bool)
+    two_sided[:n_edge_springs] = True
+    stiff = np.bincount(si, weights=sw, minlength=N) + np.bincount(sj[two_sided], weights=sw[two_sided], minlength=N)
+    stiff = stiff + cross_k + 1.0  # + 1: the repulsion and an inertia that damps the step
+
+    graph_id = np.repeat(np.arange(n_graphs), sizes)
+    cutoff = _CUTOFF * EDGE_LENGTH
+    # graphs apart in a third coordinate: one tree, no pairs across graphs
+    z = graph_id * (10.0 * cutoff)
+
+    n_iter = default_iterations(N) if iterations is None else iterations
+    t0, t1 = 2.0 * EDGE_LENGTH, 0.02 * EDGE_LENGTH
+    cool = (t1 / t0) ** (1.0 / max(n_iter - 1, 1))
+    temp = t0
+    report(0.2, "forces")
+    every_report = max(1, n_iter // 50)
+    for it in range(n_iter):
+        F = np.zeros((N, 2))
+        # springs (majorisation: pull towards the point at rest length along the spring)
+        if len(si):
+            d = X[si] - X[sj]
+            dist = np.sqrt((d**2).sum(axis=1))
+            dist = np.maximum(dist, 1e-9)
+            f = (sw * (srest / dist - 1.0))[:, None] * d  # on si: towards rest length
+            F[:, 0] += np.bincount(si, weights=f[:, 0], minlength=N)
+            F[:, 1] += np.bincount(si, weights=f[:, 1], minlength=N)
+            f2 = f[two_sided]
+            F[:, 0] -= np.bincount(sj[two_sided], weights=f2[:, 0], minlength=N)
+            F[:, 1] -= np.bincount(sj[two_sided], weights=f2[:, 1], minlength=N)
+        # cross-graph attraction towards the coupling-weighted mean of the partners
+        if C.nnz:
+            F += cross_k[:, None] * (P @ X - X)
+        # short-range repulsion within each graph
+        if N > 1:
+            tree = cKDTree(np.column_stack([X, z]))
+            pairs = tree.query_pairs(cutoff, output_type="ndarray")
+            if len(pairs):
+                pi, pj = pairs[:, 0], pairs[:, 1]
+                d = X[pi] - X[pj]
+                dist2 = np.maximum((d**2).sum(axis=1), 1e-6)
+                mag = _REPULSION * EDGE_LENGTH**2 * (1.0 / dist2 - 1.0 / cutoff**2)
+                f = mag[:, None] * d
+                F[:, 0] += np.bincount(pi, weights=f[:, 0], minlength=N) - np.bincount(pj, weights=f[:, 0], minlength=N)
+                F[:, 1] += np.bincount(pi, weights=f[:, 1], minlength=N) - np.bincount(pj, weights=f[:, 1], minlength=N)
+        step = F / stiff[:, None]
+        norm = np.sqrt((step**2).sum(axis=1))
+        over = norm > temp
+        step[over] *= (temp / norm[over])[:, None]
+        X += step
+        temp *= cool
+        if it % every_report == 0 or it == n_iter - 1:
+            report(0.2 + 0.8 * (it + 1) / n_iter, f"forces: step {it + 1} of {n_iter}")
+        if callback is not None and ((it + 1) % callback_every == 0) and it + 1 < n_iter:
+            callback(to_output([X[starts[g] : starts[g + 1]].copy() for g in range(n_graphs)]))
+    report(1.0, "done")
+    return [X[starts[g] : starts[g + 1]].copy() for g in range(n_graphs)]
+
+
+def _panel_offsets(positions: list[np.ndarray], arrangement: str, gap: float) -> list[np.ndarray]:
+    n = len(positions)
+    if arrangement == "overlay" or n == 0:
+        return [np.zeros(2) for _ in range(n)]
+    nonempty = [p for p in positions if len(p)]
+    if not nonempty:
+        return [np.zeros(2) for _ in range(n)]
+    allp = np.vstack(nonempty)
+    lo, hi = allp.min(axis=0), allp.max(axis=0)
+    width = hi[0] - lo[0]
+    step = width + gap * max(width, hi[1] - lo[1], EDGE_LENGTH)
+    return [np.array([g * step, 0.0]) for g in range(n)]
+
+
+def joint_layout(
+    graphs: Sequence[MapperGraph],
+    *,
+    arrangement: str = "side_by_side",
+    coupling_strength: float = 1.0,
+    iterations: int | None = None,
+    random_state=None,
+    progress: Callable[[float, str], Any] | None = None,
+    callback: Callable[[list[np.ndarray]], Any] | None = None,
+    callback_every: int = 5,
+    gap: float = 0.15,
+) -> JointLayout:
+    """Lay out several mapper graphs of the same inputs jointly, in one shared frame.
+
+    Nodes of different graphs that hold the same inputs are pulled to the same place, while
+    each graph keeps a readable layout of its own (see the module docstring for the forces).
+
+    Parameters
+    ----------
+    graphs : sequence of MapperGraph
+        One or more graphs built on the same inputs (same ``n_inputs``). Graphs may have
+        several components, isolated nodes, or no nodes at all (laid out as nothing).
+    arrangement : {"side_by_side", "overlay"}
+        ``"side_by_side"``: each graph in its own panel, panels left to right in the order of
+        ``graphs`` (the panel offsets are removed for the cross-graph forces, so a node sits
+        at the same place within its panel as its partners in theirs). ``"overlay"``: all
+        graphs in one frame.
+    coupling_strength : float >= 0
+        Stiffness of the cross-graph attraction relative to the edge springs. ``0`` lays out
+        each graph on its own (each still starts from the aligned placement).
+    iterations : int, optional
+        Force iterations; ``None`` chooses from the total number of nodes
+        (:func:`default_iterations`).
+    random_state : int, numpy Generator or None
+        Seeds the pivot choice and a tiny jitter; the same seed gives the same layout.
+    progress : callable ``progress(fraction, message)``, optional
+        Called regularly; an exception raised in it (e.g. ``Cancelled``) stops the layout
+        and propagates.
+    callback : callable ``callback(positions)``, optional
+        Called every ``callback_every`` iterations with the intermediate positions (a list
+        of arrays in the output frame: panel offsets of the start layout included).
+    callback_every : int
+        See ``callback``.
+    gap : float
+        Space between panels as a fraction of the panel size (``"side_by_side"`` only).
+
+    Returns
+    -------
+    JointLayout
+        A list with one ``(n_nodes, 2)`` float array of ``(x, y)`` positions per graph (panel
+        offsets included), with ``.offsets`` (one ``(2,)`` array per graph) and ``.params``.
+        The unit of length is the rest length of an edge.
+
+    Raises
+    ------
+    ValueError
+        The graphs were built on different inputs, or a parameter is invalid.
+
+    Examples
+    --------
+    >>> pos = joint_layout([g1, g2], random_state=0)     # doctest: +SKIP
+    >>> pos[0].shape, pos.offsets[1]                     # doctest: +SKIP
+    """
+    graphs = _check_graphs(graphs)
+    coupling_strength, iterations, gap = _check_params(arrangement, coupling_strength, iterations, gap)
+    if isinstance(callback_every, bool) or not isinstance(callback_every, (int, np.integer)) or callback_every < 1:
+        raise ValueError(f"callback_every: must be a positive integer, got {callback_every!r}")
+    rng = np.random.default_rng(random_state)
+    N = sum(g.n_nodes for g in graphs)
+    resolved = default_iterations(N) if iterations is None else iterations
+
+    frame: dict[str, list[np.ndarray]] = {}
+
+    def to_output(pos):
+        if "offsets" not in frame:
+            frame["offsets"] = _panel_offsets(pos, arrangement, gap)
+        return [p + o for p, o in zip(pos, frame["offsets"])]
+
+    pos = _layout(
+        graphs,
+        coupling_strength=coupling_strength,
+        iterations=resolved,
+        rng=rng,
+        progress=progress,
+        callback=callback,
+        callback_every=int(callback_every),
+        to_output=to_output,
+    )
+    offsets = _panel_offsets(pos, arrangement, gap)
+    params = {
+        "arrangement": arrangement,
+        "coupling_strength": coupling_strength,
+        "iterations": resolved,
+        "random_state": random_state if isinstance(random_state, (int, np.integer, type(None))) else repr(random_state),
+        "gap": gap,
+    }
+    return JointLayout([p + o for p, o in zip(pos, offsets)], offsets, params)
+
+
+def independent_layout(graph: MapperGraph, *, iterations: int | None = None, random_state=None, progress=None) -> np.ndarray:
+    """Lay out one graph on its own with the same engine as :func:`joint_layout` (no
+    cross-graph forces). Returns ``(n_nodes, 2)`` positions."""
+    graphs = _check_graphs([graph])
+    _, iterations, _ = _check_params("overlay", 0.0, iterations, 0.0)
+    rng = np.random.default_rng(random_state)
+    resolved = default_iterations(graphs[0].n_nodes) if iterations is None else iterations
+    return _layout(
+        graphs,
+        coupling_strength=0.0,
+        iterations=resolved,
+        rng=rng,
+        progress=progress,
+        callback=None,
+        callback_every=1,
+        to_output=lambda p: p,
+        couple=False,
+    )[0]

@@ -1,0 +1,200 @@
+"""Quality of a joint layout: cross-graph alignment and within-graph stress.
+
+Shared by the tests and ``benchmarks/bench_layout.py``.
+
+Definitions
+-----------
+*Scale* of a layout of graphs ``a`` and ``b`` (offsets removed): the root mean square
+distance of the nodes of each graph to that graph's centroid, pooled over both graphs,
+``sqrt((sum_a |x - mean_a|^2 + sum_b |y - mean_b|^2) / (n_a + n_b))``.
+
+*Alignment* of ``a`` and ``b``: the coupling-weighted mean distance between coupled nodes,
+``sum_ij c_ij |x_i - y_j| / sum_ij c_ij`` with ``c`` the Jaccard node coupling, divided by the
+scale. 0 means every node sits exactly on its partners; it does not change when the whole
+layout is moved, rotated or scaled. Smaller is better.
+
+*Stress* of graph ``g``: over all pairs of nodes ``i < j`` in the same component, with hop
+distance ``D_ij`` and layout distance ``d_ij``,
+``min_s mean((s d_ij - D_ij)^2 / D_ij^2)``; the optimal scale is
+``s = sum(d/D) / sum(d^2/D^2)``. It is the relative error of the distances after the best
+uniform scaling, so it is comparable across layouts of different size; 0 is perfect, and
+it is below 1 for any layout that is not degenerate. Pairs in different components (whose
+graph distance is infinite) do not count. For large graphs the pairs are those of
+``max_sources`` random source nodes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import shortest_path
+
+from ..model import MapperGraph
+from .coupling import check_same_inputs, node_coupling
+
+
+def _as_positions(graphs, positions, offsets, what="positions"):
+    if offsets is None:
+        offsets = getattr(positions, "offsets", None)
+    positions = list(positions)
+    if len(positions) != len(graphs):
+        raise ValueError(f"{what}: expected one array per graph ({len(graphs)}), got {len(positions)}")
+    out = []
+    for g, (graph, p) in enumerate(zip(graphs, positions)):
+        p = np.asarray(p, dtype=np.float64)
+        if p.shape != (graph.n_nodes, 2):
+            raise ValueError(f"{what}[{g}]: expected shape ({graph.n_nodes}, 2), got {p.shape}")
+        out.append(p)
+    if offsets is not None:
+        offsets = list(offsets)
+        if len(offsets) != len(graphs):
+            raise ValueError(f"offsets: expected one offset per graph ({len(graphs)}), got {len(offsets)}")
+        out = [p - np.asarray(o, dtype=np.float64).reshape(2) for p, o in zip(out, offsets)]
+    return out
+
+
+def layout_scale(pos_a: np.ndarray, pos_b: np.ndarray) -> float:
+    """Pooled RMS distance of the nodes of two graphs to their own centroids."""
+    ss, n = 0.0, 0
+    for p in (pos_a, pos_b):
+        if len(p):
+            ss += float(((p - p.mean(axis=0)) ** 2).sum())
+            n += len(p)
+    return float(np.sqrt(ss / n)) if n else 0.0
+
+
+def alignment(pos_a: np.ndarray, pos_b: np.ndarray, coupling: sp.spmatrix) -> float:
+    """Coupling-weighted mean distance of coupled nodes divided by the layout scale (see the
+    module docstring). NaN when nothing is coupled or the layout has no extent."""
+    c = sp.coo_matrix(coupling)
+    if c.nnz == 0:
+        return float("nan")
+    d = np.linalg.norm(pos_a[c.row] - pos_b[c.col], axis=1)
+    mean = float((c.data * d).sum() / c.data.sum())
+    scale = layout_scale(pos_a, pos_b)
+    return mean / scale if scale > 0 else float("nan")
+
+
+def stress(graph: MapperGraph, pos: np.ndarray, *, max_sources: int = 1500, random_state=0) -> float:
+    """Normalised stress of one graph's layout (see the module docstring). NaN when the graph
+    has no pair of connected nodes."""
+    n = graph.n_nodes
+    pos = np.asarray(pos, dtype=np.float64)
+    if n < 2:
+        return float("nan")
+    e = np.asarray(graph.edges, dtype=np.int64).reshape(-1, 2)
+    if len(e) == 0:
+        return float("nan")
+    A = sp.csr_matrix((np.ones(len(e)), (e[:, 0], e[:, 1])), shape=(n, n))
+    if n > max_sources:
+        sources = np.sort(np.random.default_rng(random_state).choice(n, max_sources, replace=False))
+    else:
+        sources = np.arange(n)
+    D = shortest_path(A, method="D", directed=False, unweighted=True, indices=sources)
+    num = den = 0.0
+    vals = []
+    for start in range(0, len(sources), 256):
+        s = sources[start : start + 256]
+        Dk = D[start : start + 256]
+        d = np.linalg.norm(pos[s][:, None, :] - pos[None, :, :], axis=2)
+        mask = np.isfinite(Dk) & (Dk > 0)
+        r = d[mask] / Dk[mask]
+        num += r.sum()
+        den += (r**2).sum()
+        vals.append(r)
+    if not vals or den == 0:
+        return float("nan")
+    r = np.concatenate(vals)
+    if len(r) == 0:
+        return float("nan")
+    s = num / den
+    return float(np.mean((s * r - 1.0) ** 2))
+
+
+def layout_quality(
+    graphs: Sequence[MapperGraph],
+    positions: Sequence[np.ndarray],
+    *,
+    offsets: Sequence[np.ndarray] | None = None,
+    max_sources: int = 1500,
+) -> dict:
+    """Alignment of every pair of graphs and stress of every graph.
+
+    Parameters
+    ----------
+    graphs : sequence of MapperGraph
+        Graphs of the same inputs.
+    positions : sequence of ndarray of shape (n_nodes, 2)
+        One array per graph (e.g. the result of :func:`joint_layout`).
+    offsets : sequence of ndarray of shape (2,), optional
+        Panel offsets to remove before measuring alignment; taken from ``positions.offsets``
+        when ``positions`` has them (a :class:`~napari_topoalign.align.layout.JointLayout`).
+    max_sources : int
+        Graphs with more nodes measure stress from this many random sources.
+
+    Returns
+    -------
+    dict
+        ``"alignment"``: ``{(a, b): value}`` for every pair ``a < b`` of graph indices;
+        ``"mean_alignment"``: their mean; ``"stress"``: a list, one value per graph. See the
+        module docstring for the definitions.
+    """
+    graphs = list(graphs)
+    check_same_inputs(graphs, "graphs")
+    pos = _as_positions(graphs, positions, offsets)
+    align = {}
+    for a in range(len(graphs)):
+        for b in range(a + 1, len(graphs)):
+            align[(a, b)] = alignment(pos[a], pos[b], node_coupling(graphs[a], graphs[b]))
+    vals = [v for v in align.values() if np.isfinite(v)]
+    return {
+        "alignment": align,
+        "mean_alignment": float(np.mean(vals)) if vals else float("nan"),
+        "stress": [stress(g, p, max_sources=max_sources) for g, p in zip(graphs, pos)],
+    }
+
+
+def procrustes_align(reference: np.ndarray, moving: np.ndarray, coupling: sp.spmatrix) -> np.ndarray:
+    """Move ``moving`` onto ``reference`` by the orthogonal transform, uniform scale and
+    translation that minimise the coupling-weighted squared distances of coupled nodes
+    (``scipy.linalg.orthogonal_procrustes`` on the weighted, centred correspondences)."""
+    from scipy.linalg import orthogonal_procrustes
+
+    c = sp.coo_matrix(coupling)
+    if c.nnz == 0:
+        return moving.copy()
+    w = c.data
+    X = reference[c.row]
+    Y = moving[c.col]
+    sw = w.sum()
+    mx = (w[:, None] * X).sum(axis=0) / sw
+    my = (w[:, None] * Y).sum(axis=0) / sw
+    sq = np.sqrt(w)[:, None]
+    A = sq * (Y - my)
+    B = sq * (X - mx)
+    if not np.any(A):
+        return moving - my + mx
+    R, s = orthogonal_procrustes(A, B)
+    scale = s / (A**2).sum()
+    return (moving - my) @ R * scale + mx
+
+
+def independent_baseline(graphs: Sequence[MapperGraph], random_state=None, *, iterations=None) -> list[np.ndarray]:
+    """Each graph laid out on its own (the engine of :func:`joint_layout` without the
+    cross-graph forces and without the aligned start), then every graph aligned onto the
+    first by :func:`procrustes_align` over its coupling with the first. The baseline that
+    the joint layout is measured against."""
+    from .layout import independent_layout
+
+    graphs = list(graphs)
+    check_same_inputs(graphs, "graphs")
+    pos = [independent_layout(g, iterations=iterations, random_state=random_state) for g in graphs]
+    out = [pos[0]]
+    for g in range(1, len(graphs)):
+        if graphs[0].n_nodes and graphs[g].n_nodes:
+            out.append(procrustes_align(pos[0], pos[g], node_coupling(graphs[0], graphs[g])))
+        else:
+            out.append(pos[g])
+    return out
