@@ -1,0 +1,228 @@
+"""Shapes layers of matching regions: one layer of Bubble Sets per graph.
+
+For a correspondence between graphs ``a`` and ``b``, each graph gets a Shapes layer named
+``f"{name} regions"`` that holds, for every region, the Bubble Set outline of its nodes in
+that graph (:func:`napari_topoalign.shapes.bubble_sets`). Both halves of a region have the
+same colour, taken from a qualitative colour cycle by the region's rank. Faces are
+semi-transparent so the nodes and edges stay visible; the layer sits below the graph's
+layers.
+
+Polygons are computed directly in the coordinates of the graph's Points layer (napari's
+data coordinates), so no conversion is needed here. Napari rejects self-intersecting
+polygons: every polygon is checked with :func:`napari_topoalign.shapes.ring_is_simple`
+before it is added, and any that fails (none should) is left out and reported.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..shapes import bubble_sets
+from ..shapes._contour import ring_is_simple
+
+__all__ = ["draw_regions", "region_colors", "regions_layer_name", "points_layer", "QUALITATIVE"]
+
+# a qualitative colour cycle (matplotlib's "tab10" followed by the lighter "tab20" halves)
+QUALITATIVE = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+    "#aec7e8",
+    "#ffbb78",
+    "#98df8a",
+    "#ff9896",
+    "#c5b0d5",
+    "#c49c94",
+    "#f7b6d2",
+    "#c7c7c7",
+    "#dbdb8d",
+    "#9edae5",
+)
+
+FACE_ALPHA = 0.35
+EDGE_ALPHA = 0.9
+
+
+def regions_layer_name(name: str) -> str:
+    """The name of the Shapes layer of graph ``name``'s regions."""
+    return f"{name} regions"
+
+
+def _rgba(hex_colour: str, alpha: float) -> np.ndarray:
+    h = hex_colour.lstrip("#")
+    return np.array([int(h[i : i + 2], 16) / 255.0 for i in (0, 2, 4)] + [alpha])
+
+
+def region_colors(n: int, alpha: float = 1.0) -> np.ndarray:
+    """RGBA colours (n, 4) of regions ranked 0..n-1, cycling through :data:`QUALITATIVE`."""
+    return np.array([_rgba(QUALITATIVE[k % len(QUALITATIVE)], alpha) for k in range(n)]).reshape(
+        n, 4
+    )
+
+
+def points_layer(viewer, name: str):
+    """The Points layer of graph ``name`` (named ``f"{name} nodes"``), or None."""
+    try:
+        from ._graph_layers import get_graph_layers
+    except ImportError:  # the graph layer module is not there: use the naming contract
+        layer_name = f"{name} nodes"
+        return viewer.layers[layer_name] if layer_name in viewer.layers else None
+    try:
+        points, _ = get_graph_layers(viewer, name)
+    except (KeyError, ValueError, LookupError):
+        return None
+    return points
+
+
+def _graph_layers(viewer, name: str) -> list:
+    try:
+        from ._graph_layers import get_graph_layers
+    except ImportError:
+        names = (f"{name} nodes", f"{name} edges")
+        return [viewer.layers[n] for n in names if n in viewer.layers]
+    try:
+        return [layer for layer in get_graph_layers(viewer, name) if layer is not None]
+    except (KeyError, ValueError, LookupError):
+        return []
+
+
+def _node_positions(viewer, cmp, name: str) -> np.ndarray:
+    """Node positions of graph ``name`` in napari data coordinates."""
+    points = points_layer(viewer, name)
+    if points is not None and len(points.data) == cmp.graphs[name].n_nodes:
+        return np.asarray(points.data, dtype=np.float64)[:, -2:]
+    xy = cmp.positions(name)
+    if xy is None:
+        raise ValueError(
+            f"graph {name!r}: no node positions; draw the graph (or compute a layout) first"
+        )
+    from ._graph_layers import to_napari
+
+    return np.asarray(to_napari(xy), dtype=np.float64)[:, -2:]
+
+
+def _graph_layer_index(viewer, name: str) -> int | None:
+    idx = [
+        viewer.layers.index(layer)
+        for layer in _graph_layers(viewer, name)
+        if layer in viewer.layers
+    ]
+    return min(idx) if idx else None
+
+
+def draw_regions(
+    viewer,
+    cmp,
+    a: str,
+    b: str,
+    regions: Sequence | None = None,
+    **bubble_params,
+) -> dict:
+    """Draw the matching regions between graphs ``a`` and ``b`` as Bubble Sets.
+
+    Parameters
+    ----------
+    viewer : napari.Viewer
+    cmp : Comparison
+        The session; its graphs ``a`` and ``b`` give the edges, and its correspondence
+        ``(a, b)`` the regions when ``regions`` is not given.
+    a, b : str
+        The two graph names.
+    regions : sequence of Region, optional
+        The regions to draw (ranked; region ``k`` gets colour ``k``). By default those kept
+        on the session by ``cmp.find_regions(a, b)``.
+    **bubble_params
+        Passed to :func:`napari_topoalign.shapes.bubble_sets`.
+
+    Returns
+    -------
+    dict of str to napari.layers.Shapes
+        The regions layer of each graph. Each shape's features hold ``region`` (the rank),
+        ``graph``, ``n_nodes`` and ``score``.
+    """
+    if regions is None:
+        corr = cmp.correspondences.get((a, b))
+        if corr is None:
+            raise ValueError(f"no matching regions between {a!r} and {b!r}; find them first")
+        regions = corr.regions
+    regions = list(regions)
+    for name in (a, b):
+        if name not in cmp.graphs:
+            raise KeyError(f"graph {name!r} is not in the session; known: {list(cmp.graphs)}")
+    face = region_colors(len(regions), FACE_ALPHA)
+    edge = region_colors(len(regions), EDGE_ALPHA)
+    layers = {}
+    for name, attr in ((a, "nodes_a"), (b, "nodes_b")):
+        graph = cmp.graphs[name]
+        pos = _node_positions(viewer, cmp, name)
+        sets = [np.asarray(getattr(r, attr), dtype=np.int64) for r in regions]
+        polys = bubble_sets(pos, sets, edges=graph.edges) if sets else []
+        data, region_of, dropped = [], [], 0
+        for k, rings in enumerate(polys):
+            for ring in rings:
+                if ring_is_simple(ring):
+                    data.append(np.asarray(ring, dtype=np.float64))
+                    region_of.append(k)
+                else:  # pragma: no cover - bubble_sets only returns simple rings
+                    dropped += 1
+        if dropped:  # pragma: no cover
+            warnings.warn(
+                f"{dropped} self-intersecting region outline(s) of graph {name!r} left out",
+                stacklevel=2,
+            )
+        region_of = np.asarray(region_of, dtype=np.int64)
+        features = pd.DataFrame(
+            {
+                "region": region_of,
+                "graph": np.full(len(region_of), name, dtype=object),
+                "n_nodes": np.array([len(sets[k]) for k in region_of], dtype=np.int64),
+                "score": np.array([float(regions[k].score) for k in region_of]),
+            }
+        )
+        layers[name] = _set_shapes(
+            viewer, name, data, features, face[region_of], edge[region_of], pos
+        )
+    return layers
+
+
+def _set_shapes(viewer, name, data, features, face, edge, pos):
+    """Create or replace the contents of graph ``name``'s regions layer."""
+    layer_name = regions_layer_name(name)
+    span = np.ptp(pos, axis=0).max() if len(pos) > 1 else 1.0
+    edge_width = max(float(span) * 0.002, 1e-6)
+    if layer_name in viewer.layers:
+        layer = viewer.layers[layer_name]
+        layer.data = []
+        if data:
+            layer.add_polygons(data, edge_width=edge_width, edge_color=edge, face_color=face)
+        layer.features = features
+        return layer
+    layer = viewer.add_shapes(
+        data if data else None,
+        ndim=2,
+        shape_type="polygon",
+        name=layer_name,
+        face_color=face if data else "transparent",
+        edge_color=edge if data else "black",
+        edge_width=edge_width,
+        features=features if data else None,
+        opacity=1.0,
+        blending="translucent",
+    )
+    if not data:
+        layer.features = features
+    index = _graph_layer_index(viewer, name)
+    if index is not None:
+        viewer.layers.move(viewer.layers.index(layer), index)
+    return layer

@@ -1,0 +1,273 @@
+"""The "Matching regions" dock widget.
+
+Choose two graphs and the parameters, press *Find regions*: the search
+(:meth:`napari_topoalign.Comparison.find_regions`) runs in a background job with a progress
+bar and a Cancel button; the regions are then drawn as Bubble Sets (one Shapes layer per
+graph, one colour per region, the same in both graphs) and listed in a sortable table.
+Clicking a row zooms to the pair and selects its nodes in both graphs (which selects their
+inputs). No algorithm lives here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from magicgui.widgets import ComboBox, Container, FloatSpinBox, Label, PushButton, SpinBox
+from qtpy.QtCore import Qt
+from qtpy.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+
+from ._regions_layers import draw_regions, points_layer, region_colors
+
+__all__ = ["MatchingRegionsWidget", "COLUMNS"]
+
+COLUMNS = ("rank", "size A", "size B", "inputs", "overlap", "structure", "score", "p-value")
+
+
+class _Item(QTableWidgetItem):
+    """A table cell that sorts by its numeric value (NaN last)."""
+
+    def __init__(self, value, text: str | None = None):
+        super().__init__(text if text is not None else str(value))
+        self._value = float(value)
+        self.setData(Qt.ItemDataRole.UserRole, float(value))
+        self.setFlags(self.flags() & ~Qt.ItemFlag.ItemIsEditable)
+        self.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+
+    def __lt__(self, other):
+        a, b = self._value, getattr(other, "_value", np.nan)
+        if np.isnan(a):
+            return False
+        if np.isnan(b):
+            return True
+        return a < b
+
+
+class MatchingRegionsWidget(Container):
+    """Find, draw and browse the structurally matching regions of two graphs.
+
+    Parameters
+    ----------
+    napari_viewer : napari.Viewer
+        The viewer; the session is found with ``viewer._state.get_comparison``.
+    comparison : Comparison, optional
+        A session to use when the viewer holds none (scripts and tests).
+    """
+
+    def __init__(self, napari_viewer, comparison=None):
+        super().__init__(labels=True)
+        self._viewer = napari_viewer
+        self._given_comparison = comparison
+        self._regions: list = []
+        self._pair: tuple[str, str] | None = None
+        self._worker = None
+
+        self.graph_a = ComboBox(label="graph A", choices=self._names, name="graph_a")
+        self.graph_b = ComboBox(label="graph B", choices=self._names, name="graph_b")
+        self.min_size = SpinBox(label="min size", value=3, min=1, max=100_000, name="min_size")
+        self.min_score = FloatSpinBox(
+            label="min score", value=0.6, min=0.0, max=1.0, step=0.05, name="min_score"
+        )
+        self.n_permutations = SpinBox(
+            label="permutations", value=100, min=0, max=100_000, name="n_permutations"
+        )
+        self.random_state = SpinBox(
+            label="random seed", value=0, min=0, max=2**31 - 1, name="random_state"
+        )
+        self.find_button = PushButton(text="Find regions", name="find")
+        self.status = Label(value="", name="status")
+        self.extend(
+            [
+                self.graph_a,
+                self.graph_b,
+                self.min_size,
+                self.min_score,
+                self.n_permutations,
+                self.random_state,
+                self.find_button,
+                self.status,
+            ]
+        )
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setSortingEnabled(True)
+        self.table.setMinimumHeight(200)
+        self.native.layout().addWidget(self.table)
+        self.table.cellClicked.connect(self._on_cell_clicked)
+
+        self.find_button.changed.connect(self._on_find)
+        self._pick_defaults()
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _comparison(self):
+        """The session: the viewer's (``viewer._state.get_comparison``), else the one given."""
+        try:
+            from ._state import get_comparison
+        except ImportError:
+            return self._given_comparison
+        cmp = get_comparison(self._viewer)
+        return cmp if cmp is not None else self._given_comparison
+
+    def _names(self, widget=None) -> list[str]:
+        cmp = self._comparison() if hasattr(self, "_given_comparison") else None
+        return list(cmp.graphs) if cmp is not None else []
+
+    def _pick_defaults(self) -> None:
+        names = self._names()
+        if len(names) >= 2 and self.graph_a.value == self.graph_b.value:
+            self.graph_a.value = names[0]
+            self.graph_b.value = names[1]
+
+    def reset_choices(self, *args) -> None:
+        """Refresh the graph choices (napari calls this when layers change)."""
+        super().reset_choices()
+        self._pick_defaults()
+
+    @property
+    def regions(self) -> list:
+        """The regions shown in the table, ranked."""
+        return list(self._regions)
+
+    # -- find -------------------------------------------------------------------------------
+    def _on_find(self, *args) -> None:
+        from napari.utils.notifications import show_error
+
+        self.reset_choices()
+        cmp = self._comparison()
+        if cmp is None or len(cmp.graphs) < 2:
+            show_error("Matching regions: build at least two mapper graphs first")
+            return
+        a, b = self.graph_a.value, self.graph_b.value
+        if a is None or b is None or a == b:
+            show_error("Matching regions: choose two different graphs")
+            return
+        params = dict(
+            min_size=int(self.min_size.value),
+            min_score=float(self.min_score.value),
+            n_permutations=int(self.n_permutations.value),
+            random_state=int(self.random_state.value),
+        )
+
+        def run(progress):
+            return cmp.find_regions(a, b, progress=progress, **params)
+
+        def done(regions):
+            self._show(cmp, a, b, regions)
+
+        self.status.value = f"finding regions between {a} and {b} ..."
+        try:
+            from ._jobs import start_job
+        except ImportError:  # no job module: run in the GUI thread
+            try:
+                done(run(lambda fraction, message: None))
+            except Exception as exc:
+                show_error(f"Matching regions: {exc}")
+                self._on_error(exc)
+            return
+        self._worker = start_job(
+            self, run, on_done=done, on_error=self._on_error, label="Finding regions"
+        )
+
+    def _on_error(self, exc=None) -> None:
+        self.status.value = f"failed: {exc}" if exc is not None else "failed"
+
+    def _show(self, cmp, a: str, b: str, regions) -> None:
+        self._regions = list(regions)
+        self._pair = (a, b)
+        draw_regions(self._viewer, cmp, a, b, self._regions)
+        self._fill_table()
+        self.status.value = f"{len(self._regions)} region(s) between {a} and {b}"
+
+    def _fill_table(self) -> None:
+        table = self.table
+        table.setSortingEnabled(False)
+        table.clearContents()
+        table.setRowCount(len(self._regions))
+        colours = region_colors(len(self._regions))
+        for row, r in enumerate(self._regions):
+            values = [
+                (row + 1, str(row + 1)),
+                (len(r.nodes_a), None),
+                (len(r.nodes_b), None),
+                (len(r.inputs), None),
+                (r.overlap, f"{r.overlap:.3f}"),
+                (r.structure, f"{r.structure:.3f}"),
+                (r.score, f"{r.score:.3f}"),
+                (r.p_value, "n/a" if np.isnan(r.p_value) else f"{r.p_value:.3g}"),
+            ]
+            for col, (value, text) in enumerate(values):
+                item = _Item(value, text)
+                if col == 0:
+                    item.setData(Qt.ItemDataRole.UserRole + 1, row)  # the region's index
+                    rgb = (np.asarray(colours[row][:3]) * 255).astype(int)
+                    from qtpy.QtGui import QColor
+
+                    item.setBackground(QColor(int(rgb[0]), int(rgb[1]), int(rgb[2]), 110))
+                table.setItem(row, col, item)
+        table.setSortingEnabled(True)
+
+    # -- browse -----------------------------------------------------------------------------
+    def region_at_row(self, row: int) -> int:
+        """The index (rank - 1) of the region shown in table row ``row`` (after sorting)."""
+        item = self.table.item(row, 0)
+        return int(item.data(Qt.ItemDataRole.UserRole + 1))
+
+    def _on_cell_clicked(self, row: int, column: int) -> None:
+        self.show_region(self.region_at_row(row))
+
+    def show_region(self, index: int) -> None:
+        """Zoom to region ``index`` in both graphs and select its nodes (and inputs)."""
+        if self._pair is None or not 0 <= index < len(self._regions):
+            return
+        a, b = self._pair
+        region = self._regions[index]
+        self._zoom_to(region)
+        _select(self._viewer, a, region.nodes_a)
+        _select(self._viewer, b, region.nodes_b)
+
+    def _zoom_to(self, region) -> None:
+        a, b = self._pair
+        corners = []
+        for name, nodes in ((a, region.nodes_a), (b, region.nodes_b)):
+            points = points_layer(self._viewer, name)
+            if points is None or len(nodes) == 0:
+                continue
+            data = np.asarray(points.data, dtype=np.float64)[np.asarray(nodes, dtype=np.int64)]
+            world = (
+                data[:, -2:] * np.asarray(points.scale)[-2:] + np.asarray(points.translate)[-2:]
+            )
+            corners.append(world)
+        if not corners:
+            return
+        pts = np.concatenate(corners)
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        centre = 0.5 * (lo + hi)
+        extent = np.maximum(hi - lo, 1e-9)
+        camera = _camera(self._viewer)
+        camera.center = (float(centre[0]), float(centre[1]))
+        size = getattr(self._viewer, "_canvas_size", None) or (600, 800)
+        zoom = 0.8 * min(size[0] / extent[0], size[1] / extent[1])
+        if np.isfinite(zoom) and zoom > 0:
+            camera.zoom = float(zoom)
+
+
+def _camera(viewer):
+    """The viewer's camera (``viewer.scene.camera`` since napari 0.9, ``viewer.camera`` before)."""
+    scene = getattr(viewer, "scene", None)
+    return scene.camera if scene is not None and hasattr(scene, "camera") else viewer.camera
+
+
+def _select(viewer, name: str, nodes) -> None:
+    """Select ``nodes`` of graph ``name`` (and, through the selection module, their inputs)."""
+    nodes = np.asarray(nodes, dtype=np.int64)
+    try:
+        from ._selection import select_nodes
+    except ImportError:  # no selection module: select the points directly
+        points = points_layer(viewer, name)
+        if points is not None:
+            points.selected_data = set(nodes.tolist())
+        return
+    select_nodes(viewer, name, nodes)
