@@ -82,8 +82,15 @@ def test_draw_regions_one_layer_per_graph(make_napari_viewer, planted):
         layer = viewer.layers[regions_layer_name(name)]
         assert layer is layers[name]
         # one shape per polygon, the same polygons the core computes
+        from napari_topoalign.viewer._regions_layers import _drawing_scale
+
+        scale = _drawing_scale(viewer, name, positions[name])
+        assert scale >= 2.5 * 0.4 - 1e-9  # at least 2.5 node diameters
         expected = bubble_sets(
-            positions[name], [getattr(r, attr) for r in regions], edges=cmp.graphs[name].edges
+            positions[name],
+            [getattr(r, attr) for r in regions],
+            edges=cmp.graphs[name].edges,
+            scale=scale,
         )
         assert len(layer.data) == sum(len(p) for p in expected)
         assert all(t == "polygon" for t in layer.shape_type)

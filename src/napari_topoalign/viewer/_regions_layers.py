@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..shapes import bubble_sets
 from ..shapes._contour import ring_is_simple
+from ..shapes.bubbles import default_scale
 
 __all__ = ["draw_regions", "region_colors", "regions_layer_name", "points_layer", "QUALITATIVE"]
 
@@ -112,6 +113,19 @@ def _node_positions(viewer, cmp, name: str) -> np.ndarray:
     return np.asarray(to_napari(xy), dtype=np.float64)[:, -2:]
 
 
+def _drawing_scale(viewer, name: str, pos: np.ndarray) -> float:
+    """The Bubble Sets scale for a drawn graph: the layout's node spacing, but at least 2.5
+    node diameters of the Points layer, so that outlines stay visible around the markers."""
+    scale = default_scale(pos)
+    points = points_layer(viewer, name)
+    if points is not None and len(points.data):
+        size = np.asarray(points.size, dtype=np.float64).reshape(len(points.data), -1)[:, -1]
+        diameter = float(np.median(size)) if len(size) else 0.0
+        if np.isfinite(diameter) and diameter > 0:
+            scale = max(scale, 2.5 * diameter)
+    return scale
+
+
 def _graph_layer_index(viewer, name: str) -> int | None:
     idx = [
         viewer.layers.index(layer)
@@ -143,7 +157,9 @@ def draw_regions(
         The regions to draw (ranked; region ``k`` gets colour ``k``). By default those kept
         on the session by ``cmp.find_regions(a, b)``.
     **bubble_params
-        Passed to :func:`napari_topoalign.shapes.bubble_sets`.
+        Passed to :func:`napari_topoalign.shapes.bubble_sets`. The default ``scale`` is the
+        layout's node spacing, but at least 2.5 times the median node diameter of the
+        graph's Points layer, so the outlines show around the markers.
 
     Returns
     -------
@@ -167,7 +183,9 @@ def draw_regions(
         graph = cmp.graphs[name]
         pos = _node_positions(viewer, cmp, name)
         sets = [np.asarray(getattr(r, attr), dtype=np.int64) for r in regions]
-        polys = bubble_sets(pos, sets, edges=graph.edges) if sets else []
+        params = dict(bubble_params)
+        params.setdefault("scale", _drawing_scale(viewer, name, pos))
+        polys = bubble_sets(pos, sets, edges=graph.edges, **params) if sets else []
         data, region_of, dropped = [], [], 0
         for k, rings in enumerate(polys):
             for ring in rings:
