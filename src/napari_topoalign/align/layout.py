@@ -51,6 +51,11 @@ ARRANGEMENTS = ("side_by_side", "overlay")
 EDGE_LENGTH = 1.0  # the unit length L of every layout
 _CUTOFF = 2.0  # repulsion cut-off, in units of L
 _REPULSION = 0.5  # strength of the repulsion (force at distance d: strength * L**2 * (1/d - d/cutoff**2))
+_ANCHOR = 0.5  # weight of the anchor springs to the pivots
+_ALONE_SHARE = 0.6  # share of the iterations spent on each graph alone
+_CROSS = 1.0  # cross-graph pull at coupling_strength=1
+_HUBER = 1.0  # the cross-graph pull is linear up to this distance (units of L), constant beyond
+_RIGID_ROUNDS = 3  # rounds of rigid refitting of components onto their partners
 _N_PIVOTS = 24  # pivots per component for pivot MDS and anchor springs
 
 
@@ -266,6 +271,33 @@ def _weighted_procrustes(P: np.ndarray, T: np.ndarray, w: np.ndarray, *, scale: 
     return R, c, mt - c * mp @ R
 
 
+def _fit_components(comps, local, rows, X, mask, out) -> list:
+    """Place each component rigidly (rotation, reflection, translation of its own layout
+    ``local``) onto the coupling-weighted mean of its partners among the nodes ``mask`` of
+    ``X``; ``rows`` is the coupling of the graph's nodes to all N nodes. Writes into ``out``;
+    returns the components that have no partner (left where they are)."""
+    rows = rows.tocsr().multiply(mask[None, :]).tocsr()
+    wsum = np.asarray(rows.sum(axis=1)).ravel()
+    has = wsum > 0
+    target = np.zeros((rows.shape[0], 2))
+    target[has] = (rows @ X)[has] / wsum[has, None]
+    loose = []
+    for comp in comps:
+        nodes = comp.nodes
+        w = wsum[nodes]
+        sel = w > 0
+        if not sel.any():
+            loose.append(comp)
+            continue
+        if len(nodes) == 1:
+            out[nodes] = target[nodes]
+            continue
+        p = local[nodes]
+        R, _, t = _weighted_procrustes(p[sel], target[nodes][sel], w[sel])
+        out[nodes] = p @ R + t
+    return loose
+
+
 def _row_normalised(C: sp.csr_matrix) -> tuple[sp.csr_matrix, np.ndarray]:
     tot = np.asarray(C.sum(axis=1)).ravel()
     inv = np.zeros_like(tot)
@@ -274,11 +306,161 @@ def _row_normalised(C: sp.csr_matrix) -> tuple[sp.csr_matrix, np.ndarray]:
 
 
 # -- the engine -------------------------------------------------------------------------------
+def _coupling_matrix(graphs, starts) -> sp.csr_matrix:
+    """Symmetric ``N x N`` Jaccard coupling of all nodes of all graphs (no block within a graph)."""
+    N = int(starts[-1])
+    rows, cols, vals = [], [], []
+    for a in range(len(graphs)):
+        for b in range(a + 1, len(graphs)):
+            if graphs[a].n_nodes == 0 or graphs[b].n_nodes == 0:
+                continue
+            c = node_coupling(graphs[a], graphs[b]).tocoo()
+            rows += [c.row + starts[a], c.col + starts[b]]
+            cols += [c.col + starts[b], c.row + starts[a]]
+            vals += [c.data, c.data]
+    if not rows:
+        return sp.csr_matrix((N, N))
+    return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(N, N))
+
+
+class _Springs:
+    """Edge springs (two-sided, rest ``L``) and anchor springs to pivots (one-sided)."""
+
+    def __init__(self, graphs, starts, comps_of):
+        N = int(starts[-1])
+        ei, ej, ew, ai, aj, arest, aw = [], [], [], [], [], [], []
+        for g, graph in enumerate(graphs):
+            e = np.asarray(graph.edges, dtype=np.int64).reshape(-1, 2)
+            if len(e):
+                w = np.asarray(graph.edge_weights, dtype=np.float64).reshape(-1)
+                if len(w) != len(e) or not np.all(np.isfinite(w)) or w.mean() <= 0:
+                    w = np.ones(len(e))
+                ei.append(e[:, 0] + starts[g])
+                ej.append(e[:, 1] + starts[g])
+                ew.append(np.clip(w / w.mean(), 0.25, 4.0))
+            for comp in comps_of[g]:
+                if len(comp.pivots) == 0:
+                    continue
+                k, m = comp.hops.shape
+                nodes = comp.nodes + starts[g]
+                ii = np.broadcast_to(nodes[None, :], (k, m)).ravel()
+                jj = np.broadcast_to(nodes[comp.pivots][:, None], (k, m)).ravel()
+                hop = comp.hops.ravel()
+                keep = hop > 1  # neighbours already have their edge springs
+                ai.append(ii[keep])
+                aj.append(jj[keep])
+                arest.append(hop[keep] * EDGE_LENGTH)
+                # each pivot stands for about m / k nodes (sparse stress weighting)
+                aw.append(_ANCHOR * (m / k) / hop[keep] ** 2)
+        cat = lambda parts, dtype=np.float64: np.concatenate(parts) if parts else np.zeros(0, dtype)  # noqa: E731
+        self.n_edges = sum(len(x) for x in ei)
+        self.i = cat(ei + ai, np.int64)
+        self.j = cat(ej + aj, np.int64)
+        self.rest = cat([np.full(len(x), EDGE_LENGTH) for x in ei] + arest)
+        self.w = cat(ew + aw)
+        self.N = N
+        ne = self.n_edges
+        self.stiff = np.bincount(self.i, weights=self.w, minlength=N) + np.bincount(
+            self.j[:ne], weights=self.w[:ne], minlength=N
+        )
+
+    def add_forces(self, X, F):
+        if not len(self.i):
+            return
+        N, ne = self.N, self.n_edges
+        d = X[self.i] - X[self.j]
+        dist = np.maximum(np.sqrt((d**2).sum(axis=1)), 1e-9)
+        f = (self.w * (self.rest / dist - 1.0))[:, None] * d  # on i: towards the rest length
+        for k in (0, 1):
+            F[:, k] += np.bincount(self.i, weights=f[:, k], minlength=N)
+            F[:, k] -= np.bincount(self.j[:ne], weights=f[:ne, k], minlength=N)
+
+
+def _relax(X, springs, graph_id, n_iter, t0, t1, *, cross=None, strength=0.0, report=None, tick=None):
+    """Force iterations in place on ``X``. ``cross``: (i, j, w) coupled pairs (both directions)."""
+    N = len(X)
+    if n_iter <= 0 or N == 0:
+        return X
+    cutoff = _CUTOFF * EDGE_LENGTH
+    z = graph_id * (10.0 * cutoff)  # graphs apart in a third coordinate: no repulsion across graphs
+    cool = (t1 / t0) ** (1.0 / max(n_iter - 1, 1))
+    temp = t0
+    every = max(1, n_iter // 50)
+    for it in range(n_iter):
+        F = np.zeros((N, 2))
+        stiff = springs.stiff + 1.0  # + 1: the repulsion and an inertia that damps the step
+        springs.add_forces(X, F)
+        if cross is not None and strength > 0:
+            ci, cj, cw = cross
+            d = X[cj] - X[ci]
+            dist = np.sqrt((d**2).sum(axis=1))
+            # Huber pull: linear within L, constant (L1) beyond, so nodes whose partners sit
+            # far away (a real difference between the graphs) do not drag their graph along
+            k = strength * cw / np.maximum(dist, _HUBER * EDGE_LENGTH)
+            F[:, 0] += np.bincount(ci, weights=k * d[:, 0], minlength=N)
+            F[:, 1] += np.bincount(ci, weights=k * d[:, 1], minlength=N)
+            stiff = stiff + np.bincount(ci, weights=k, minlength=N)
+        if N > 1:
+            tree = cKDTree(np.column_stack([X, z]))
+            pairs = tree.query_pairs(cutoff, output_type="ndarray")
+            if len(pairs):
+                pi, pj = pairs[:, 0], pairs[:, 1]
+                d = X[pi] - X[pj]
+                dist2 = np.maximum((d**2).sum(axis=1), 1e-6)
+                f = (_REPULSION * EDGE_LENGTH**2 * (1.0 / dist2 - 1.0 / cutoff**2))[:, None] * d
+                for k_ in (0, 1):
+                    F[:, k_] += np.bincount(pi, weights=f[:, k_], minlength=N) - np.bincount(pj, weights=f[:, k_], minlength=N)
+        step = F / stiff[:, None]
+        norm = np.sqrt((step**2).sum(axis=1))
+        over = norm > temp
+        step[over] *= (temp / norm[over])[:, None]
+        X += step
+        temp *= cool
+        if report is not None and (it % every == 0 or it == n_iter - 1):
+            report(it + 1, n_iter)
+        if tick is not None:
+            tick(it)
+    return X
+
+
+def _rigid_rounds(X, C, comps_of, starts, sizes, order, rounds):
+    """Move whole components (rotation, reflection, translation) onto their partners.
+
+    First every graph after the first in ``order`` is fitted onto the graphs fitted before
+    it, then ``rounds`` times every graph onto all the others. Components without partners
+    go to the right of everything. Stress is unchanged: components only move rigidly."""
+    N = len(X)
+    local = [X[starts[g] : starts[g + 1]].copy() for g in range(len(sizes))]
+    placed = np.zeros(N, dtype=bool)
+    placed[starts[order[0]] : starts[order[0] + 1]] = True
+    passes = [(g, True) for g in order[1:]] + [(g, False) for _ in range(rounds) for g in order]
+    for g, first in passes:
+        if sizes[g] == 0:
+            continue
+        s0, s1 = starts[g], starts[g + 1]
+        mask = placed.copy() if first else np.ones(N, dtype=bool)
+        mask[s0:s1] = False
+        if not mask.any():
+            continue
+        Xg = X[s0:s1].copy()
+        loose = _fit_components(comps_of[g], local[g], C[s0:s1], X, mask, Xg)
+        if loose and first:
+            idx = np.concatenate([c.nodes for c in loose])
+            rest = np.ones(sizes[g], dtype=bool)
+            rest[idx] = False
+            ref = np.vstack([X[placed], Xg[rest]]) if rest.any() else X[placed]
+            Xg[idx, 0] += ref[:, 0].max() + 2 * _CUTOFF - Xg[idx, 0].min()
+            Xg[idx, 1] += ref[:, 1].max() - Xg[idx, 1].max()
+        X[s0:s1] = Xg
+        placed[s0:s1] = True
+    return X
+
+
 def _layout(
     graphs: Sequence[MapperGraph],
     *,
     coupling_strength: float,
-    iterations: int | None,
+    iterations: int,
     rng,
     progress: Callable | None,
     callback: Callable | None,
@@ -295,174 +477,60 @@ def _layout(
         if progress is not None:
             progress(float(frac), msg)
 
-    report(0.0, "coupling")
-    # cross-graph coupling, one symmetric N x N matrix of Jaccard weights
-    blocks = []
-    if couple and n_graphs > 1 and coupling_strength > 0:
-        for a in range(n_graphs):
-            for b in range(a + 1, n_graphs):
-                if sizes[a] == 0 or sizes[b] == 0:
-                    continue
-                c = node_coupling(graphs[a], graphs[b]).tocoo()
-                blocks.append((c.row + starts[a], c.col + starts[b], c.data))
-    if blocks:
-        r = np.concatenate([b[0] for b in blocks])
-        c = np.concatenate([b[1] for b in blocks])
-        v = np.concatenate([b[2] for b in blocks])
-        C = sp.csr_matrix((np.concatenate([v, v]), (np.concatenate([r, c]), np.concatenate([c, r]))), shape=(N, N))
-    else:
-        C = sp.csr_matrix((N, N))
-    P, tot = _row_normalised(C)
-    cross_k = coupling_strength * np.minimum(1.0, tot)
+    def split(X):
+        return [X[starts[g] : starts[g + 1]].copy() for g in range(n_graphs)]
 
-    # components, pivots and pivot MDS of every graph
+    report(0.0, "coupling")
+    C = _coupling_matrix(graphs, starts) if couple and n_graphs > 1 else sp.csr_matrix((N, N))
+
+    # components, pivots and pivot MDS of every graph, packed
     comps_of: list[list[_Component]] = []
-    local_of: list[np.ndarray] = []
+    X = np.zeros((N, 2))
     for g, graph in enumerate(graphs):
         comps, local = _components(graph, rng)
         comps_of.append(comps)
-        local_of.append(local)
-        report(0.05 + 0.15 * (g + 1) / max(n_graphs, 1), f"start: {graph.name or g}")
-
-    # initial placement: the largest graph packed, the others fitted onto their partners
-    X = np.zeros((N, 2))
-    placed = np.zeros(N, dtype=bool)
-    order = np.argsort(-sizes, kind="stable")
-    for rank, g in enumerate(order):
-        s0 = starts[g]
-        Xg = np.zeros((sizes[g], 2))
-        if sizes[g] == 0:
-            continue
-        if rank == 0 or not placed.any() or C.nnz == 0:
-            _pack(comps_of[g], local_of[g], Xg)
-            if rank > 0:
-                # independent graphs (no coupling): to the right of what is placed
-                right = X[placed, 0].max() + 2 * _CUTOFF if placed.any() else 0.0
-                Xg[:, 0] += right - Xg[:, 0].min()
-        else:
-            rows = C[s0 : s0 + sizes[g]].tocsr()
-            rows = rows.multiply(placed[None, :]).tocsr()
-            wsum = np.asarray(rows.sum(axis=1)).ravel()
-            target = np.zeros((sizes[g], 2))
-            has = wsum > 0
-            target[has] = (rows @ X)[has] / wsum[has, None]
-            loose = []
-            for comp in comps_of[g]:
-                nodes = comp.nodes
-                w = wsum[nodes]
-                if not (w > 0).any():
-                    loose.append(comp)
-                    continue
-                p = local_of[g][nodes]
-                R, _, t = _weighted_procrustes(p[w > 0], target[nodes][w > 0], w[w > 0])
-                Xg[nodes] = p @ R + t
-            if loose:
-                tmp = np.zeros_like(Xg)
-                _pack(loose, local_of[g], tmp)
-                right = max(X[placed, 0].max(), Xg[:, 0].max()) + 2 * _CUTOFF
-                top = max(X[placed, 1].max(), Xg[:, 1].max())
-                idx = np.concatenate([c.nodes for c in loose])
-                tmp[idx, 0] += right - tmp[idx, 0].min()
-                tmp[idx, 1] += top - tmp[idx, 1].max()
-                Xg[idx] = tmp[idx]
-        X[s0 : s0 + sizes[g]] = Xg
-        placed[s0 : s0 + sizes[g]] = True
-    X *= EDGE_LENGTH
+        Xg = np.zeros_like(local)
+        _pack(comps, local, Xg)
+        X[starts[g] : starts[g + 1]] = Xg * EDGE_LENGTH
+        report(0.02 + 0.1 * (g + 1) / n_graphs, f"start: {graph.name or g}")
     # a tiny deterministic jitter separates coincident nodes (pivot MDS maps twins together)
     X += rng.normal(scale=1e-3 * EDGE_LENGTH, size=X.shape)
-
-    # springs: edges (rest L, stiffness = normalised Jaccard) and anchors to pivots
-    ei, ej, ew = [], [], []
-    for g, graph in enumerate(graphs):
-        e = np.asarray(graph.edges, dtype=np.int64).reshape(-1, 2)
-        if len(e) == 0:
-            continue
-        w = np.asarray(graph.edge_weights, dtype=np.float64).reshape(-1)
-        if len(w) != len(e) or not np.all(np.isfinite(w)) or w.mean() <= 0:
-            w = np.ones(len(e))
-        w = np.clip(w / w.mean(), 0.25, 4.0)
-        ei.append(e[:, 0] + starts[g])
-        ej.append(e[:, 1] + starts[g])
-        ew.append(w)
-    ai, aj, arest, aw = [], [], [], []
-    for g in range(n_graphs):
-        for comp in comps_of[g]:
-            if len(comp.pivots) == 0:
-                continue
-            k, m = comp.hops.shape
-            nodes = comp.nodes + starts[g]
-            ii = np.repeat(nodes[None, :], k, axis=0).ravel()
-            jj = np.repeat(nodes[comp.pivots][:, None], m, axis=1).ravel()
-            hop = comp.hops.ravel()
-            keep = hop > 1  # edges already have their springs
-            # each pivot stands for about m / k nodes (sparse stress weighting)
-            ai.append(ii[keep])
-            aj.append(jj[keep])
-            arest.append(hop[keep] * EDGE_LENGTH)
-            aw.append((m / k) / hop[keep] ** 2 * 0.5)
-    si = np.concatenate(ei + ai) if (ei or ai) else np.zeros(0, np.int64)
-    sj = np.concatenate(ej + aj) if (ej or aj) else np.zeros(0, np.int64)
-    srest = np.concatenate([np.full(len(x), EDGE_LENGTH) for x in ej] + arest) if (ei or ai) else np.zeros(0)
-    sw = np.concatenate(ew + aw) if (ew or aw) else np.zeros(0)
-    n_edge_springs = sum(len(x) for x in ej)
-    # edges act on both ends; anchors act on the node only (pivots are nodes too and get
-    # their own anchors), so the anchor springs are one-sided
-    two_sided = np.zeros(len(si), dtype=bool)
-    two_sided[:n_edge_springs] = True
-    stiff = np.bincount(si, weights=sw, minlength=N) + np.bincount(sj[two_sided], weights=sw[two_sided], minlength=N)
-    stiff = stiff + cross_k + 1.0  # + 1: the repulsion and an inertia that damps the step
-
+    springs = _Springs(graphs, starts, comps_of)
     graph_id = np.repeat(np.arange(n_graphs), sizes)
-    cutoff = _CUTOFF * EDGE_LENGTH
-    # graphs apart in a third coordinate: one tree, no pairs across graphs
-    z = graph_id * (10.0 * cutoff)
 
-    n_iter = default_iterations(N) if iterations is None else iterations
-    t0, t1 = 2.0 * EDGE_LENGTH, 0.02 * EDGE_LENGTH
-    cool = (t1 / t0) ** (1.0 / max(n_iter - 1, 1))
-    temp = t0
-    report(0.2, "forces")
-    every_report = max(1, n_iter // 50)
-    for it in range(n_iter):
-        F = np.zeros((N, 2))
-        # springs (majorisation: pull towards the point at rest length along the spring)
-        if len(si):
-            d = X[si] - X[sj]
-            dist = np.sqrt((d**2).sum(axis=1))
-            dist = np.maximum(dist, 1e-9)
-            f = (sw * (srest / dist - 1.0))[:, None] * d  # on si: towards rest length
-            F[:, 0] += np.bincount(si, weights=f[:, 0], minlength=N)
-            F[:, 1] += np.bincount(si, weights=f[:, 1], minlength=N)
-            f2 = f[two_sided]
-            F[:, 0] -= np.bincount(sj[two_sided], weights=f2[:, 0], minlength=N)
-            F[:, 1] -= np.bincount(sj[two_sided], weights=f2[:, 1], minlength=N)
-        # cross-graph attraction towards the coupling-weighted mean of the partners
-        if C.nnz:
-            F += cross_k[:, None] * (P @ X - X)
-        # short-range repulsion within each graph
-        if N > 1:
-            tree = cKDTree(np.column_stack([X, z]))
-            pairs = tree.query_pairs(cutoff, output_type="ndarray")
-            if len(pairs):
-                pi, pj = pairs[:, 0], pairs[:, 1]
-                d = X[pi] - X[pj]
-                dist2 = np.maximum((d**2).sum(axis=1), 1e-6)
-                mag = _REPULSION * EDGE_LENGTH**2 * (1.0 / dist2 - 1.0 / cutoff**2)
-                f = mag[:, None] * d
-                F[:, 0] += np.bincount(pi, weights=f[:, 0], minlength=N) - np.bincount(pj, weights=f[:, 0], minlength=N)
-                F[:, 1] += np.bincount(pi, weights=f[:, 1], minlength=N) - np.bincount(pj, weights=f[:, 1], minlength=N)
-        step = F / stiff[:, None]
-        norm = np.sqrt((step**2).sum(axis=1))
-        over = norm > temp
-        step[over] *= (temp / norm[over])[:, None]
-        X += step
-        temp *= cool
-        if it % every_report == 0 or it == n_iter - 1:
-            report(0.2 + 0.8 * (it + 1) / n_iter, f"forces: step {it + 1} of {n_iter}")
-        if callback is not None and ((it + 1) % callback_every == 0) and it + 1 < n_iter:
-            callback(to_output([X[starts[g] : starts[g + 1]].copy() for g in range(n_graphs)]))
+    joint = C.nnz > 0
+    n_alone = iterations if not joint else int(np.ceil(iterations * _ALONE_SHARE))
+    n_joint = iterations - n_alone
+    done = [0]
+
+    def tick(_it):
+        done[0] += 1
+        if callback is not None and done[0] % callback_every == 0 and done[0] < iterations:
+            callback(to_output(split(X)))
+
+    # phase 1: every graph on its own, from its pivot-MDS start
+    _relax(
+        X, springs, graph_id, n_alone, 2.0 * EDGE_LENGTH, 0.02 * EDGE_LENGTH,
+        report=lambda i, n: report(0.12 + 0.5 * i / n,
+                                   f"own layouts: step {i} of {n}"),
+        tick=tick,
+    )
+    if joint:
+        # phase 2: components moved rigidly onto their partners (free in stress)
+        report(0.62, "aligning components")
+        order = np.argsort(-sizes, kind="stable")
+        _rigid_rounds(X, C, comps_of, starts, sizes, order, _RIGID_ROUNDS)
+        # phase 3: all graphs together with the cross-graph pull
+        coo = C.tocoo()
+        cross = (coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data)
+        _relax(
+            X, springs, graph_id, n_joint, 0.5 * EDGE_LENGTH, 0.02 * EDGE_LENGTH,
+            cross=cross, strength=coupling_strength * _CROSS,
+            report=lambda i, n: report(0.65 + 0.35 * i / n, f"joint layout: step {i} of {n}"),
+            tick=tick,
+        )
     report(1.0, "done")
-    return [X[starts[g] : starts[g + 1]].copy() for g in range(n_graphs)]
+    return split(X)
 
 
 def _panel_offsets(positions: list[np.ndarray], arrangement: str, gap: float) -> list[np.ndarray]:
