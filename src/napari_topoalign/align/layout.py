@@ -51,10 +51,12 @@ ARRANGEMENTS = ("side_by_side", "overlay")
 EDGE_LENGTH = 1.0  # the unit length L of every layout
 _CUTOFF = 2.0  # repulsion cut-off, in units of L
 _REPULSION = 0.5  # strength of the repulsion (force at distance d: strength * L**2 * (1/d - d/cutoff**2))
-_ANCHOR = 0.5  # weight of the anchor springs to the pivots
+_ANCHOR = 2.0  # weight of the anchor springs to the pivots
 _ALONE_SHARE = 0.6  # share of the iterations spent on each graph alone
-_CROSS = 1.0  # cross-graph pull at coupling_strength=1
+_CROSS = 0.3  # cross-graph pull at coupling_strength=1
 _HUBER = 1.0  # the cross-graph pull is linear up to this distance (units of L), constant beyond
+_POLISH_SHARE = 0.25  # share of the joint iterations spent polishing without the cross pull
+_POLISH_TEMP = 0.1  # largest polish step (units of L)
 _RIGID_ROUNDS = 3  # rounds of rigid refitting of components onto their partners
 _N_PIVOTS = 24  # pivots per component for pivot MDS and anchor springs
 
@@ -298,13 +300,6 @@ def _fit_components(comps, local, rows, X, mask, out) -> list:
     return loose
 
 
-def _row_normalised(C: sp.csr_matrix) -> tuple[sp.csr_matrix, np.ndarray]:
-    tot = np.asarray(C.sum(axis=1)).ravel()
-    inv = np.zeros_like(tot)
-    inv[tot > 0] = 1.0 / tot[tot > 0]
-    return sp.diags(inv) @ C, tot
-
-
 # -- the engine -------------------------------------------------------------------------------
 def _coupling_matrix(graphs, starts) -> sp.csr_matrix:
     """Symmetric ``N x N`` Jaccard coupling of all nodes of all graphs (no block within a graph)."""
@@ -523,10 +518,18 @@ def _layout(
         # phase 3: all graphs together with the cross-graph pull
         coo = C.tocoo()
         cross = (coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data)
+        n_polish = int(n_joint * _POLISH_SHARE)
         _relax(
-            X, springs, graph_id, n_joint, 0.5 * EDGE_LENGTH, 0.02 * EDGE_LENGTH,
+            X, springs, graph_id, n_joint - n_polish, 0.5 * EDGE_LENGTH, 0.02 * EDGE_LENGTH,
             cross=cross, strength=coupling_strength * _CROSS,
-            report=lambda i, n: report(0.65 + 0.35 * i / n, f"joint layout: step {i} of {n}"),
+            report=lambda i, n: report(0.65 + 0.3 * i / n, f"joint layout: step {i} of {n}"),
+            tick=tick,
+        )
+        # phase 4: a short polish of each graph's own forces at low temperature, which
+        # restores local distances without undoing the alignment
+        _relax(
+            X, springs, graph_id, n_polish, _POLISH_TEMP * EDGE_LENGTH, 0.01 * EDGE_LENGTH,
+            report=lambda i, n: report(0.95 + 0.05 * i / n, f"polish: step {i} of {n}"),
             tick=tick,
         )
     report(1.0, "done")
