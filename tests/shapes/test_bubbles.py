@@ -360,3 +360,27 @@ def test_property_loop_keeps_its_hole_and_leaves_inner_nodes_out(seed, n_ring, r
     assert not _covered(polys, np.r_[inner, [[0.0, 0.0]]]).any()
     # the area is that of a band along the cycle, far less than the disc
     assert Polygon(polys[0]).area < 0.6 * np.pi * radius**2
+
+
+def test_far_apart_members_get_coarser_pixels_not_unbounded_memory():
+    pos = np.array([[0.0, 0.0], [1e4, 1e4], [5e3, 5e3 + 400.0]])
+    polys = bubble_set(pos, [0, 1], scale=1.0, max_cells=20_000)
+    _assert_valid(polys)
+    assert len(polys) == 1  # still joined by the virtual edge
+    assert _covered(polys, pos[:2]).all()
+    assert not _covered(polys, pos[2:]).any()
+    with pytest.raises(ValueError, match="max_cells"):
+        bubble_set(pos, [0, 1], max_cells=10)
+
+
+def test_far_from_the_origin():
+    rng = np.random.default_rng(7)
+    base = _spread(60, rng, 10.0, 0.5)
+    members = rng.choice(60, 12, replace=False)
+    near = bubble_set(base, members)
+    far = bubble_set(base + 1e6, members)
+    _assert_valid(far)
+    assert _covered(far, base[members] + 1e6).all()
+    assert len(near) == len(far)
+    for p, q in zip(near, far):
+        assert Polygon(p).symmetric_difference(Polygon(q - 1e6)).area < 1e-3 * Polygon(p).area

@@ -88,7 +88,9 @@ def signed_area(ring: np.ndarray) -> float:
     ring = np.asarray(ring, dtype=np.float64)
     if len(ring) < 3:
         return 0.0
-    x, y = ring[:, 0], ring[:, 1]
+    # relative to the first vertex: far from the origin the plain shoelace sum cancels badly
+    x = ring[:, 0] - ring[0, 0]
+    y = ring[:, 1] - ring[0, 1]
     return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y))
 
 

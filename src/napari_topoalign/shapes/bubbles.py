@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -78,6 +79,7 @@ class _Params:
     virtual_edges: bool
     simplify: float
     hole_area: float
+    max_cells: int
 
 
 def default_scale(positions: np.ndarray) -> float:
@@ -130,6 +132,7 @@ def _make_params(
     virtual_edges=True,
     simplify=0.15,
     hole_area=None,
+    max_cells=1_000_000,
 ) -> _Params:
     s = _positive("scale", scale)
 
@@ -204,10 +207,17 @@ def _make_params(
         max_route_splits=int(max_route_splits),
         virtual_edges=bool(virtual_edges),
         simplify=_positive("simplify", simplify, allow_zero=True),
+        max_cells=_check_max_cells(max_cells),
         hole_area=s * s * 1.0
         if hole_area is None
         else _positive("hole_area", hole_area, allow_zero=True),
     )
+
+
+def _check_max_cells(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1000:
+        raise ValueError(f"max_cells: expected an integer of at least 1000, got {value!r}")
+    return int(value)
 
 
 _PARAM_NAMES = frozenset(name for name in _Params.__dataclass_fields__ if name != "scale")
@@ -373,6 +383,32 @@ def _route(
     return left[:-1] + right
 
 
+def _count_near_segments(
+    a: np.ndarray, b: np.ndarray, obstacles: np.ndarray, margin: float
+) -> np.ndarray:
+    """How many obstacles lie closer than ``margin`` to each segment a[k]-b[k]."""
+    out = np.zeros(len(a), dtype=np.int64)
+    if len(obstacles) == 0 or len(a) == 0:
+        return out
+    if len(a) * len(obstacles) <= 200_000:
+        seg = np.repeat(np.arange(len(a)), len(obstacles))
+        obs = np.tile(np.arange(len(obstacles)), len(a))
+    else:  # only obstacles near each segment, found with a KD-tree
+        mid = 0.5 * (a + b)
+        half = 0.5 * np.hypot(*(b - a).T) + margin
+        hits = cKDTree(obstacles).query_ball_point(mid, half)
+        counts = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
+        seg = np.repeat(np.arange(len(a)), counts)
+        obs = np.fromiter(chain.from_iterable(hits), dtype=np.int64, count=int(counts.sum()))
+    ab = b[seg] - a[seg]
+    rel = obstacles[obs] - a[seg]
+    denom = np.einsum("ij,ij->i", ab, ab)
+    t = np.clip(np.einsum("ij,ij->i", rel, ab) / np.where(denom > 0, denom, 1.0), 0.0, 1.0)
+    diff = rel - t[:, None] * ab
+    close = np.hypot(diff[:, 0], diff[:, 1]) < margin
+    return np.bincount(seg[close], minlength=len(a))
+
+
 def _virtual_edges(
     mpos: np.ndarray,
     member_edges: np.ndarray,
@@ -422,17 +458,7 @@ def _virtual_edges(
     b = mpos[ju]
     length = np.hypot(*(b - a).T)
     # number of obstacles within the routing margin of each candidate segment
-    blocked = np.zeros(len(iu))
-    if len(obstacles):
-        ab = b - a
-        denom = np.einsum("ij,ij->i", ab, ab)
-        denom = np.where(denom > 0, denom, 1.0)
-        # (pairs, obstacles)
-        rel = obstacles[None, :, :] - a[:, None, :]
-        t = np.clip(np.einsum("pok,pk->po", rel, ab) / denom[:, None], 0.0, 1.0)
-        diff = rel - t[:, :, None] * ab[:, None, :]
-        d = np.hypot(diff[..., 0], diff[..., 1])
-        blocked = (d < p.route_margin).sum(axis=1)
+    blocked = _count_near_segments(a, b, obstacles, p.route_margin)
     weight = length * (1.0 + blocked) + 1e-9 * p.scale
     # graph edges between members cost (almost) nothing: they are drawn anyway
     tiny = 1e-12 * p.scale
@@ -459,12 +485,20 @@ def _virtual_edges(
     else:
         real = set()
     lines = []
+    obstacle_tree = cKDTree(obstacles) if len(obstacles) > 64 else None
     order = np.lexsort((tree.col, tree.row))
     for r, c in zip(tree.row[order].tolist(), tree.col[order].tolist()):
         key2 = (min(r, c), max(r, c))
         if key2 in real:
             continue
-        pts = _route(mpos[r], mpos[c], obstacles, p.route_margin, p.max_route_splits)
+        near = obstacles
+        if obstacle_tree is not None:
+            mid = 0.5 * (mpos[r] + mpos[c])
+            reach = 0.5 * math.hypot(*(mpos[r] - mpos[c])) + 4.0 * p.route_margin
+            near = obstacles[
+                np.sort(np.asarray(obstacle_tree.query_ball_point(mid, reach), dtype=np.int64))
+            ]
+        pts = _route(mpos[r], mpos[c], near, p.route_margin, p.max_route_splits)
         lines.append(np.asarray(pts))
     return lines
 
@@ -675,7 +709,29 @@ def _bubble(
     pts = np.concatenate([mpos, a, b]) if len(a) else mpos
     lo = pts.min(axis=0) - reach
     hi = pts.max(axis=0) + reach
-    grid = _Grid(lo, hi, p.pixel_size)
+    h = p.pixel_size
+    cells = ((hi[0] - lo[0]) / h + 1) * ((hi[1] - lo[1]) / h + 1)
+    if cells > p.max_cells:
+        # a set spread far beyond its node spacing: coarser pixels keep memory and time bounded
+        # (members stay inside: the grid points around them are always above the threshold)
+        f = math.sqrt(cells / p.max_cells)
+        h *= f
+        # every length grows with the pixels, as if the node spacing were f times larger
+        p = replace(
+            p,
+            pixel_size=h,
+            node_r0=p.node_r0 * f,
+            node_r1=p.node_r1 * f,
+            edge_r0=p.edge_r0 * f,
+            edge_r1=p.edge_r1 * f,
+            nonmember_r0=p.nonmember_r0 * f,
+            nonmember_r1=p.nonmember_r1 * f,
+            hole_area=p.hole_area * f * f,
+        )
+        reach = max(p.node_r1, p.edge_r1) + 2 * h
+        lo = pts.min(axis=0) - reach
+        hi = pts.max(axis=0) + reach
+    grid = _Grid(lo, hi, h)
     inside = np.all((obstacles > lo - p.nonmember_r1) & (obstacles < hi + p.nonmember_r1), axis=1)
     obstacles = obstacles[inside]
 
@@ -728,8 +784,11 @@ def _bubble(
             # fewer vertices, unless that loses a member or makes the ring touch itself
             small = decimate_ring(ring, p.simplify * h)
             if len(small) < len(ring) and ring_is_simple(small):
-                was_in = point_in_ring(mpos, ring)
-                if np.array_equal(point_in_ring(mpos, small), was_in):
+                # only members within reach of the outline can change side
+                bound = 3 * p.simplify * h + 1.5 * h
+                d, _ = cKDTree(ring).query(mpos, distance_upper_bound=bound)
+                near = mpos[d < bound]
+                if np.array_equal(point_in_ring(near, small), point_in_ring(near, ring)):
                     out.append(small)
                     continue
         if not ring_is_simple(ring):
@@ -819,7 +878,9 @@ def bubble_set(
         - ``hole_area`` (1 scale²): holes of the region at least this large stay open, and
           so does any hole holding a non-member; smaller empty holes are filled. An open
           hole is joined to the outside by a cut of (almost) zero width, so the polygon stays
-          simple and shows the hole (a loop of members stays a ring).
+          simple and shows the hole (a loop of members stays a ring);
+        - ``max_cells`` (1,000,000): the most grid points of one set; a set spread far
+          beyond its node spacing gets coarser pixels instead of unbounded memory.
 
     Returns
     -------
