@@ -160,6 +160,15 @@ class Comparison:
 
 
 def _as_layout(result, names, params) -> Layout:
+    """A :class:`Layout` from what :func:`joint_layout` returned: a list of position arrays
+    (panel offsets included) with ``.offsets`` and ``.params``, or a Layout."""
     if isinstance(result, Layout):
         return result
-    return Layout(dict(zip(names, result)), {}, dict(params))
+    positions = list(result)
+    if len(positions) != len(names):
+        raise ValueError(f"layout: expected one position array per graph ({len(names)}), got {len(positions)}")
+    offsets = getattr(result, "offsets", None)
+    offsets = dict(zip(names, offsets)) if offsets is not None else {}
+    used = dict(getattr(result, "params", {}) or {})
+    used.update(params)
+    return Layout(dict(zip(names, positions)), offsets, used)

@@ -515,6 +515,8 @@ def _layout(
         report(0.62, "aligning components")
         order = np.argsort(-sizes, kind="stable")
         _rigid_rounds(X, C, comps_of, starts, sizes, order, _RIGID_ROUNDS)
+        # nodes fitted onto the same partners coincide: the jitter lets repulsion part them
+        X += rng.normal(scale=1e-3 * EDGE_LENGTH, size=X.shape)
         # phase 3: all graphs together with the cross-graph pull
         coo = C.tocoo()
         cross = (coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data)

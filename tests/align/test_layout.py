@@ -1,0 +1,163 @@
+"""Tests of the joint force-directed layout (napari_topoalign.align.layout)."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from napari_topoalign import build_mapper
+from napari_topoalign.align import joint_layout
+from napari_topoalign.align.layout import JointLayout, independent_layout
+from napari_topoalign.model import Layout, MapperGraph
+from napari_topoalign.session import Cancelled, Comparison
+
+
+def _intervals(n_inputs, starts, width):
+    """A membership matrix whose nodes are index intervals [s, s + width)."""
+    rows, cols = [], []
+    for k, s in enumerate(starts):
+        idx = np.arange(s, min(s + width, n_inputs))
+        rows += [k] * len(idx)
+        cols += list(idx)
+    return sp.csr_matrix((np.ones(len(rows), bool), (rows, cols)), shape=(len(starts), n_inputs))
+
+
+@pytest.fixture(scope="module")
+def pair():
+    rng = np.random.default_rng(0)
+    t = rng.uniform(0, 2 * np.pi, 300)
+    Z = np.column_stack([np.cos(t), np.sin(t)]) + rng.normal(scale=0.05, size=(300, 2))
+    Z = np.vstack([Z, rng.normal((4, 0), 0.3, size=(100, 2))])
+    graphs = []
+    for k in range(2):
+        M = rng.normal(size=(2, 6))
+        X = np.tanh(Z @ M / 2) + rng.normal(scale=0.02, size=(len(Z), 6))
+        graphs.append(build_mapper(X, lens="pca1", n_intervals=10, overlap=0.4, random_state=0, name=f"g{k}"))
+    return graphs
+
+
+def test_shapes_offsets_and_panels(pair):
+    pos = joint_layout(pair, random_state=0)
+    assert isinstance(pos, JointLayout) and len(pos) == 2
+    for g, p in zip(pair, pos):
+        assert p.shape == (g.n_nodes, 2) and np.all(np.isfinite(p))
+    # side by side: panels do not overlap, left to right in the order of the graphs
+    assert pos[0][:, 0].max() < pos[1][:, 0].min()
+    assert pos.offsets[0][0] == 0 and pos.offsets[1][0] > 0
+    centered = pos.centered()
+    np.testing.assert_allclose(centered[1], pos[1] - pos.offsets[1])
+    # overlay: same optimisation, no offsets
+    over = joint_layout(pair, random_state=0, arrangement="overlay")
+    assert all(np.all(o == 0) for o in over.offsets)
+    for a, b in zip(over, centered):
+        np.testing.assert_allclose(a, b, atol=1e-9)
+
+
+def test_deterministic(pair):
+    a = joint_layout(pair, random_state=3, iterations=30)
+    b = joint_layout(pair, random_state=3, iterations=30)
+    c = joint_layout(pair, random_state=4, iterations=30)
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
+    assert any(not np.allclose(x, y) for x, y in zip(a, c))
+
+
+def test_edges_have_readable_lengths(pair):
+    pos = joint_layout(pair, random_state=0)
+    for g, p in zip(pair, pos):
+        lengths = np.linalg.norm(p[g.edges[:, 0]] - p[g.edges[:, 1]], axis=1)
+        assert 0.5 < np.median(lengths) < 2.0  # the unit length is one edge
+        # no two nodes of one graph on top of each other
+        d = np.linalg.norm(p[:, None] - p[None], axis=2) + np.eye(len(p)) * 1e9
+        assert d.min() > 0.05
+
+
+def test_coupling_strength_pulls_partners_together(pair):
+    from napari_topoalign.align.quality import layout_quality
+
+    loose = layout_quality(pair, joint_layout(pair, random_state=0, coupling_strength=0.0))
+    tight = layout_quality(pair, joint_layout(pair, random_state=0, coupling_strength=3.0))
+    assert tight["mean_alignment"] < loose["mean_alignment"]
+
+
+def test_three_graphs_components_isolated_and_empty():
+    n = 60
+    # two chains and an isolated node; a graph over the same inputs with one chain; an empty one
+    a = MapperGraph.from_membership(_intervals(n, [0, 5, 10, 15, 20, 35, 40, 45, 58], 8), name="a")
+    b = MapperGraph.from_membership(_intervals(n, list(range(0, 52, 6)), 9), name="b")
+    e = MapperGraph.empty(n, name="e")
+    assert a.n_edges > 0 and b.n_edges > 0
+    pos = joint_layout([a, b, e], random_state=0, iterations=40)
+    assert [p.shape for p in pos] == [(a.n_nodes, 2), (b.n_nodes, 2), (0, 2)]
+    assert all(np.all(np.isfinite(p)) for p in pos)
+    assert len(pos.offsets) == 3
+    # an empty graph alone is laid out as nothing
+    only = joint_layout([e], random_state=0)
+    assert only[0].shape == (0, 2)
+    assert independent_layout(e, random_state=0).shape == (0, 2)
+
+
+def test_single_nodes_and_no_edges():
+    n = 20
+    g = MapperGraph.from_membership(_intervals(n, [0, 10], 3))  # two disjoint nodes, no edge
+    h = MapperGraph.from_membership(_intervals(n, [1], 12))
+    pos = joint_layout([g, h], random_state=0, arrangement="overlay")
+    assert pos[0].shape == (2, 2) and pos[1].shape == (1, 2)
+    assert np.linalg.norm(pos[0][0] - pos[0][1]) > 0.1
+
+
+def test_bad_input(pair):
+    other = MapperGraph.from_membership(_intervals(10, [0, 3], 5), name="small")
+    with pytest.raises(ValueError, match="different inputs"):
+        joint_layout([pair[0], other])
+    with pytest.raises(ValueError, match="arrangement"):
+        joint_layout(pair, arrangement="grid")
+    with pytest.raises(ValueError, match="coupling_strength"):
+        joint_layout(pair, coupling_strength=-1)
+    with pytest.raises(ValueError, match="iterations"):
+        joint_layout(pair, iterations=2.5)
+    with pytest.raises(ValueError, match="at least one"):
+        joint_layout([])
+    with pytest.raises(TypeError, match="MapperGraph"):
+        joint_layout([pair[0], "nope"])
+    with pytest.raises(TypeError, match="single MapperGraph"):
+        joint_layout(pair[0])
+
+
+def test_progress_callback_and_cancel(pair):
+    calls = []
+    frames = []
+    pos = joint_layout(
+        pair, random_state=0, iterations=40, progress=lambda f, m: calls.append((f, m)),
+        callback=frames.append, callback_every=5,
+    )
+    fr = [f for f, _ in calls]
+    assert fr[0] == 0.0 and fr[-1] == 1.0 and len(fr) > 10
+    assert all(b >= a for a, b in zip(fr, fr[1:]))
+    assert len(frames) == 7  # every 5 of 40 iterations, not after the last
+    assert all([f.shape for f in frame] == [p.shape for p in pos] for frame in frames)
+    assert not np.allclose(frames[0][0], pos[0])
+
+    def cancel(frac, msg):
+        if frac > 0.3:
+            raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        joint_layout(pair, random_state=0, progress=cancel)
+
+
+def test_comparison_align_layout(pair):
+    reps = {"g0": np.zeros((pair[0].n_inputs, 2)), "g1": np.ones((pair[0].n_inputs, 2))}
+    cmp = Comparison(reps)
+    cmp.graphs = {"g0": pair[0], "g1": pair[1]}
+    layout = cmp.align_layout(random_state=1, iterations=30)
+    assert isinstance(layout, Layout) and cmp.layout is layout
+    direct = joint_layout(pair, random_state=1, iterations=30)
+    for name, p, o in zip(["g0", "g1"], direct, direct.offsets):
+        np.testing.assert_allclose(layout.positions[name], p)
+        np.testing.assert_allclose(layout.offsets[name], o)
+        np.testing.assert_allclose(cmp.positions(name), p)
+    assert layout.params["random_state"] == 1 and layout.params["arrangement"] == "side_by_side"
+    old = cmp.layout
+    with pytest.raises(Cancelled):
+        cmp.align_layout(progress=lambda f, m: (_ for _ in ()).throw(Cancelled()))
+    assert cmp.layout is old  # a cancelled layout leaves the old one
