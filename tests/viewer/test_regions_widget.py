@@ -204,3 +204,28 @@ def test_widget_refuses_same_graph_twice(make_napari_viewer, planted):
     assert widget.table.rowCount() == 0
     assert len(planted.correspondences) == n_before
     assert len(viewer.layers) == 0
+
+
+def test_screenshot_shows_every_region_in_its_colour(make_napari_viewer, planted):
+    """Down to the pixels: with the graph layers hidden, each region's semi-transparent face
+    colour (blended over the black canvas) covers part of the canvas, and nothing else does."""
+    from napari_topoalign.viewer._regions_layers import FACE_ALPHA, region_colors
+
+    cmp = planted
+    viewer = make_napari_viewer(show=True)
+    _add_graph_layers(viewer, cmp)
+    regions = cmp.find_regions("A", "B", **FIND)
+    draw_regions(viewer, cmp, "A", "B")
+    for layer in viewer.layers:
+        layer.visible = layer.name.endswith(" regions")
+    viewer.reset_view()
+    img = viewer.screenshot(canvas_only=True)[..., :3].astype(float)
+    counts = []
+    for colour in region_colors(len(regions))[:, :3] * 255:
+        close = np.abs(img - FACE_ALPHA * colour).max(axis=2) < 12
+        counts.append(int(close.sum()))
+    assert min(counts) > 50, counts
+    for layer in viewer.layers:
+        layer.visible = False
+    blank = viewer.screenshot(canvas_only=True)[..., :3]
+    assert blank.max() == 0
