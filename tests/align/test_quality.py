@@ -1,0 +1,129 @@
+"""Tests of the layout quality measures and the acceptance of the joint layout against
+independent layouts aligned by Procrustes."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from napari_topoalign import build_mapper
+from napari_topoalign.align import joint_layout, layout_quality
+from napari_topoalign.align.quality import (
+    alignment,
+    independent_baseline,
+    layout_scale,
+    procrustes_align,
+    stress,
+)
+from napari_topoalign.model import MapperGraph
+
+
+def _path_graph(n_nodes, n_inputs=None):
+    n_inputs = n_inputs or n_nodes + 1
+    rows = np.repeat(np.arange(n_nodes), 2)
+    cols = np.column_stack([np.arange(n_nodes), np.arange(1, n_nodes + 1)]).ravel()
+    return MapperGraph.from_membership(sp.csr_matrix((np.ones(len(rows), bool), (rows, cols)), shape=(n_nodes, n_inputs)))
+
+
+def test_stress_of_a_straight_path_is_zero_and_scale_free():
+    g = _path_graph(12)
+    line = np.column_stack([np.arange(12.0), np.zeros(12)])
+    assert stress(g, line) == pytest.approx(0.0, abs=1e-12)
+    assert stress(g, 7.5 * line) == pytest.approx(0.0, abs=1e-12)
+    # folding the path in two makes it worse
+    folded = np.column_stack([np.abs(np.arange(12.0) - 6), np.arange(12.0) >= 6])
+    assert stress(g, folded) > 0.05
+    # random positions are worse still
+    rnd = np.random.default_rng(0).normal(size=(12, 2))
+    assert stress(g, rnd) > stress(g, folded)
+
+
+def test_stress_ignores_pairs_in_different_components():
+    a = _path_graph(5, 12)
+    # same path twice over disjoint inputs: two components
+    m = sp.vstack([a.membership, sp.csr_matrix(np.roll(a.membership.toarray(), 6, axis=1))]).tocsr()
+    g = MapperGraph.from_membership(m)
+    line = np.column_stack([np.arange(5.0), np.zeros(5)])
+    pos = np.vstack([line, line + [100.0, 37.0]])  # far apart, any place
+    assert stress(g, pos) == pytest.approx(0.0, abs=1e-12)
+    assert np.isnan(stress(MapperGraph.empty(4), np.zeros((0, 2))))
+
+
+def test_alignment_zero_for_identical_and_invariant_to_similarity():
+    g = _path_graph(10)
+    rng = np.random.default_rng(1)
+    p = rng.normal(size=(10, 2))
+    C = sp.identity(10, format="csr")
+    assert alignment(p, p, C) == 0.0
+    q = p + rng.normal(scale=0.1, size=p.shape)
+    base = alignment(p, q, C)
+    R = np.array([[0.6, -0.8], [0.8, 0.6]])
+    assert alignment(3 * p @ R + 5, 3 * q @ R + 5, C) == pytest.approx(base)
+    assert layout_scale(2 * p, 2 * q) == pytest.approx(2 * layout_scale(p, q))
+    # the quality dict removes the offsets of a side-by-side layout
+    shifted = [p, q + [50.0, 0.0]]
+    qd = layout_quality([g, g], shifted, offsets=[np.zeros(2), np.array([50.0, 0.0])])
+    assert qd["alignment"][(0, 1)] == pytest.approx(alignment(p, q, sp.csr_matrix(
+        __import__("napari_topoalign").align.node_coupling(g, g))))
+    with pytest.raises(ValueError, match="shape"):
+        layout_quality([g, g], [p, q[:3]])
+
+
+def test_procrustes_recovers_a_similarity():
+    rng = np.random.default_rng(2)
+    p = rng.normal(size=(30, 2))
+    R = np.array([[0.0, 1.0], [1.0, 0.0]])  # a reflection
+    moved = 0.5 * p @ R + [3.0, -2.0]
+    back = procrustes_align(p, moved, sp.identity(30, format="csr"))
+    np.testing.assert_allclose(back, p, atol=1e-9)
+
+
+# -- acceptance: joint layout vs independent layouts aligned by Procrustes ----------------------
+def _synthetic_pair(seed, n=600):
+    """Two noisy non-linear views of one point cloud: three clusters and a loop."""
+    rng = np.random.default_rng(seed)
+    parts = [rng.normal(c, 0.6, size=(n // 4, 2)) for c in [(0, 0), (6, 0), (3, 5)]]
+    t = rng.uniform(0, 2 * np.pi, n // 4)
+    parts.append(np.column_stack([3 + 2.5 * np.cos(t), -5 + 2.5 * np.sin(t)]))
+    Z = np.vstack(parts)
+    graphs = []
+    for k in range(2):
+        M = rng.normal(size=(2, 8))
+        X = np.tanh(Z @ M / 3) + rng.normal(scale=0.05, size=(len(Z), 8))
+        graphs.append(build_mapper(X, lens="pca1", n_intervals=12, overlap=0.4, random_state=0, name=f"s{k}"))
+    return graphs
+
+
+def _compare(graphs, seed):
+    joint = layout_quality(graphs, joint_layout(graphs, random_state=seed))
+    base = layout_quality(graphs, independent_baseline(graphs, random_state=seed))
+    ratio = base["mean_alignment"] / joint["mean_alignment"]
+    stress_ratio = [j / b for j, b in zip(joint["stress"], base["stress"])]
+    return ratio, stress_ratio
+
+
+@pytest.mark.parametrize("data_seed", [0, 1, 2, 3])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_acceptance_synthetic(data_seed, seed):
+    ratio, stress_ratio = _compare(_synthetic_pair(data_seed), seed)
+    assert ratio >= 2.0
+    assert max(stress_ratio) <= 1.10
+
+
+@pytest.fixture(scope="module")
+def digits_graphs():
+    datasets = pytest.importorskip("napari_topoalign.datasets")
+    if not hasattr(datasets, "load_digits_sample"):
+        pytest.skip("the digits sample is not available")
+    reps = datasets.load_digits_sample(random_state=0)
+    return {
+        name: build_mapper(reps[name], lens="pca1", n_intervals=15, overlap=0.4, random_state=0, name=name)
+        for name in ("pixels_pca", "mlp_hidden1", "mlp_hidden2")
+    }
+
+
+@pytest.mark.parametrize("pair", [("pixels_pca", "mlp_hidden1"), ("mlp_hidden1", "mlp_hidden2")])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_acceptance_digits(digits_graphs, pair, seed):
+    ratio, stress_ratio = _compare([digits_graphs[n] for n in pair], seed)
+    assert ratio >= 2.0
+    assert max(stress_ratio) <= 1.10
