@@ -326,8 +326,33 @@ def _make_region(nodes_a, nodes_b, ev: dict, p_value=float("nan")) -> Region:
 
 
 # -- growth ------------------------------------------------------------------------------------
+def _positions(indptr: np.ndarray, rows: np.ndarray):
+    """For CSR rows ``rows``: the owner (index into ``rows``) and the position in the CSR
+    arrays of every stored entry, concatenated (no Python loop)."""
+    starts = indptr[rows]
+    lens = indptr[rows + 1] - starts
+    total = int(lens.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    owner = np.repeat(np.arange(len(rows)), lens)
+    before = np.cumsum(lens) - lens
+    offsets = np.repeat(starts - before, lens)
+    return owner, offsets + np.arange(total)
+
+
+def _gather(indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The concatenated ``indices`` of the CSR rows ``rows``."""
+    return indices[_positions(indptr, rows)[1]]
+
+
 class _Grower:
-    """Best-first growth of one region from a seed pair."""
+    """Best-first growth of one region from a seed pair.
+
+    Per node it keeps, for the current region, how many of its inputs are new to its side
+    (``new``) and how many of those the other side already holds (``new_in_other``), and how
+    many of its neighbours are in the region (``k``); a step then scores every candidate move
+    with a few vectorised operations.
+    """
 
     def __init__(
         self,
@@ -352,6 +377,9 @@ class _Grower:
         self.cycle_ratio = cycle_ratio
         self.blocked_gain = -np.inf
         self.conflict = False
+        # input -> nodes, per graph
+        self.ta = ga.graph.membership.T.tocsr()
+        self.tb = gb.graph.membership.T.tocsr()
 
     def _reset(self):
         ga, gb = self.ga, self.gb
@@ -359,18 +387,24 @@ class _Grower:
         self.in_b = np.zeros(self.n_inputs, dtype=bool)
         self.sa = np.zeros(ga.n, dtype=bool)
         self.sb = np.zeros(gb.n, dtype=bool)
-        self.front_a: set[int] = set()
-        self.front_b: set[int] = set()
+        self.fa = np.zeros(ga.n, dtype=bool)  # frontier masks
+        self.fb = np.zeros(gb.n, dtype=bool)
+        self.new_a = ga.sizes.astype(np.int64).copy()
+        self.new_b = gb.sizes.astype(np.int64).copy()
+        self.new_a_in_b = np.zeros(ga.n, dtype=np.int64)
+        self.new_b_in_a = np.zeros(gb.n, dtype=np.int64)
+        self.k_a = np.zeros(ga.n, dtype=np.int64)
+        self.k_b = np.zeros(gb.n, dtype=np.int64)
         self.cyc_a = self.cyc_b = 0
         self.order_a: list[int] = []
         self.order_b: list[int] = []
 
     def _apply(self, move):
         a, b = move
-        if a is not None:
-            self._add_a(a)
-        if b is not None:
-            self._add_b(b)
+        if a >= 0:
+            self._add(a, True)
+        if b >= 0:
+            self._add(b, False)
 
     def run(self, seed_a: int, seed_b: int):
         """Grow from the seed; return the node sets (in the order they were added)."""
@@ -408,105 +442,138 @@ class _Grower:
         return np.asarray(self.order_a, dtype=np.int64), np.asarray(self.order_b, dtype=np.int64)
 
     # bookkeeping
-    def _k(self, g: _G, inside: np.ndarray, node: int) -> int:
-        return int(inside[g.neighbours(node)].sum())
-
-    def _add_a(self, a: int):
-        if self.order_a:
-            self.cyc_a += self._k(self.ga, self.sa, a) - 1
-        self.sa[a] = True
-        self.order_a.append(a)
-        self.in_a[self.ga.members(a)] = True
-        self.front_a.discard(a)
-        for v in self.ga.neighbours(a):
-            if not self.sa[v] and not self.used_a[v]:
-                self.front_a.add(int(v))
-
-    def _add_b(self, b: int):
-        if self.order_b:
-            self.cyc_b += self._k(self.gb, self.sb, b) - 1
-        self.sb[b] = True
-        self.order_b.append(b)
-        self.in_b[self.gb.members(b)] = True
-        self.front_b.discard(b)
-        for v in self.gb.neighbours(b):
-            if not self.sb[v] and not self.used_b[v]:
-                self.front_b.add(int(v))
-
-    def _gain(self, a, b) -> float:
-        """Change of ``|I_A ∩ I_B| - lam * |I_A Δ I_B|`` when adding ``a`` and/or ``b``."""
-        x = y = None
-        nx_ = ny_ = xb = ya = xy = 0
-        if a is not None:
-            m = self.ga.members(a)
-            x = m[~self.in_a[m]]
-            nx_ = len(x)
-            xb = int(self.in_b[x].sum())
-        if b is not None:
-            m = self.gb.members(b)
-            y = m[~self.in_b[m]]
-            ny_ = len(y)
-            ya = int(self.in_a[y].sum())
-        if x is not None and y is not None and nx_ and ny_:
-            xy = len(np.intersect1d(x, y, assume_unique=True))
-        d_inter = xb + ya + xy
-        d_sym = (nx_ - xb - xy) + (ny_ - ya - xy) - xb - ya
-        return d_inter - self.lam * d_sym, d_inter, d_sym
-
-    def _cycles_ok(self, a, b) -> bool:
-        """The move keeps the cycle counts in agreement: their ratio ``(1 + min) / (1 + max)``
-        stays at least ``cycle_ratio`` or does not decrease."""
-        ca = self.cyc_a + (self._k(self.ga, self.sa, a) - 1 if a is not None else 0)
-        cb = self.cyc_b + (self._k(self.gb, self.sb, b) - 1 if b is not None else 0)
-        after = _ratio(ca, cb)
-        return after >= self.cycle_ratio or after >= _ratio(self.cyc_a, self.cyc_b)
-
-    def _partners(self, node, matrix, front) -> list[int]:
-        row = slice(matrix.indptr[node], matrix.indptr[node + 1])
-        cols, vals = matrix.indices[row], matrix.data[row]
-        keep = [i for i, c in enumerate(cols) if int(c) in front]
-        if not keep:
-            return []
-        keep = np.asarray(keep)
-        order = np.lexsort((cols[keep], -vals[keep]))[: self.top_k]
-        return [int(c) for c in cols[keep][order]]
+    def _add(self, v: int, side_a: bool):
+        if side_a:
+            g, inside, front, used, order = self.ga, self.sa, self.fa, self.used_a, self.order_a
+            mine, other, t_mine, t_other = self.in_a, self.in_b, self.ta, self.tb
+            new_mine, new_mine_in_other = self.new_a, self.new_a_in_b
+            new_other_in_mine = self.new_b_in_a
+            k = self.k_a
+        else:
+            g, inside, front, used, order = self.gb, self.sb, self.fb, self.used_b, self.order_b
+            mine, other, t_mine, t_other = self.in_b, self.in_a, self.tb, self.ta
+            new_mine, new_mine_in_other = self.new_b, self.new_b_in_a
+            new_other_in_mine = self.new_a_in_b
+            k = self.k_b
+        if order:
+            if side_a:
+                self.cyc_a += int(k[v]) - 1
+            else:
+                self.cyc_b += int(k[v]) - 1
+        inside[v] = True
+        front[v] = False
+        order.append(int(v))
+        nb = g.neighbours(v)
+        k[nb] += 1
+        front[nb[~inside[nb] & ~used[nb]]] = True
+        members = g.members(v)
+        x = members[~mine[members]]  # inputs new to this side
+        if len(x):
+            held = other[x]
+            n_mine, n_other = len(new_mine), len(new_other_in_mine)
+            nodes = _gather(t_mine.indptr, t_mine.indices, x)
+            new_mine -= np.bincount(nodes, minlength=n_mine)
+            nodes = _gather(t_mine.indptr, t_mine.indices, x[held])
+            new_mine_in_other -= np.bincount(nodes, minlength=n_mine)
+            nodes = _gather(t_other.indptr, t_other.indices, x[~held])
+            new_other_in_mine += np.bincount(nodes, minlength=n_other)
+            mine[x] = True
 
     def _best_move(self):
-        moves = set()
-        for a in self.front_a:
-            moves.add((a, None))
-            for b in self._partners(a, self.C, self.front_b):
-                moves.add((a, b))
-        for b in self.front_b:
-            moves.add((None, b))
-            for a in self._partners(b, self.CT, self.front_a):
-                moves.add((a, b))
-        best, best_parts = None, (-np.inf, 0, 0)
-        self.blocked_gain = -np.inf
-        for a, b in sorted(
-            moves, key=lambda m: (m[0] is None, m[0] or 0, m[1] is None, m[1] or 0)
-        ):
-            parts = self._gain(a, b)
-            gain = parts[0]
-            if gain > best_parts[0] or gain > self.blocked_gain:
-                if self._cycles_ok(a, b):
-                    if gain > best_parts[0]:
-                        best, best_parts = (a, b), parts
-                elif gain > self.blocked_gain:
-                    self.blocked_gain = gain
-        return best, best_parts
+        """The admissible move of largest gain, and its (gain, d_inter, d_sym)."""
+        lam = self.lam
+        fa, fb = np.flatnonzero(self.fa), np.flatnonzero(self.fb)
+        # single moves
+        d_int_a = self.new_a_in_b[fa]
+        d_sym_a = self.new_a[fa] - 2 * d_int_a
+        d_int_b = self.new_b_in_a[fb]
+        d_sym_b = self.new_b[fb] - 2 * d_int_b
+        cand_a = [fa, np.full(len(fb), -1)]
+        cand_b = [np.full(len(fa), -1), fb]
+        d_int = [d_int_a, d_int_b]
+        d_sym = [d_sym_a, d_sym_b]
+        # pair moves: every frontier node with its top_k coupled frontier partners
+        pa, pb = self._pairs(fa, fb)
+        if len(pa):
+            xy = self._shared_new(pa, pb)
+            da, db = self.new_a_in_b[pa], self.new_b_in_a[pb]
+            cand_a.append(pa)
+            cand_b.append(pb)
+            d_int.append(da + db + xy)
+            d_sym.append((self.new_a[pa] - da - xy) + (self.new_b[pb] - db - xy) - da - db)
+        ca, cb = np.concatenate(cand_a), np.concatenate(cand_b)
+        if len(ca) == 0:
+            self.blocked_gain = -np.inf
+            return None, (0.0, 0, 0)
+        di, ds = np.concatenate(d_int), np.concatenate(d_sym)
+        gain = di - lam * ds
+        # cycles after the move, and whether their agreement stays acceptable
+        cyc_a = self.cyc_a + np.where(ca >= 0, self.k_a[np.maximum(ca, 0)] - 1, 0)
+        cyc_b = self.cyc_b + np.where(cb >= 0, self.k_b[np.maximum(cb, 0)] - 1, 0)
+        after = (1.0 + np.minimum(cyc_a, cyc_b)) / (1.0 + np.maximum(cyc_a, cyc_b))
+        ok = (after >= self.cycle_ratio) | (after >= _ratio(self.cyc_a, self.cyc_b))
+        self.blocked_gain = float(gain[~ok].max()) if (~ok).any() else -np.inf
+        if not ok.any():
+            return None, (0.0, 0, 0)
+        idx = np.flatnonzero(ok)
+        # largest gain; ties: lowest node of A, then of B (a missing node sorts last)
+        big = np.iinfo(np.int64).max
+        order = np.lexsort(
+            (np.where(cb[idx] < 0, big, cb[idx]), np.where(ca[idx] < 0, big, ca[idx]), -gain[idx])
+        )
+        i = idx[order[0]]
+        return (int(ca[i]), int(cb[i])), (float(gain[i]), int(di[i]), int(ds[i]))
+
+    def _pairs(self, fa: np.ndarray, fb: np.ndarray):
+        """Frontier pairs: each frontier node with its ``top_k`` best-coupled frontier nodes
+        of the other side."""
+        empty = np.zeros(0, dtype=np.int64)
+        if len(fa) == 0 or len(fb) == 0:
+            return empty, empty
+        out_a, out_b = [], []
+        for rows, front, m, flip in ((fa, self.fb, self.C, False), (fb, self.fa, self.CT, True)):
+            owner, pos = _positions(m.indptr, rows)
+            cols = m.indices[pos]
+            keep = front[cols]
+            owner, cols, vals = owner[keep], cols[keep], m.data[pos[keep]]
+            if len(owner) == 0:
+                continue
+            order = np.lexsort((cols, -vals, owner))
+            owner, cols = owner[order], cols[order]
+            starts = np.flatnonzero(np.concatenate(([True], owner[1:] != owner[:-1])))
+            lengths = np.diff(np.append(starts, len(owner)))
+            rank = np.arange(len(owner)) - np.repeat(starts, lengths)
+            keep = rank < self.top_k
+            r, c = rows[owner[keep]], cols[keep].astype(np.int64)
+            out_a.append(c if flip else r)
+            out_b.append(r if flip else c)
+        if not out_a:
+            return empty, empty
+        keys = np.unique(np.concatenate(out_a) * self.gb.n + np.concatenate(out_b))
+        return keys // self.gb.n, keys % self.gb.n
+
+    def _shared_new(self, pa: np.ndarray, pb: np.ndarray) -> np.ndarray:
+        """For each pair, how many inputs both nodes hold that neither side holds yet."""
+        free = ~(self.in_a | self.in_b)
+        n = self.n_inputs
+        keys = []
+        for g, nodes in ((self.ga, pa), (self.gb, pb)):
+            owner, pos = _positions(g.indptr, nodes)
+            inputs = g.indices[pos]
+            keep = free[inputs]
+            keys.append(owner[keep] * n + inputs[keep])
+        common = np.intersect1d(keys[0], keys[1], assume_unique=True)
+        return np.bincount(common // n, minlength=len(pa)).astype(np.int64)
 
     def _close(self):
-        """Add the neighbours whose inputs the region already holds (share >= closure)."""
+        """Add the free neighbours whose inputs the region already holds (share >= closure)."""
         u = self.in_a | self.in_b
-        for g, inside, front, add in (
-            (self.ga, self.sa, self.front_a, self._add_a),
-            (self.gb, self.sb, self.front_b, self._add_b),
-        ):
-            for v in sorted(front):
+        for g, front, side_a in ((self.ga, self.fa, True), (self.gb, self.fb, False)):
+            for v in np.flatnonzero(front):
                 m = g.members(v)
+                inside = self.sa if side_a else self.sb
                 if len(m) and u[m].mean() >= self.closure and not inside[v]:
-                    add(v)
+                    self._add(int(v), side_a)
 
 
 # -- validation --------------------------------------------------------------------------------
