@@ -53,7 +53,7 @@ _CUTOFF = 2.0  # repulsion cut-off, in units of L
 _REPULSION = 0.5  # strength of the repulsion (force at distance d: strength * L**2 * (1/d - d/cutoff**2))
 _ANCHOR = 2.0  # weight of the anchor springs to the pivots
 _ALONE_SHARE = 0.6  # share of the iterations spent on each graph alone
-_CROSS = 0.3  # cross-graph pull at coupling_strength=1
+_CROSS = 0.9  # cross-graph pull at coupling_strength=1
 _HUBER = 1.0  # the cross-graph pull is linear up to this distance (units of L), constant beyond
 _POLISH_SHARE = 0.25  # share of the joint iterations spent polishing without the cross pull
 _POLISH_TEMP = 0.1  # largest polish step (units of L)
@@ -371,9 +371,12 @@ class _Springs:
             F[:, k] -= np.bincount(self.j[:ne], weights=f[:ne, k], minlength=N)
 
 
-def _relax(X, springs, graph_id, n_iter, t0, t1, *, cross=None, strength=0.0, report=None, tick=None):
-    """Force iterations in place on ``X``. ``cross``: (i, j, w) coupled pairs (both directions)."""
+def _relax(X, springs, graph_id, comp_id, n_iter, t0, t1, *, cross=None, strength=0.0, report=None, tick=None):
+    """Force iterations in place on ``X``. ``cross``: (i, j, w) coupled pairs (both directions);
+    ``comp_id``: the component of every node (numbered over all graphs)."""
     N = len(X)
+    n_comp = int(comp_id.max()) + 1 if N else 0
+    comp_size = np.bincount(comp_id, minlength=n_comp).astype(np.float64)
     if n_iter <= 0 or N == 0:
         return X
     cutoff = _CUTOFF * EDGE_LENGTH
@@ -403,8 +406,20 @@ def _relax(X, springs, graph_id, n_iter, t0, t1, *, cross=None, strength=0.0, re
                 d = X[pi] - X[pj]
                 dist2 = np.maximum((d**2).sum(axis=1), 1e-6)
                 f = (_REPULSION * EDGE_LENGTH**2 * (1.0 / dist2 - 1.0 / cutoff**2))[:, None] * d
+                same = comp_id[pi] == comp_id[pj]
                 for k_ in (0, 1):
-                    F[:, k_] += np.bincount(pi, weights=f[:, k_], minlength=N) - np.bincount(pj, weights=f[:, k_], minlength=N)
+                    fs = np.where(same, f[:, k_], 0.0)
+                    F[:, k_] += np.bincount(pi, weights=fs, minlength=N) - np.bincount(pj, weights=fs, minlength=N)
+                if not same.all():
+                    # between components of one graph the repulsion moves whole components
+                    # (a translation by the mean force on their nodes), so that components
+                    # that overlap are pushed apart without bending either of them
+                    ci_, cj_, fo = comp_id[pi][~same], comp_id[pj][~same], f[~same]
+                    for k_ in (0, 1):
+                        per = np.bincount(ci_, weights=fo[:, k_], minlength=n_comp) - np.bincount(
+                            cj_, weights=fo[:, k_], minlength=n_comp
+                        )
+                        F[:, k_] += (per / comp_size)[comp_id] * stiff
         step = F / stiff[:, None]
         norm = np.sqrt((step**2).sum(axis=1))
         over = norm > temp
@@ -492,6 +507,12 @@ def _layout(
     X += rng.normal(scale=1e-3 * EDGE_LENGTH, size=X.shape)
     springs = _Springs(graphs, starts, comps_of)
     graph_id = np.repeat(np.arange(n_graphs), sizes)
+    comp_id = np.zeros(N, dtype=np.int64)
+    n_c = 0
+    for g in range(n_graphs):
+        for comp in comps_of[g]:
+            comp_id[comp.nodes + starts[g]] = n_c
+            n_c += 1
 
     joint = C.nnz > 0
     n_alone = iterations if not joint else int(np.ceil(iterations * _ALONE_SHARE))
@@ -505,7 +526,7 @@ def _layout(
 
     # phase 1: every graph on its own, from its pivot-MDS start
     _relax(
-        X, springs, graph_id, n_alone, 2.0 * EDGE_LENGTH, 0.02 * EDGE_LENGTH,
+        X, springs, graph_id, comp_id, n_alone, 2.0 * EDGE_LENGTH, 0.02 * EDGE_LENGTH,
         report=lambda i, n: report(0.12 + 0.5 * i / n,
                                    f"own layouts: step {i} of {n}"),
         tick=tick,
@@ -522,7 +543,7 @@ def _layout(
         cross = (coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data)
         n_polish = int(n_joint * _POLISH_SHARE)
         _relax(
-            X, springs, graph_id, n_joint - n_polish, 0.5 * EDGE_LENGTH, 0.02 * EDGE_LENGTH,
+            X, springs, graph_id, comp_id, n_joint - n_polish, 0.5 * EDGE_LENGTH, 0.02 * EDGE_LENGTH,
             cross=cross, strength=coupling_strength * _CROSS,
             report=lambda i, n: report(0.65 + 0.3 * i / n, f"joint layout: step {i} of {n}"),
             tick=tick,
@@ -530,7 +551,7 @@ def _layout(
         # phase 4: a short polish of each graph's own forces at low temperature, which
         # restores local distances without undoing the alignment
         _relax(
-            X, springs, graph_id, n_polish, _POLISH_TEMP * EDGE_LENGTH, 0.01 * EDGE_LENGTH,
+            X, springs, graph_id, comp_id, n_polish, _POLISH_TEMP * EDGE_LENGTH, 0.01 * EDGE_LENGTH,
             report=lambda i, n: report(0.95 + 0.05 * i / n, f"polish: step {i} of {n}"),
             tick=tick,
         )
