@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -74,7 +74,6 @@ class Region:
     components: tuple[int, int] = (0, 0)
     cycles: tuple[int, int] = (0, 0)
     node_agreement: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def n_inputs(self) -> int:
