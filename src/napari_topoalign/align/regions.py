@@ -81,7 +81,7 @@ class Region:
         return len(self.inputs)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain Python values (lists, floats, ints), JSON-serialisable."""
+        """Plain Python values (lists, floats, ints; a missing p-value is None), JSON-serialisable."""
         return {
             "nodes_a": [int(i) for i in self.nodes_a],
             "nodes_b": [int(i) for i in self.nodes_b],
@@ -90,7 +90,7 @@ class Region:
             "structure": float(self.structure),
             "size": int(self.size),
             "score": float(self.score),
-            "p_value": float(self.p_value),
+            "p_value": None if np.isnan(self.p_value) else float(self.p_value),
             "edges_preserved": float(self.edges_preserved),
             "unfolded": float(self.unfolded),
             "components": [int(c) for c in self.components],
@@ -109,7 +109,7 @@ class Region:
             structure=float(data["structure"]),
             size=int(data["size"]),
             score=float(data["score"]),
-            p_value=float(data.get("p_value", float("nan"))),
+            p_value=float("nan") if data.get("p_value") is None else float(data["p_value"]),
             edges_preserved=float(data.get("edges_preserved", 1.0)),
             unfolded=float(data.get("unfolded", 1.0)),
             components=tuple(int(c) for c in data.get("components", (0, 0))),

@@ -216,7 +216,8 @@ def make_planted_pair(
         How many copies of each planted match (a loop, a Y branch, a disc cluster).
     n_points : int
         Inputs per structure (at least 30); ``"shuffled_clusters"`` has two discs of
-        ``n_points`` each.
+        ``n_points`` each. Below about 200 the recommended mapper parameters start to break
+        some loops open in one of the graphs (the graphs then really differ there).
     dims : pair of int
         Dimension of representation A and of representation B (each at least 2).
     noise : float
