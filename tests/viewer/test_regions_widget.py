@@ -229,3 +229,25 @@ def test_screenshot_shows_every_region_in_its_colour(make_napari_viewer, planted
         layer.visible = False
     blank = viewer.screenshot(canvas_only=True)[..., :3]
     assert blank.max() == 0
+
+
+def test_widget_cancel_keeps_session_and_layers(make_napari_viewer, qtbot):
+    """Cancel during the (slow, many permutations) search: nothing is stored or drawn, the
+    buttons come back."""
+    cmp = _planted()
+    viewer = make_napari_viewer()
+    _add_graph_layers(viewer, cmp)
+    n_layers = len(viewer.layers)
+    widget = MatchingRegionsWidget(viewer, comparison=cmp)
+    widget.reset_choices()
+    widget.n_permutations.value = 100_000
+    widget.find_button.clicked.emit()
+    if ("A", "B") in cmp.correspondences:  # pragma: no cover - finished synchronously
+        pytest.skip("the search ran synchronously")
+    qtbot.waitUntil(lambda: widget.cancel_button.enabled, timeout=5_000)
+    widget.cancel_button.clicked.emit()
+    qtbot.waitUntil(lambda: widget.find_button.enabled, timeout=60_000)
+    assert ("A", "B") not in cmp.correspondences
+    assert len(viewer.layers) == n_layers
+    assert widget.table.rowCount() == 0
+    assert not widget.cancel_button.enabled

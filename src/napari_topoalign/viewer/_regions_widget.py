@@ -11,7 +11,15 @@ inputs). No algorithm lives here.
 from __future__ import annotations
 
 import numpy as np
-from magicgui.widgets import ComboBox, Container, FloatSpinBox, Label, PushButton, SpinBox
+from magicgui.widgets import (
+    ComboBox,
+    Container,
+    FloatSpinBox,
+    Label,
+    ProgressBar,
+    PushButton,
+    SpinBox,
+)
 from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
@@ -73,6 +81,8 @@ class MatchingRegionsWidget(Container):
             label="random seed", value=0, min=0, max=2**31 - 1, name="random_state"
         )
         self.find_button = PushButton(text="Find regions", name="find")
+        self.cancel_button = PushButton(text="Cancel", name="cancel", enabled=False)
+        self.progress = ProgressBar(value=0, min=0, max=100, name="progress", visible=False)
         self.status = Label(value="", name="status")
         self.extend(
             [
@@ -83,6 +93,8 @@ class MatchingRegionsWidget(Container):
                 self.n_permutations,
                 self.random_state,
                 self.find_button,
+                self.cancel_button,
+                self.progress,
                 self.status,
             ]
         )
@@ -160,12 +172,8 @@ class MatchingRegionsWidget(Container):
         self.status.value = f"finding regions between {a} and {b} ..."
         try:
             from ._jobs import start_job
-        except ImportError:  # no job module: run in the GUI thread
-            try:
-                done(run(lambda fraction, message: None))
-            except Exception as exc:
-                show_error(f"Matching regions: {exc}")
-                self._on_error(exc)
+        except ImportError:  # no shared job module: a small runner of our own
+            self._worker = _LocalJob(self, run, on_done=done, on_error=self._on_error)
             return
         self._worker = start_job(
             self, run, on_done=done, on_error=self._on_error, label="Finding regions"
@@ -252,6 +260,81 @@ class MatchingRegionsWidget(Container):
         zoom = 0.8 * min(size[0] / extent[0], size[1] / extent[1])
         if np.isfinite(zoom) and zoom > 0:
             camera.zoom = float(zoom)
+
+
+class _LocalJob:
+    """Run ``fn(progress)`` in a napari thread worker with the widget's progress bar and
+    Cancel button (used only when the shared ``viewer._jobs.start_job`` is not available).
+
+    ``progress(fraction, message)`` records the latest report (polled by a timer in the GUI
+    thread) and raises :class:`napari_topoalign.session.Cancelled` once Cancel was pressed.
+    """
+
+    def __init__(self, widget: MatchingRegionsWidget, fn, *, on_done, on_error):
+        from napari.qt.threading import create_worker
+        from qtpy.QtCore import QTimer
+
+        from ..session import Cancelled
+
+        self._widget = widget
+        self._cancelled = False
+        self._report = (0.0, "")
+        self._cancel_type = Cancelled
+        self._on_done = on_done
+        self._on_error = on_error
+
+        def progress(fraction, message=""):
+            if self._cancelled:
+                raise Cancelled("cancelled by the user")
+            self._report = (float(fraction), str(message))
+
+        bar, cancel = widget.progress, widget.cancel_button
+        bar.value = 0
+        bar.visible = True
+        cancel.enabled = True
+        widget.find_button.enabled = False
+        self._cancel_cb = self.cancel
+        cancel.changed.connect(self._cancel_cb)
+
+        self.timer = QTimer()
+        self.timer.setInterval(100)
+        self.timer.timeout.connect(self._poll)
+        self.worker = create_worker(fn, progress, _start_thread=False, _ignore_errors=True)
+        self.worker.returned.connect(self._returned)
+        self.worker.errored.connect(self._errored)
+        self.worker.finished.connect(self._finished)
+        self.timer.start()
+        self.worker.start()
+
+    def cancel(self, *args) -> None:
+        self._cancelled = True
+        self._widget.status.value = "cancelling ..."
+
+    def _poll(self) -> None:
+        fraction, message = self._report
+        self._widget.progress.value = int(round(100 * min(max(fraction, 0.0), 1.0)))
+        if message:
+            self._widget.progress.label = message
+
+    def _returned(self, value) -> None:
+        self._on_done(value)
+
+    def _errored(self, exc) -> None:
+        if isinstance(exc, self._cancel_type):
+            self._widget.status.value = "cancelled"
+            return
+        from napari.utils.notifications import show_error
+
+        show_error(f"Matching regions: {exc}")
+        self._on_error(exc)
+
+    def _finished(self) -> None:
+        self.timer.stop()
+        w = self._widget
+        w.cancel_button.changed.disconnect(self._cancel_cb)
+        w.cancel_button.enabled = False
+        w.find_button.enabled = True
+        w.progress.visible = False
 
 
 def _camera(viewer):
