@@ -75,6 +75,8 @@ def test_draw_regions_one_layer_per_graph(make_napari_viewer, planted):
     positions = _add_graph_layers(viewer, cmp)
     regions = cmp.find_regions("A", "B", **FIND)
     assert len(regions) >= 2
+    empty = draw_regions(viewer, cmp, "A", "B", [])  # new, empty layers
+    assert all(len(layer.data) == 0 for layer in empty.values())
 
     layers = draw_regions(viewer, cmp, "A", "B")
     assert set(layers) == {"A", "B"}
@@ -120,6 +122,10 @@ def test_draw_regions_one_layer_per_graph(make_napari_viewer, planted):
     draw_regions(viewer, cmp, "A", "B", regions[:1])
     assert [layer.name for layer in viewer.layers].count(regions_layer_name("A")) == 1
     assert set(viewer.layers[regions_layer_name("A")].features["region"]) == {0}
+    # and no region at all empties the layers
+    draw_regions(viewer, cmp, "A", "B", [])
+    assert len(viewer.layers[regions_layer_name("A")].data) == 0
+    assert len(viewer.layers[regions_layer_name("B")].data) == 0
 
 
 def test_widget_finds_sorts_and_selects(make_napari_viewer, qtbot):
