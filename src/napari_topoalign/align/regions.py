@@ -376,6 +376,7 @@ class _Grower:
         self.cycle_ratio = cycle_ratio
         self.blocked_gain = -np.inf
         self.conflict = False
+        self.progress = None
         # input -> nodes, per graph
         self.ta = ga.graph.membership.T.tocsr()
         self.tb = gb.graph.membership.T.tocsr()
@@ -416,6 +417,8 @@ class _Grower:
         best_objective, best_len = objective, 1
         # explore while the explored sets still agree at grow_overlap; keep the best prefix
         while True:
+            if self.progress is not None and len(moves) % 200 == 0:
+                self.progress(len(self.order_a) + len(self.order_b))
             move, (gain, d_inter, d_sym) = self._best_move()
             if move is None:
                 break
@@ -758,12 +761,16 @@ def find_matching_regions(
     search_share = 0.8 if n_permutations else 1.0
     regions: list[Region] = []
     for k, (a, b) in enumerate(seeds):
-        if progress is not None:
-            progress(
-                search_share * k / len(seeds),
-                f"seed {k + 1}/{len(seeds)}: {len(regions)} region(s)",
+        skip = used_a[a] or used_b[b] or tried_a[a] or tried_b[b]
+        if progress is not None and (not skip or k % 100 == 0):
+            fraction = search_share * k / len(seeds)
+            message = f"seed {k + 1}/{len(seeds)}: {len(regions)} region(s)"
+            progress(fraction, message)
+            # long growths report too (so that cancelling stays responsive)
+            grower.progress = lambda n, _f=fraction, _m=message: progress(
+                _f, f"{_m}; growing ({n} nodes)"
             )
-        if used_a[a] or used_b[b] or tried_a[a] or tried_b[b]:
+        if skip:
             continue
         nodes_a, nodes_b = grower.run(a, b)
         ev = _evaluate(ga, gb, nodes_a, nodes_b, coupling, grower.in_a, grower.in_b)
