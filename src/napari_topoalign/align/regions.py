@@ -678,17 +678,24 @@ def find_matching_regions(
     1. **Seeds**: node pairs ``(a, b)`` that are each other's best match in the Jaccard
        node coupling, with Jaccard at least ``min_seed``, strongest first.
     2. **Growth**: from a seed, best-first moves add one node of A, one node of B, or a
-       coupled pair, each adjacent to its side of the region and used by no accepted region.
-       A move's gain is the change of ``|I_A ∩ I_B| - λ |I_A Δ I_B|`` (``I``: the inputs of a
-       side; ``λ = grow_overlap / (1 - grow_overlap)``), so a move pays when the inputs it
-       brings agree at a Jaccard above ``grow_overlap``. Moves that widen the difference of
-       the numbers of independent cycles are not taken. Growth stops when no move gains.
+       pair (a frontier node with one of its 3 best-coupled frontier nodes of the other
+       side), each adjacent to its side of the region and used by no accepted region. A
+       move's gain is the change of ``F = |I_A ∩ I_B| - λ |I_A Δ I_B|`` (``I``: the inputs
+       of a side; ``λ = grow_overlap / (1 - grow_overlap)``), so a move gains when the inputs
+       it brings agree at a Jaccard index above ``grow_overlap``. A move is admissible when
+       the ratio ``(1 + min) / (1 + max)`` of the two sides' independent cycles stays at
+       least ``cycle_ratio`` or does not decrease. The best admissible move is taken even
+       at a loss, while the explored sets keep a Jaccard index of at least
+       ``grow_overlap``; growth stops when no admissible move is left or that floor would
+       be crossed, and the region is cut back to where ``F`` was largest.
     3. **Closure**: every free neighbour whose inputs lie at least ``closure`` within the
-       region's inputs joins it (a node that growth refused for structure but whose inputs
+       region's inputs joins it (a node that growth refused for its cycles but whose inputs
        the region holds reveals a structural difference, and the score shows it).
-    4. **Acceptance**: the region is scored (:func:`score_region`) and kept when
-       ``size >= min_size`` and ``score >= min_score``; its nodes are then unavailable to
-       later regions. The nodes of a refused region seed no further region.
+    4. **Acceptance**: a region whose growth ended on a move refused only for its cycles
+       although its inputs agreed is refused. Otherwise it is scored
+       (:func:`score_region`) and kept when ``size >= min_size`` and
+       ``score >= min_score``; its nodes are then unavailable to later regions. The nodes
+       explored for a refused region seed no further region.
     5. **p-values**: ``n_permutations`` times, the input ids of graph B are permuted (columns
        of its membership matrix) and each region's score is recomputed on its node sets;
        ``p = (1 + #{null >= observed}) / (1 + n_permutations)``.
@@ -708,13 +715,17 @@ def find_matching_regions(
     min_seed : float in (0, 1]
         Lowest Jaccard index of a seed pair.
     grow_overlap : float in (0, 1)
-        Marginal agreement a growth move needs (see step 2).
+        Agreement a growth move needs to gain, and the floor of the explored sets' Jaccard
+        index (step 2).
     closure : float in (0.5, 1]
         Share of a neighbour's inputs inside the region for it to join in step 3.
+    cycle_ratio : float in [0, 1]
+        Cycle agreement a growth move must keep (step 2).
     random_state : int, RandomState or None
         Seeds the permutations.
     progress : callable(fraction, message), optional
-        Called after every seed and every permutation; raise from it to cancel.
+        Called after every grown seed, every 200 growth moves and every permutation; raise
+        from it to cancel.
 
     Returns
     -------
