@@ -295,3 +295,18 @@ def test_comparison_keeps_regions(planted0):
     stored = cmp.correspondences[("A", "B")]
     assert stored.regions == regions and len(regions) > 0
     assert stored.coupling.shape == (ga.n_nodes, gb.n_nodes)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_pairs(), st.data())
+def test_score_region_is_symmetric_and_bounded(pair, data):
+    a, b = pair
+    sa = data.draw(st.lists(st.integers(0, a.n_nodes - 1), min_size=1, unique=True))
+    sb = data.draw(st.lists(st.integers(0, b.n_nodes - 1), min_size=1, unique=True))
+    ab = score_region(a, b, sa, sb)
+    ba = score_region(b, a, sb, sa)
+    assert ab.score == pytest.approx(ba.score) and ab.overlap == pytest.approx(ba.overlap)
+    assert ab.cycles == ba.cycles[::-1] and ab.components == ba.components[::-1]
+    np.testing.assert_array_equal(ab.inputs, ba.inputs)
+    for value in (ab.overlap, ab.structure, ab.edges_preserved, ab.unfolded, ab.node_agreement):
+        assert 0 <= value <= 1
