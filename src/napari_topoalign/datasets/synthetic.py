@@ -4,7 +4,10 @@
 Both representations describe the same inputs. Every planted structure occupies its own
 stretch of a shared two-dimensional latent plane (structures sit side by side along the
 latent x axis, three units apart); each representation is that plane embedded in its own
-space (its own dimension, random rotation, anisotropic scaling and Gaussian noise).
+space (its own dimension, random rotation, anisotropic scaling, a global scale and Gaussian
+noise). In B every structure is also turned and scaled a little about its centre
+(``distortion``), so that the nodes of the two mapper graphs never hold exactly the same
+inputs.
 
 Planted *matches* keep their shape in both representations:
 
@@ -25,7 +28,8 @@ Planted *differences* change the shape in representation B only:
 
 The mapper graphs represent these shapes faithfully with the first principal component as the
 lens (the sites along x hold most of the variance, so the first component is the latent x
-axis in both representations) and a fine uniform cover: see :attr:`PlantedTruth.mapper_params`.
+axis in both representations), a fine uniform cover and a DBSCAN ``eps`` matched to each
+representation's scale: see :attr:`PlantedTruth.mapper_params`.
 """
 
 from __future__ import annotations
@@ -86,11 +90,13 @@ class PlantedTruth:
     structures : list of PlantedStructure
         Every planted structure, in the order of their sites along the latent x axis.
     n_inputs : int
-    mapper_params : dict
-        Keyword arguments of :func:`napari_topoalign.build_mapper` under which the mapper
-        graphs of both representations show the planted shapes (``lens="pca1"``, a uniform
-        cover with ten intervals per site and overlap 0.3, automatic DBSCAN ``eps``,
-        ``min_samples=3``).
+    mapper_params : dict of str to dict
+        By representation name, keyword arguments of :func:`napari_topoalign.build_mapper`
+        under which its mapper graph shows the planted shapes: ``lens="pca1"``, a uniform
+        cover of 8 intervals per site (``n_intervals = 8 * n_sites``) with overlap 0.5,
+        DBSCAN with ``eps`` = 0.25 latent units times the representation's global scale (the
+        structures have radius 1; the automatic knee ``eps`` is too small for these uniform
+        shapes and fragments them), ``min_samples=3``, ``random_state=0``.
     """
 
     structures: list[PlantedStructure]
@@ -250,7 +256,7 @@ def make_planted_pair(
     --------
     >>> from napari_topoalign import build_mapper
     >>> reps, truth = make_planted_pair(random_state=0)
-    >>> a, b = (build_mapper(reps[n], **truth.mapper_params) for n in reps.names)
+    >>> a, b = (build_mapper(reps[n], **truth.mapper_params[n]) for n in reps.names)
     """
     from sklearn.utils import check_random_state
 
