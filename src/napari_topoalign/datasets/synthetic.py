@@ -12,7 +12,8 @@ inputs.
 Planted *matches* keep their shape in both representations:
 
 - ``"loop"``: a circle of radius 1 (a cycle in the mapper graph);
-- ``"branch"``: a Y (a stem and two arms; a tree with one branch point);
+- ``"branch"``: alternately a Y (a stem and two arms; a tree with one branch point) and a
+  line segment (a path);
 - ``"cluster"``: a filled disc of radius 0.8 (a path of nodes along the lens).
 
 Planted *differences* change the shape in representation B only:
@@ -70,15 +71,19 @@ class PlantedStructure:
         The input indices that form it (sorted).
     is_match : bool
         True for a planted match (same shape in A and B), False for a planted difference.
+    shape : str
+        For a ``"branch"``: ``"Y"`` or ``"line"``; otherwise empty.
     """
 
     kind: str
     inputs: np.ndarray
     is_match: bool
+    shape: str = ""
 
     def __repr__(self) -> str:
         what = "match" if self.is_match else "difference"
-        return f"PlantedStructure({self.kind!r}, {what}, {len(self.inputs)} inputs)"
+        shape = f" ({self.shape})" if self.shape else ""
+        return f"PlantedStructure({self.kind!r}{shape}, {what}, {len(self.inputs)} inputs)"
 
 
 @dataclass
@@ -302,8 +307,10 @@ def make_planted_pair(
         factor = rng.uniform(1 - distortion, 1 + distortion)
         return factor * xy @ np.array([[c, s_], [-s_, c]])
 
+    n_branches = 0
     for kind in kinds:
         n = n_points
+        shape = ""
         if kind in ("loop", "cut_loop"):
             theta, r = _circle(rng, n)
             a = _circle_xy(theta, r)
@@ -317,7 +324,13 @@ def make_planted_pair(
             site += 1
         elif kind in ("branch", "merged_branches"):
             if kind == "branch":
-                a, _ = _y_shape(rng, n)
+                shape = "Y" if n_branches % 2 == 0 else "line"
+                n_branches += 1
+                if shape == "Y":
+                    a, _ = _y_shape(rng, n)
+                else:
+                    a = np.column_stack([rng.uniform(-1, 1, n), np.zeros(n)])
+                    a += rng.uniform(-0.03, 0.03, a.shape)
                 b = a.copy()
             else:
                 # a V: two arms leaving (-1, 0); in B both arms lie on the bisector
@@ -353,7 +366,7 @@ def make_planted_pair(
             site += 2
         structures.append(
             PlantedStructure(
-                kind, np.arange(start, start + n, dtype=np.int64), kind in MATCH_KINDS
+                kind, np.arange(start, start + n, dtype=np.int64), kind in MATCH_KINDS, shape
             )
         )
         start += n
