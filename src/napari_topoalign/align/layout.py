@@ -52,12 +52,15 @@ EDGE_LENGTH = 1.0  # the unit length L of every layout
 _CUTOFF = 2.0  # repulsion cut-off, in units of L
 _REPULSION = 0.5  # strength of the repulsion (force at distance d: strength * L**2 * (1/d - d/cutoff**2))
 _ANCHOR = 2.0  # weight of the anchor springs to the pivots
-_ALONE_SHARE = 0.6  # share of the iterations spent on each graph alone
+_JOINT_SHARE = 2 / 3  # joint iterations (after the own layouts) per own iteration
 _CROSS = 0.9  # cross-graph pull at coupling_strength=1
-_HUBER = 1.0  # the cross-graph pull is linear up to this distance (units of L), constant beyond
+_HUBER = 0.3  # the cross-graph pull is linear up to this distance (units of L), constant beyond
 _POLISH_SHARE = 0.25  # share of the joint iterations spent polishing without the cross pull
 _POLISH_TEMP = 0.1  # largest polish step (units of L)
 _RIGID_ROUNDS = 3  # rounds of rigid refitting of components onto their partners
+_N_PIVOTS_LARGE = 12  # pivots per component when the layout has more than _LARGE nodes
+_LARGE = 10_000
+_SMALL = 200  # components up to this size get all their hop distances in one call
 _N_PIVOTS = 24  # pivots per component for pivot MDS and anchor springs
 
 
@@ -199,7 +202,21 @@ class _Component:
         self.hops = hops  # (k, len(nodes)) hop distances
 
 
-def _components(graph: MapperGraph, rng) -> tuple[list[_Component], np.ndarray]:
+def _maxmin_from_full(D: np.ndarray, k: int, rng) -> np.ndarray:
+    """Max-min pivots from a full distance matrix (small components)."""
+    m = len(D)
+    pivots = [int(rng.integers(m))]
+    mind = D[pivots[0]].copy()
+    while len(pivots) < min(k, m):
+        nxt = int(np.argmax(mind))
+        if mind[nxt] <= 0:
+            break
+        pivots.append(nxt)
+        np.minimum(mind, D[nxt], out=mind)
+    return np.asarray(pivots)
+
+
+def _components(graph: MapperGraph, rng, n_pivots: int = _N_PIVOTS) -> tuple[list[_Component], np.ndarray]:
     """Components of ``graph`` with their pivots and pivot-MDS positions (centred, units of L)."""
     n = graph.n_nodes
     pos = np.zeros((n, 2))
@@ -210,9 +227,14 @@ def _components(graph: MapperGraph, rng) -> tuple[list[_Component], np.ndarray]:
     n_comp, lab = connected_components(A, directed=False)
     order = np.argsort(lab, kind="stable")
     bounds = np.searchsorted(lab[order], np.arange(n_comp + 1))
+    # permuted once so that every component is a contiguous diagonal block
+    Ap = A[order][:, order].tocsr()
+    Ap.sort_indices()
+    ptr, ind = Ap.indptr, Ap.indices
     for c in range(n_comp):
-        nodes = order[bounds[c] : bounds[c + 1]]
-        m = len(nodes)
+        b0, b1 = bounds[c], bounds[c + 1]
+        nodes = order[b0:b1]
+        m = b1 - b0
         if m == 1:
             comps.append(_Component(nodes, np.zeros(0, int), np.zeros((0, 1))))
             continue
@@ -220,8 +242,15 @@ def _components(graph: MapperGraph, rng) -> tuple[list[_Component], np.ndarray]:
             pos[nodes] = [[-0.5, 0.0], [0.5, 0.0]]
             comps.append(_Component(nodes, np.zeros(0, int), np.zeros((0, 2))))
             continue
-        sub = A[nodes][:, nodes]
-        piv, D = _pivots(sub, _N_PIVOTS, rng)
+        sub = sp.csr_matrix(
+            (np.ones(ptr[b1] - ptr[b0]), ind[ptr[b0] : ptr[b1]] - b0, ptr[b0 : b1 + 1] - ptr[b0]), shape=(m, m)
+        )
+        if m <= _SMALL:
+            full = shortest_path(sub, method="D", unweighted=True)
+            piv = _maxmin_from_full(full, n_pivots, rng)
+            D = full[piv]
+        else:
+            piv, D = _pivots(sub, n_pivots, rng)
         Y = _pivot_mds(D)
         Y = _fit_scale(Y, piv, D)
         Y -= Y.mean(axis=0)
@@ -277,27 +306,39 @@ def _fit_components(comps, local, rows, X, mask, out) -> list:
     """Place each component rigidly (rotation, reflection, translation of its own layout
     ``local``) onto the coupling-weighted mean of its partners among the nodes ``mask`` of
     ``X``; ``rows`` is the coupling of the graph's nodes to all N nodes. Writes into ``out``;
-    returns the components that have no partner (left where they are)."""
+    returns the components that have no partner (left where they are).
+
+    All components at once: weighted centroids and 2 x 2 cross-covariances by ``bincount``,
+    one batched SVD (the orthogonal Procrustes solution ``R = U V^T``)."""
+    n = rows.shape[0]
+    if not comps or n == 0:
+        return []
     rows = rows.tocsr().multiply(mask[None, :]).tocsr()
-    wsum = np.asarray(rows.sum(axis=1)).ravel()
-    has = wsum > 0
-    target = np.zeros((rows.shape[0], 2))
-    target[has] = (rows @ X)[has] / wsum[has, None]
-    loose = []
-    for comp in comps:
-        nodes = comp.nodes
-        w = wsum[nodes]
-        sel = w > 0
-        if not sel.any():
-            loose.append(comp)
-            continue
-        if len(nodes) == 1:
-            out[nodes] = target[nodes]
-            continue
-        p = local[nodes]
-        R, _, t = _weighted_procrustes(p[sel], target[nodes][sel], w[sel])
-        out[nodes] = p @ R + t
-    return loose
+    w = np.asarray(rows.sum(axis=1)).ravel()
+    has = w > 0
+    target = np.zeros((n, 2))
+    target[has] = (rows @ X)[has] / w[has, None]
+    nc = len(comps)
+    cid = np.empty(n, dtype=np.int64)
+    for c, comp in enumerate(comps):
+        cid[comp.nodes] = c
+    W = np.bincount(cid, weights=w, minlength=nc)
+    ok = W > 0
+    Wd = np.where(ok, W, 1.0)
+    mp = np.column_stack([np.bincount(cid, weights=w * local[:, k], minlength=nc) for k in (0, 1)]) / Wd[:, None]
+    mt = np.column_stack([np.bincount(cid, weights=w * target[:, k], minlength=nc) for k in (0, 1)]) / Wd[:, None]
+    P = local - mp[cid]
+    T = target - mt[cid]
+    H = np.empty((nc, 2, 2))
+    for a in (0, 1):
+        for b in (0, 1):
+            H[:, a, b] = np.bincount(cid, weights=w * P[:, a] * T[:, b], minlength=nc)
+    U, _, Vt = np.linalg.svd(H)
+    R = U @ Vt
+    moved = np.einsum("ni,nij->nj", P, R[cid]) + mt[cid]
+    sel = ok[cid]
+    out[sel] = moved[sel]
+    return [comp for c, comp in enumerate(comps) if not ok[c]]
 
 
 # -- the engine -------------------------------------------------------------------------------
@@ -497,7 +538,7 @@ def _layout(
     comps_of: list[list[_Component]] = []
     X = np.zeros((N, 2))
     for g, graph in enumerate(graphs):
-        comps, local = _components(graph, rng)
+        comps, local = _components(graph, rng, _N_PIVOTS if N <= _LARGE else _N_PIVOTS_LARGE)
         comps_of.append(comps)
         Xg = np.zeros_like(local)
         _pack(comps, local, Xg)
@@ -515,13 +556,14 @@ def _layout(
             n_c += 1
 
     joint = C.nnz > 0
-    n_alone = iterations if not joint else int(np.ceil(iterations * _ALONE_SHARE))
-    n_joint = iterations - n_alone
+    n_alone = iterations
+    n_joint = int(np.ceil(iterations * _JOINT_SHARE)) if joint else 0
+    total = n_alone + n_joint
     done = [0]
 
     def tick(_it):
         done[0] += 1
-        if callback is not None and done[0] % callback_every == 0 and done[0] < iterations:
+        if callback is not None and done[0] % callback_every == 0 and done[0] < total:
             callback(to_output(split(X)))
 
     # phase 1: every graph on its own, from its pivot-MDS start

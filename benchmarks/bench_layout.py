@@ -1,0 +1,181 @@
+"""Joint layout benchmark: ``joint_layout`` vs networkx's ``spring_layout`` on the union graph.
+
+Data: pairs of mapper-like graphs over the same inputs, built so that their node coupling is
+real. The inputs are points of a 2-D latent shape (three blobs, a loop and a branch); each
+graph sees them through its own smooth warp plus noise, and its nodes are the inputs within a
+radius of random centres (different centres per graph), so the nodes overlap like mapper
+nodes do, the edges are the nerve (Jaccard weights) from ``MapperGraph.from_membership``, and
+the coupling between the two graphs comes from shared inputs. Each input lies in about 2
+nodes of each graph.
+
+Compared in one run at 2 x 2,000 nodes:
+
+* ``joint_layout(graphs, random_state=0)`` (default parameters);
+* ``networkx.spring_layout`` of the *union graph*: the nodes of both graphs, each graph's
+  edges with their Jaccard weights, plus one edge per coupled pair of nodes weighted by their
+  Jaccard coupling (the plain way to get a joint layout), with default parameters
+  (``method="auto"``: networkx picks its energy-based solver from 500 nodes up) and seed 0.
+
+Both are measured with the same quality function (``napari_topoalign.align.layout_quality``:
+alignment = coupling-weighted mean distance of coupled nodes divided by the layout's RMS
+radius; stress per graph), together with the independent baseline (each graph alone,
+aligned afterwards by Procrustes). Then ``joint_layout`` alone at 2 x 20,000 nodes.
+
+Targets (issue 4): joint_layout >= 20x faster than spring_layout at 2 x 2,000 nodes; 2 x
+20,000 nodes in < 10 s on this machine. Other processes share the machine's two cores, so
+expect noise; the ratio is measured side by side in one run.
+
+Usage::
+
+    python benchmarks/bench_layout.py           # 2 x 2,000 (with networkx) and 2 x 20,000
+    python benchmarks/bench_layout.py --quick   # 2 x 300 and 2 x 2,000, a few seconds
+
+Results are printed and written to ``benchmarks/results/`` (git-ignored) as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.spatial import cKDTree
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def latent_shape(n_inputs: int, rng) -> np.ndarray:
+    """Three blobs, a loop and a branch in the plane (about unit density per area 1)."""
+    k = n_inputs // 5
+    parts = [rng.normal(c, 0.9, size=(k, 2)) for c in [(0, 0), (9, 0), (4.5, 7)]]
+    t = rng.uniform(0, 2 * np.pi, k)
+    parts.append(np.column_stack([4.5 + 4 * np.cos(t), -7 + 4 * np.sin(t)]) + rng.normal(scale=0.4, size=(k, 2)))
+    s = rng.uniform(0, 1, n_inputs - 4 * k)
+    parts.append(np.column_stack([9 + 8 * s, 0 + 6 * s**2]) + rng.normal(scale=0.4, size=(len(s), 2)))
+    return np.vstack(parts)
+
+
+def mapper_like_pair(n_nodes: int, *, seed: int = 0, inputs_per_node: float = 2.0):
+    """Two graphs of ``n_nodes`` nodes each over the same inputs (see the module docstring)."""
+    from napari_topoalign.model import MapperGraph
+
+    rng = np.random.default_rng(seed)
+    n_inputs = int(n_nodes * 10 / inputs_per_node)  # ~10 inputs per node, ~3 nodes per input
+    Z = latent_shape(n_inputs, rng)
+    graphs = []
+    for k in range(2):
+        A = rng.normal(size=(2, 2)) * 0.3 + np.eye(2)
+        W = Z @ A + 0.6 * np.sin(Z[:, ::-1] / 3.0 + k)
+        centres = W[rng.choice(n_inputs, n_nodes, replace=False)]
+        # radius so that a node holds about 10 inputs, i.e. each input lies in about
+        # ``inputs_per_node`` nodes; then noise of a third of that radius, so that the two
+        # graphs' nodes do not hold exactly the same neighbourhoods
+        d, _ = cKDTree(W).query(centres, k=10)
+        r = float(np.median(d[:, -1]))
+        W = W + rng.normal(scale=r / 3, size=W.shape)
+        tree = cKDTree(W)
+        members = tree.query_ball_point(centres, r)
+        rows = np.repeat(np.arange(n_nodes), [len(m) for m in members])
+        cols = np.concatenate([np.asarray(m, dtype=np.int64) for m in members])
+        M = sp.csr_matrix((np.ones(len(rows), bool), (rows, cols)), shape=(n_nodes, n_inputs))
+        graphs.append(MapperGraph.from_membership(M, name=f"g{k}"))
+    return graphs
+
+
+def union_graph(graphs):
+    import networkx as nx
+
+    from napari_topoalign.align import node_coupling
+
+    G = nx.Graph()
+    for g, graph in enumerate(graphs):
+        G.add_nodes_from((g, i) for i in range(graph.n_nodes))
+        G.add_weighted_edges_from(((g, int(a)), (g, int(b)), float(w)) for (a, b), w in zip(graph.edges, graph.edge_weights))
+    for a in range(len(graphs)):
+        for b in range(a + 1, len(graphs)):
+            c = node_coupling(graphs[a], graphs[b]).tocoo()
+            G.add_weighted_edges_from(((a, int(i)), (b, int(j)), float(w)) for i, j, w in zip(c.row, c.col, c.data))
+    return G
+
+
+def quality(graphs, positions, offsets=None):
+    from napari_topoalign.align import layout_quality
+
+    q = layout_quality(graphs, positions, offsets=offsets)
+    return {"alignment": q["mean_alignment"], "stress": q["stress"]}
+
+
+def fmt(q):
+    return f"alignment {q['alignment']:.3f}, stress " + ", ".join(f"{s:.4f}" for s in q["stress"])
+
+
+def run_pair(n_nodes: int, *, with_networkx: bool, seed: int) -> dict:
+    import networkx as nx
+
+    from napari_topoalign.align import joint_layout
+    from napari_topoalign.align.quality import independent_baseline
+
+    t = time.perf_counter()
+    graphs = mapper_like_pair(n_nodes, seed=seed)
+    out = {
+        "n_nodes": [g.n_nodes for g in graphs],
+        "n_edges": [g.n_edges for g in graphs],
+        "n_inputs": graphs[0].n_inputs,
+        "build_s": time.perf_counter() - t,
+    }
+    print(f"\n2 graphs x {n_nodes:,} nodes ({out['n_edges']} edges, {out['n_inputs']:,} inputs)")
+    t = time.perf_counter()
+    pos = joint_layout(graphs, random_state=0)
+    out["joint_s"] = time.perf_counter() - t
+    out["joint_iterations"] = pos.params["iterations"]
+    out["joint_quality"] = quality(graphs, pos)
+    print(f"  joint_layout          {out['joint_s']:8.2f} s   {fmt(out['joint_quality'])}")
+    t = time.perf_counter()
+    base = independent_baseline(graphs, random_state=0)
+    out["independent_s"] = time.perf_counter() - t
+    out["independent_quality"] = quality(graphs, base)
+    print(f"  independent+Procrustes{out['independent_s']:8.2f} s   {fmt(out['independent_quality'])}")
+    if with_networkx:
+        G = union_graph(graphs)
+        t = time.perf_counter()
+        p = nx.spring_layout(G, seed=0)
+        out["networkx_s"] = time.perf_counter() - t
+        nxpos = [np.array([p[(g, i)] for i in range(graph.n_nodes)]) for g, graph in enumerate(graphs)]
+        out["networkx_quality"] = quality(graphs, nxpos)
+        out["speedup"] = out["networkx_s"] / out["joint_s"]
+        print(f"  nx.spring_layout union{out['networkx_s']:8.2f} s   {fmt(out['networkx_quality'])}")
+        print(f"  speed-up joint_layout vs networkx: {out['speedup']:.1f}x (target >= 20x)")
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2 x 300 vs networkx and 2 x 2,000 alone")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    compare, large = (300, 2000) if args.quick else (2000, 20000)
+    result = {
+        "benchmark": "bench_layout",
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "quick": args.quick,
+        "compare": run_pair(compare, with_networkx=True, seed=args.seed),
+        "large": run_pair(large, with_networkx=False, seed=args.seed),
+    }
+    print(f"\n2 x {large:,} nodes: joint_layout {result['large']['joint_s']:.2f} s (target < 10 s)")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"bench_layout_{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(result, indent=2))
+    print(f"written {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
