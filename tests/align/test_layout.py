@@ -65,7 +65,7 @@ def test_edges_have_readable_lengths(pair):
     pos = joint_layout(pair, random_state=0)
     for g, p in zip(pair, pos):
         lengths = np.linalg.norm(p[g.edges[:, 0]] - p[g.edges[:, 1]], axis=1)
-        assert 0.5 < np.median(lengths) < 2.0  # the unit length is one edge
+        assert 0.5 < np.median(lengths) < 2.5  # the unit length is one edge (scaled per graph)
         # no two nodes of one graph on top of each other
         d = np.linalg.norm(p[:, None] - p[None], axis=2) + np.eye(len(p)) * 1e9
         assert d.min() > 0.05
@@ -133,7 +133,9 @@ def test_progress_callback_and_cancel(pair):
     fr = [f for f, _ in calls]
     assert fr[0] == 0.0 and fr[-1] == 1.0 and len(fr) > 10
     assert all(b >= a for a, b in zip(fr, fr[1:]))
-    assert len(frames) == 7  # every 5 of 40 iterations, not after the last
+    steps = pos.params["steps"]
+    assert steps > 40  # the own layouts, then the joint steps
+    assert len(frames) == (steps - 1) // 5  # every 5 steps, not after the last
     assert all([f.shape for f in frame] == [p.shape for p in pos] for frame in frames)
     assert not np.allclose(frames[0][0], pos[0])
 

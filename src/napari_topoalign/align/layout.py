@@ -57,6 +57,8 @@ _CROSS = 0.9  # cross-graph pull at coupling_strength=1
 _HUBER = 0.3  # the cross-graph pull is linear up to this distance (units of L), constant beyond
 _POLISH_SHARE = 0.25  # share of the joint iterations spent polishing without the cross pull
 _POLISH_TEMP = 0.1  # largest polish step (units of L)
+_SCALE_GRAPHS = True  # scale each graph's unit length to match its partners
+_SCALE_RANGE = (0.5, 2.0)  # bounds of that scale
 _RIGID_ROUNDS = 3  # rounds of rigid refitting of components onto their partners
 _N_PIVOTS_LARGE = 12  # pivots per component when the layout has more than _LARGE nodes
 _LARGE = 10_000
@@ -302,7 +304,7 @@ def _weighted_procrustes(P: np.ndarray, T: np.ndarray, w: np.ndarray, *, scale: 
     return R, c, mt - c * mp @ R
 
 
-def _fit_components(comps, local, rows, X, mask, out) -> list:
+def _fit_components(comps, local, rows, X, mask, out, scale_fit=None) -> list:
     """Place each component rigidly (rotation, reflection, translation of its own layout
     ``local``) onto the coupling-weighted mean of its partners among the nodes ``mask`` of
     ``X``; ``rows`` is the coupling of the graph's nodes to all N nodes. Writes into ``out``;
@@ -333,8 +335,12 @@ def _fit_components(comps, local, rows, X, mask, out) -> list:
     for a in (0, 1):
         for b in (0, 1):
             H[:, a, b] = np.bincount(cid, weights=w * P[:, a] * T[:, b], minlength=nc)
-    U, _, Vt = np.linalg.svd(H)
+    U, S, Vt = np.linalg.svd(H)
     R = U @ Vt
+    if scale_fit is not None:
+        # the one scale for all components (with their own rotations) that best fits them
+        den = float((w * (P**2).sum(axis=1))[ok[cid]].sum())
+        scale_fit.append(float(S[ok].sum()) / den if den > 0 else 1.0)
     moved = np.einsum("ni,nij->nj", P, R[cid]) + mt[cid]
     sel = ok[cid]
     out[sel] = moved[sel]
@@ -412,7 +418,9 @@ class _Springs:
             F[:, k] -= np.bincount(self.j[:ne], weights=f[:ne, k], minlength=N)
 
 
-def _relax(X, springs, graph_id, comp_id, n_iter, t0, t1, *, cross=None, strength=0.0, report=None, tick=None):
+def _relax(
+    X, springs, graph_id, comp_id, n_iter, t0, t1, *, cross=None, strength=0.0, unit=None, report=None, tick=None
+):
     """Force iterations in place on ``X``. ``cross``: (i, j, w) coupled pairs (both directions);
     ``comp_id``: the component of every node (numbered over all graphs)."""
     N = len(X)
@@ -420,7 +428,9 @@ def _relax(X, springs, graph_id, comp_id, n_iter, t0, t1, *, cross=None, strengt
     comp_size = np.bincount(comp_id, minlength=n_comp).astype(np.float64)
     if n_iter <= 0 or N == 0:
         return X
-    cutoff = _CUTOFF * EDGE_LENGTH
+    unit_g = np.ones(int(graph_id.max()) + 1 if N else 1) if unit is None else np.asarray(unit, dtype=np.float64)
+    unit_n = unit_g[graph_id] * EDGE_LENGTH  # each graph's unit length
+    cutoff = _CUTOFF * float(unit_g.max()) * EDGE_LENGTH
     z = graph_id * (10.0 * cutoff)  # graphs apart in a third coordinate: no repulsion across graphs
     cool = (t1 / t0) ** (1.0 / max(n_iter - 1, 1))
     temp = t0
@@ -446,7 +456,10 @@ def _relax(X, springs, graph_id, comp_id, n_iter, t0, t1, *, cross=None, strengt
                 pi, pj = pairs[:, 0], pairs[:, 1]
                 d = X[pi] - X[pj]
                 dist2 = np.maximum((d**2).sum(axis=1), 1e-6)
-                f = (_REPULSION * EDGE_LENGTH**2 * (1.0 / dist2 - 1.0 / cutoff**2))[:, None] * d
+                u2 = unit_n[pi] ** 2
+                cut2 = _CUTOFF**2 * u2
+                mag = np.where(dist2 < cut2, _REPULSION * u2 * (1.0 / dist2 - 1.0 / cut2), 0.0)
+                f = mag[:, None] * d
                 same = comp_id[pi] == comp_id[pj]
                 for k_ in (0, 1):
                     fs = np.where(same, f[:, k_], 0.0)
@@ -475,13 +488,15 @@ def _relax(X, springs, graph_id, comp_id, n_iter, t0, t1, *, cross=None, strengt
 
 
 def _rigid_rounds(X, C, comps_of, starts, sizes, order, rounds):
-    """Move whole components (rotation, reflection, translation) onto their partners.
+    """Move whole components (rotation, reflection, translation) onto their partners, and
+    scale each graph but the first in ``order`` as a whole; returns the scale of each graph.
 
     First every graph after the first in ``order`` is fitted onto the graphs fitted before
     it, then ``rounds`` times every graph onto all the others. Components without partners
     go to the right of everything. Stress is unchanged: components only move rigidly."""
     N = len(X)
     local = [X[starts[g] : starts[g + 1]].copy() for g in range(len(sizes))]
+    scales = np.ones(len(sizes))
     placed = np.zeros(N, dtype=bool)
     placed[starts[order[0]] : starts[order[0] + 1]] = True
     passes = [(g, True) for g in order[1:]] + [(g, False) for _ in range(rounds) for g in order]
@@ -494,6 +509,15 @@ def _rigid_rounds(X, C, comps_of, starts, sizes, order, rounds):
         if not mask.any():
             continue
         Xg = X[s0:s1].copy()
+        if first and _SCALE_GRAPHS:
+            # graphs of different granularity cover the same inputs with more or fewer
+            # nodes: each graph's unit length is scaled so that it matches its partners
+            # (a uniform scale of a whole graph does not change its stress)
+            fit: list[float] = []
+            _fit_components(comps_of[g], local[g], C[s0:s1], X, mask, Xg.copy(), fit)
+            if fit:
+                scales[g] = float(np.clip(fit[0], _SCALE_RANGE[0], _SCALE_RANGE[1]))
+                local[g] = local[g] * scales[g]
         loose = _fit_components(comps_of[g], local[g], C[s0:s1], X, mask, Xg)
         if loose and first:
             idx = np.concatenate([c.nodes for c in loose])
@@ -504,7 +528,7 @@ def _rigid_rounds(X, C, comps_of, starts, sizes, order, rounds):
             Xg[idx, 1] += ref[:, 1].max() - Xg[idx, 1].max()
         X[s0:s1] = Xg
         placed[s0:s1] = True
-    return X
+    return scales
 
 
 def _layout(
@@ -518,6 +542,7 @@ def _layout(
     callback_every: int,
     to_output: Callable[[list[np.ndarray]], list[np.ndarray]],
     couple: bool = True,
+    info: dict | None = None,
 ) -> list[np.ndarray]:
     n_graphs = len(graphs)
     sizes = np.array([g.n_nodes for g in graphs], dtype=np.int64)
@@ -577,7 +602,8 @@ def _layout(
         # phase 2: components moved rigidly onto their partners (free in stress)
         report(0.62, "aligning components")
         order = np.argsort(-sizes, kind="stable")
-        _rigid_rounds(X, C, comps_of, starts, sizes, order, _RIGID_ROUNDS)
+        unit = _rigid_rounds(X, C, comps_of, starts, sizes, order, _RIGID_ROUNDS)
+        springs.rest = springs.rest * unit[graph_id[springs.i]]
         # nodes fitted onto the same partners coincide: the jitter lets repulsion part them
         X += rng.normal(scale=1e-3 * EDGE_LENGTH, size=X.shape)
         # phase 3: all graphs together with the cross-graph pull
@@ -586,17 +612,20 @@ def _layout(
         n_polish = int(n_joint * _POLISH_SHARE)
         _relax(
             X, springs, graph_id, comp_id, n_joint - n_polish, 0.5 * EDGE_LENGTH, 0.02 * EDGE_LENGTH,
-            cross=cross, strength=coupling_strength * _CROSS,
+            cross=cross, strength=coupling_strength * _CROSS, unit=unit,
             report=lambda i, n: report(0.65 + 0.3 * i / n, f"joint layout: step {i} of {n}"),
             tick=tick,
         )
         # phase 4: a short polish of each graph's own forces at low temperature, which
         # restores local distances without undoing the alignment
         _relax(
-            X, springs, graph_id, comp_id, n_polish, _POLISH_TEMP * EDGE_LENGTH, 0.01 * EDGE_LENGTH,
+            X, springs, graph_id, comp_id, n_polish, _POLISH_TEMP * EDGE_LENGTH, 0.01 * EDGE_LENGTH, unit=unit,
             report=lambda i, n: report(0.95 + 0.05 * i / n, f"polish: step {i} of {n}"),
             tick=tick,
         )
+    if info is not None:
+        info["steps"] = total
+        info["unit_lengths"] = [float(u) for u in (unit if joint else np.ones(n_graphs))]
     report(1.0, "done")
     return split(X)
 
@@ -693,6 +722,7 @@ def joint_layout(
             frame["offsets"] = _panel_offsets(pos, arrangement, gap)
         return [p + o for p, o in zip(pos, frame["offsets"])]
 
+    info: dict = {}
     pos = _layout(
         graphs,
         coupling_strength=coupling_strength,
@@ -702,12 +732,15 @@ def joint_layout(
         callback=callback,
         callback_every=int(callback_every),
         to_output=to_output,
+        info=info,
     )
     offsets = _panel_offsets(pos, arrangement, gap)
     params = {
         "arrangement": arrangement,
         "coupling_strength": coupling_strength,
         "iterations": resolved,
+        "steps": info.get("steps", 0),
+        "unit_lengths": info.get("unit_lengths", []),
         "random_state": random_state if isinstance(random_state, (int, np.integer, type(None))) else repr(random_state),
         "gap": gap,
     }
