@@ -254,7 +254,20 @@ def _map_terms(src: _Side, dst: _Side, sub_c: np.ndarray):
     ok = phi >= 0
     if not ok.any():
         return len(le), preserved, 0.0, 0.0
-    flabels = _labels(n, le[same])
+    # two nodes of a fibre count as joined when adjacent or with a common neighbour (so
+    # that a coarser resolution on the other side is not taken for a fold)
+    pairs = le[same]
+    if len(le):
+        adj = sp.csr_matrix(
+            (np.ones(2 * len(le)), (np.r_[le[:, 0], le[:, 1]], np.r_[le[:, 1], le[:, 0]])),
+            shape=(n, n),
+        )
+        two = (adj @ adj).tocoo()
+        off = two.row < two.col
+        r2, c2 = two.row[off], two.col[off]
+        same2 = (phi[r2] >= 0) & (phi[r2] == phi[c2])
+        pairs = np.vstack([pairs, np.column_stack([r2[same2], c2[same2]])])
+    flabels = _labels(n, pairs)
     keys = np.unique(phi[ok] * n + flabels[ok])
     parts = np.unique(keys // n, return_counts=True)[1]
     return len(le), preserved, float((parts == 1).mean()), float(best.sum())
