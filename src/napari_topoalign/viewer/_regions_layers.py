@@ -108,8 +108,12 @@ def _node_positions(viewer, cmp, name: str) -> np.ndarray:
         raise ValueError(
             f"graph {name!r}: no node positions; draw the graph (or compute a layout) first"
         )
-    from ._graph_layers import to_napari
-
+    try:
+        from ._graph_layers import to_napari
+    except ImportError as exc:
+        raise ValueError(
+            f"graph {name!r}: draw the graph first (no layer {name + ' nodes'!r} in the viewer)"
+        ) from exc
     return np.asarray(to_napari(xy), dtype=np.float64)[:, -2:]
 
 
