@@ -256,8 +256,14 @@ class MatchingRegionsWidget(Container):
         extent = np.maximum(hi - lo, 1e-9)
         camera = _camera(self._viewer)
         camera.center = (float(centre[0]), float(centre[1]))
-        size = getattr(self._viewer, "_canvas_size", None) or (600, 800)
-        zoom = 0.8 * min(size[0] / extent[0], size[1] / extent[1])
+        # leave room for the outlines around the nodes: a few node diameters on every side
+        pad = 0.0
+        for name in (a, b):
+            points = points_layer(self._viewer, name)
+            if points is not None and len(points.data):
+                pad = max(pad, 3.0 * float(np.median(np.asarray(points.size, dtype=float))))
+        extent = extent + 2 * pad
+        zoom = 0.9 * min(_canvas_size(self._viewer) / extent)
         if np.isfinite(zoom) and zoom > 0:
             camera.zoom = float(zoom)
 
@@ -335,6 +341,13 @@ class _LocalJob:
         w.cancel_button.enabled = False
         w.find_button.enabled = True
         w.progress.visible = False
+
+
+def _canvas_size(viewer) -> np.ndarray:
+    """The canvas size (height, width) in screen pixels."""
+    canvas = getattr(viewer, "canvas", None)  # napari >= 0.6
+    size = getattr(canvas, "size", None) or getattr(viewer, "_canvas_size", None) or (600, 800)
+    return np.asarray(size, dtype=float)[-2:]
 
 
 def _camera(viewer):
