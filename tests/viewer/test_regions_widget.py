@@ -196,8 +196,12 @@ def test_widget_finds_sorts_and_selects(make_napari_viewer, qtbot):
     both = np.concatenate([positions["A"][regions[k].nodes_a], positions["B"][regions[k].nodes_b]])
     from napari_topoalign.viewer._regions_widget import _camera
 
-    centre = np.asarray(_camera(viewer).center)[-2:]
+    camera = _camera(viewer)
+    centre = np.asarray(camera.center)[-2:]
     assert np.all(centre >= both.min(axis=0) - 1e-6) and np.all(centre <= both.max(axis=0) + 1e-6)
+    # every node of the pair is in view
+    half = np.asarray(viewer.canvas.size, dtype=float)[-2:] / (2 * camera.zoom)
+    assert np.all(both >= centre - half) and np.all(both <= centre + half)
 
 
 def test_widget_refuses_same_graph_twice(make_napari_viewer, planted):
