@@ -129,7 +129,7 @@ def default_iterations(n_nodes: int) -> int:
         return 150
     if n_nodes <= 10_000:
         return 80
-    return 40
+    return 30
 
 
 # -- pieces -----------------------------------------------------------------------------------
@@ -418,6 +418,42 @@ class _Springs:
             F[:, k] -= np.bincount(self.j[:ne], weights=f[:ne, k], minlength=N)
 
 
+def _repulsion(X, F, stiff, blocks, comp_id, comp_size, n_comp) -> None:
+    """Add the short-range repulsion within each graph to ``F`` (see the module docstring)."""
+    N = len(X)
+    for b0, b1, unit in blocks:
+        if b1 - b0 < 2:
+            continue
+        cutoff = _CUTOFF * unit
+        pairs = cKDTree(X[b0:b1]).query_pairs(cutoff, output_type="ndarray")
+        if not len(pairs):
+            continue
+        pi = pairs[:, 0] + b0
+        pj = pairs[:, 1] + b0
+        d = X[pi] - X[pj]
+        dist2 = np.maximum(np.einsum("ij,ij->i", d, d), 1e-6)
+        mag = _REPULSION * unit**2 * (1.0 / dist2 - 1.0 / cutoff**2)
+        ci, cj = comp_id[pi], comp_id[pj]
+        same = ci == cj
+        if same.all():
+            f = mag[:, None] * d
+            for k in (0, 1):
+                F[:, k] += np.bincount(pi, weights=f[:, k], minlength=N) - np.bincount(pj, weights=f[:, k], minlength=N)
+            continue
+        f = mag[:, None] * d
+        fs = f * same[:, None]
+        for k in (0, 1):
+            F[:, k] += np.bincount(pi, weights=fs[:, k], minlength=N) - np.bincount(pj, weights=fs[:, k], minlength=N)
+        # between components of one graph the repulsion moves whole components (a
+        # translation by the mean force on their nodes), so that components that overlap
+        # are pushed apart without bending either of them
+        other = ~same
+        ci_, cj_, fo = ci[other], cj[other], f[other]
+        for k in (0, 1):
+            per = np.bincount(ci_, weights=fo[:, k], minlength=n_comp) - np.bincount(cj_, weights=fo[:, k], minlength=n_comp)
+            F[:, k] += (per / comp_size)[comp_id] * stiff
+
+
 def _relax(
     X, springs, graph_id, comp_id, n_iter, t0, t1, *, cross=None, strength=0.0, unit=None, report=None, tick=None
 ):
@@ -429,9 +465,9 @@ def _relax(
     if n_iter <= 0 or N == 0:
         return X
     unit_g = np.ones(int(graph_id.max()) + 1 if N else 1) if unit is None else np.asarray(unit, dtype=np.float64)
-    unit_n = unit_g[graph_id] * EDGE_LENGTH  # each graph's unit length
-    cutoff = _CUTOFF * float(unit_g.max()) * EDGE_LENGTH
-    z = graph_id * (10.0 * cutoff)  # graphs apart in a third coordinate: no repulsion across graphs
+    # the node ranges of the graphs (graph_id is sorted): one 2-D tree per graph and step
+    bounds = np.searchsorted(graph_id, np.arange(len(unit_g) + 1))
+    blocks = [(int(bounds[g]), int(bounds[g + 1]), float(unit_g[g]) * EDGE_LENGTH) for g in range(len(unit_g))]
     cool = (t1 / t0) ** (1.0 / max(n_iter - 1, 1))
     temp = t0
     every = max(1, n_iter // 50)
@@ -450,30 +486,7 @@ def _relax(
             F[:, 1] += np.bincount(ci, weights=k * d[:, 1], minlength=N)
             stiff = stiff + np.bincount(ci, weights=k, minlength=N)
         if N > 1:
-            tree = cKDTree(np.column_stack([X, z]))
-            pairs = tree.query_pairs(cutoff, output_type="ndarray")
-            if len(pairs):
-                pi, pj = pairs[:, 0], pairs[:, 1]
-                d = X[pi] - X[pj]
-                dist2 = np.maximum((d**2).sum(axis=1), 1e-6)
-                u2 = unit_n[pi] ** 2
-                cut2 = _CUTOFF**2 * u2
-                mag = np.where(dist2 < cut2, _REPULSION * u2 * (1.0 / dist2 - 1.0 / cut2), 0.0)
-                f = mag[:, None] * d
-                same = comp_id[pi] == comp_id[pj]
-                for k_ in (0, 1):
-                    fs = np.where(same, f[:, k_], 0.0)
-                    F[:, k_] += np.bincount(pi, weights=fs, minlength=N) - np.bincount(pj, weights=fs, minlength=N)
-                if not same.all():
-                    # between components of one graph the repulsion moves whole components
-                    # (a translation by the mean force on their nodes), so that components
-                    # that overlap are pushed apart without bending either of them
-                    ci_, cj_, fo = comp_id[pi][~same], comp_id[pj][~same], f[~same]
-                    for k_ in (0, 1):
-                        per = np.bincount(ci_, weights=fo[:, k_], minlength=n_comp) - np.bincount(
-                            cj_, weights=fo[:, k_], minlength=n_comp
-                        )
-                        F[:, k_] += (per / comp_size)[comp_id] * stiff
+            _repulsion(X, F, stiff, blocks, comp_id, comp_size, n_comp)
         step = F / stiff[:, None]
         norm = np.sqrt((step**2).sum(axis=1))
         over = norm > temp
