@@ -310,3 +310,19 @@ def test_score_region_is_symmetric_and_bounded(pair, data):
     np.testing.assert_array_equal(ab.inputs, ba.inputs)
     for value in (ab.overlap, ab.structure, ab.edges_preserved, ab.unfolded, ab.node_agreement):
         assert 0 <= value <= 1
+
+
+def test_loop_at_a_coarser_resolution_still_matches():
+    """B covers the same circle with a third as many, wider nodes: not a fold, and every
+    edge lands on touching nodes."""
+    n = 240
+    order = np.random.default_rng(3).permutation(n)
+    a = _graph(_windows(order, 24, 16), n)
+    b = _graph(_windows(order, 8, 40, shift=7), n)
+    assert len(nx.cycle_basis(b.to_networkx())) == 1
+    whole = score_region(a, b, np.arange(a.n_nodes), np.arange(b.n_nodes))
+    assert whole.cycles == (1, 1) and whole.unfolded == 1.0 and whole.edges_preserved == 1.0
+    # a fine node holds at most 16/40 of a coarse node's inputs: seed below that
+    regions = find_matching_regions(a, b, n_permutations=0, min_seed=0.3)
+    assert len(regions) == 1 and regions[0].cycles == (1, 1)
+    assert len(regions[0].inputs) == n

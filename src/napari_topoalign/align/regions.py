@@ -231,46 +231,44 @@ class _Side:
 
 
 def _map_terms(src: _Side, dst: _Side, sub_c: np.ndarray):
-    """Map ``src`` onto ``dst`` by ``phi(a) = argmax_b C[a, b]``.
+    """How the nodes and edges of ``src`` land on ``dst`` under the coupling ``sub_c``.
 
-    Returns (edges, edges preserved, share of images with a connected fibre, sum of the best
-    couplings).
+    The *partners* of a node ``u`` of ``src`` are the nodes of ``dst`` coupled to it at
+    least half as strongly as its best one.
+
+    - An edge ``(u, v)`` is preserved when the partners of ``u`` and of ``v`` share a node
+      or an edge (so when ``dst`` is finer, an edge may land on nodes a few steps apart).
+    - A node is *unfolded* when its partners all lie in the closed neighbourhood of one node
+      of ``dst`` (in the subgraph induced by ``dst``): its inputs stay together on the other
+      side. Two separate arms folded onto one arm make the nodes of that arm fail this.
+
+    Returns (edges, edges preserved, share of unfolded nodes, sum of the best couplings).
     """
-    n = len(src.nodes)
-    if sub_c.shape[1] == 0 or n == 0:
-        return len(src.edges), 0, 1.0 if n == 0 else 0.0, 0.0
-    best = sub_c.max(axis=1)
-    phi = np.where(best > 0, dst.nodes[np.argmax(sub_c, axis=1)], -1)
+    n, m = len(src.nodes), len(dst.nodes)
     le = src.edges
-    pu, pv = phi[le[:, 0]], phi[le[:, 1]]
-    mapped = (pu >= 0) & (pv >= 0)
-    same = mapped & (pu == pv)
-    rest = mapped & ~same
-    onto_edge = np.zeros(len(le), dtype=bool)
-    if rest.any():
-        onto_edge[rest] = dst.g.has_edges(pu[rest], pv[rest])
-    preserved = int((same | onto_edge).sum())
-    # fibres: the nodes sent onto one node should be connected through edges sent onto it
-    ok = phi >= 0
-    if not ok.any():
-        return len(le), preserved, 0.0, 0.0
-    # two nodes of a fibre count as joined when adjacent or with a common neighbour (so
-    # that a coarser resolution on the other side is not taken for a fold)
-    pairs = le[same]
+    if n == 0:
+        return len(le), 0, 1.0, 0.0
+    if m == 0:
+        return len(le), 0, 0.0, 0.0
+    best = sub_c.max(axis=1)
+    strong = ((sub_c > 0) & (sub_c >= 0.5 * best[:, None])).astype(np.float64)
+    de = dst.edges
+    adj = sp.csr_matrix(
+        (np.ones(2 * len(de)), (np.r_[de[:, 0], de[:, 1]], np.r_[de[:, 1], de[:, 0]])),
+        shape=(m, m),
+    )
+    near = strong + np.asarray(adj @ strong.T).T  # partners and their neighbours
+    preserved = 0
     if len(le):
-        adj = sp.csr_matrix(
-            (np.ones(2 * len(le)), (np.r_[le[:, 0], le[:, 1]], np.r_[le[:, 1], le[:, 0]])),
-            shape=(n, n),
-        )
-        two = (adj @ adj).tocoo()
-        off = two.row < two.col
-        r2, c2 = two.row[off], two.col[off]
-        same2 = (phi[r2] >= 0) & (phi[r2] == phi[c2])
-        pairs = np.vstack([pairs, np.column_stack([r2[same2], c2[same2]])])
-    flabels = _labels(n, pairs)
-    keys = np.unique(phi[ok] * n + flabels[ok])
-    parts = np.unique(keys // n, return_counts=True)[1]
-    return len(le), preserved, float((parts == 1).mean()), float(best.sum())
+        touch = np.einsum("ij,ij->i", strong[le[:, 0]], near[le[:, 1]])
+        preserved = int(np.count_nonzero(touch > 0))
+    closed = (adj + sp.identity(m, format="csr")).astype(bool).astype(np.float64)
+    counts = np.asarray(closed @ strong.T).T  # (n, m): partners of u next to each node
+    n_partners = strong.sum(axis=1)
+    mapped = n_partners > 0
+    compact = counts.max(axis=1) >= n_partners - 0.5
+    unfolded = float(compact[mapped].mean()) if mapped.any() else 0.0
+    return len(le), preserved, unfolded, float(best.sum())
 
 
 def _structure(side_a: _Side, side_b: _Side, sub_c: np.ndarray) -> dict:
@@ -390,6 +388,7 @@ class _Grower:
         self.blocked_gain = -np.inf
         self.conflict = False
         self.progress = None
+        self.max_fold_checks = 16
         # input -> nodes, per graph
         self.ta = ga.graph.membership.T.tocsr()
         self.tb = gb.graph.membership.T.tocsr()
@@ -536,8 +535,60 @@ class _Grower:
         order = np.lexsort(
             (np.where(cb[idx] < 0, big, cb[idx]), np.where(ca[idx] < 0, big, ca[idx]), -gain[idx])
         )
-        i = idx[order[0]]
-        return (int(ca[i]), int(cb[i])), (float(gain[i]), int(di[i]), int(ds[i]))
+        for i in idx[order[: self.max_fold_checks]]:
+            if self._folds(int(ca[i]), int(cb[i])):
+                self.blocked_gain = max(self.blocked_gain, float(gain[i]))
+                continue
+            return (int(ca[i]), int(cb[i])), (float(gain[i]), int(di[i]), int(ds[i]))
+        return None, (0.0, 0, 0)
+
+    # folds
+    def _partners(self, v: int, side_a: bool, inside: np.ndarray) -> np.ndarray:
+        """Nodes of the other side, within ``inside``, coupled to ``v`` at least half as
+        strongly as its best one there."""
+        m = self.C if side_a else self.CT
+        row = slice(m.indptr[v], m.indptr[v + 1])
+        cols, vals = m.indices[row], m.data[row]
+        keep = inside[cols]
+        cols, vals = cols[keep], vals[keep]
+        if len(cols) == 0:
+            return cols
+        return cols[vals >= 0.5 * vals.max()]
+
+    @staticmethod
+    def _compact(g: _G, nodes: np.ndarray, inside: np.ndarray) -> bool:
+        """Do ``nodes`` all lie in the closed neighbourhood of one node of the region?"""
+        if len(nodes) <= 1:
+            return True
+        common = None
+        for p in nodes:
+            nb = g.neighbours(p)
+            ball = set(nb[inside[nb]].tolist()) | {int(p)}
+            common = ball if common is None else common & ball
+            if not common:
+                return False
+        return True
+
+    def _folds(self, a: int, b: int) -> bool:
+        """Would adding ``a`` and/or ``b`` make a node's partners on the other side spread
+        over separate places (two parts of one side folded onto one node of the other)?"""
+        sa, sb = self.sa.copy(), self.sb.copy()
+        if a >= 0:
+            sa[a] = True
+        if b >= 0:
+            sb[b] = True
+        for v, side_a in ((a, True), (b, False)):
+            if v < 0:
+                continue
+            mine, other = (sa, sb) if side_a else (sb, sa)
+            g_mine, g_other = (self.ga, self.gb) if side_a else (self.gb, self.ga)
+            partners = self._partners(v, side_a, other)
+            if not self._compact(g_other, partners, other):
+                return True
+            for w in partners:
+                if not self._compact(g_mine, self._partners(int(w), not side_a, mine), mine):
+                    return True
+        return False
 
     def _pairs(self, fa: np.ndarray, fb: np.ndarray):
         """Frontier pairs: each frontier node with its ``top_k`` best-coupled frontier nodes
