@@ -166,6 +166,21 @@ class _G:
         self.edges = e
         self.edge_keys = np.sort(e[:, 0] * n + e[:, 1]) if len(e) else np.zeros(0, dtype=np.int64)
 
+    @property
+    def closed2(self) -> sp.csr_matrix:
+        """``closed2[i, j] = 1`` when nodes ``i`` and ``j`` are at most two edges apart."""
+        if not hasattr(self, "_closed2"):
+            closed = (self.adj + sp.identity(self.n, format="csr")).astype(np.float64)
+            two = closed @ closed
+            two.data[:] = 1.0
+            self._closed2 = two.tocsr()
+        return self._closed2
+
+    def ball2(self, node: int) -> np.ndarray:
+        """The nodes at most two edges from ``node`` (itself included)."""
+        c = self.closed2
+        return c.indices[c.indptr[node] : c.indptr[node + 1]]
+
     def members(self, node: int) -> np.ndarray:
         return self.indices[self.indptr[node] : self.indptr[node + 1]]
 
@@ -238,9 +253,10 @@ def _map_terms(src: _Side, dst: _Side, sub_c: np.ndarray):
 
     - An edge ``(u, v)`` is preserved when the partners of ``u`` and of ``v`` share a node
       or an edge (so when ``dst`` is finer, an edge may land on nodes a few steps apart).
-    - A node is *unfolded* when its partners all lie in the closed neighbourhood of one node
-      of ``dst`` (in the subgraph induced by ``dst``): its inputs stay together on the other
-      side. Two separate arms folded onto one arm make the nodes of that arm fail this.
+    - A node is *unfolded* when its partners all lie within two edges of one node of the
+      graph of ``dst``: its inputs stay together on the other side (up to a change of
+      resolution). Two separate arms folded onto one arm make the nodes of that arm fail
+      this once the arms are more than four edges apart.
 
     Returns (edges, edges preserved, share of unfolded nodes, sum of the best couplings).
     """
@@ -262,8 +278,10 @@ def _map_terms(src: _Side, dst: _Side, sub_c: np.ndarray):
     if len(le):
         touch = np.einsum("ij,ij->i", strong[le[:, 0]], near[le[:, 1]])
         preserved = int(np.count_nonzero(touch > 0))
-    closed = (adj + sp.identity(m, format="csr")).astype(bool).astype(np.float64)
-    counts = np.asarray(closed @ strong.T).T  # (n, m): partners of u next to each node
+    # closed neighbourhoods in the whole graph (a centre may lie outside the region)
+    g = dst.g
+    closed = g.closed2[dst.nodes]  # (m, N): node j of dst lies within 2 steps of c
+    counts = np.asarray(closed.T @ strong.T).T  # (n, N): partners of u around each node
     n_partners = strong.sum(axis=1)
     mapped = n_partners > 0
     compact = counts.max(axis=1) >= n_partners - 0.5
@@ -557,13 +575,12 @@ class _Grower:
 
     @staticmethod
     def _compact(g: _G, nodes: np.ndarray, inside: np.ndarray) -> bool:
-        """Do ``nodes`` all lie in the closed neighbourhood of one node of the region?"""
+        """Do ``nodes`` all lie within two edges of one node of the graph?"""
         if len(nodes) <= 1:
             return True
         common = None
         for p in nodes:
-            nb = g.neighbours(p)
-            ball = set(nb[inside[nb]].tolist()) | {int(p)}
+            ball = set(g.ball2(p).tolist())
             common = ball if common is None else common & ball
             if not common:
                 return False
