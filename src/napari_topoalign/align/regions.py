@@ -49,10 +49,12 @@ class Region:
     p_value : float
         Permutation p-value of ``score`` (NaN when no permutation was run).
     edges_preserved : float in [0, 1]
-        Share of the edges of both subgraphs that the coupling maps onto an edge or a node.
+        Share of the edges of both subgraphs whose ends have partners (see
+        :func:`score_region`) that share a node or an edge in the other graph.
     unfolded : float in [0, 1]
-        Share of the nodes whose fibre under the coupling map is connected (1: no two
-        separate parts of one graph are folded onto one node of the other).
+        Product over the two directions of the share of nodes whose partners lie within two
+        edges of one node of the other graph (1: no two separate parts of one graph are
+        folded onto one part of the other).
     components, cycles : tuple of int
         Connected components and independent cycles (``E - V + C``) of the subgraphs of A
         and of B.
@@ -695,14 +697,15 @@ def score_region(
     """Score a given pair of node sets as a region (with a permutation p-value on request).
 
     Overlap is the Jaccard index of the inputs of the two sets. Structural agreement is the
-    product of four terms in [0, 1], computed on the induced subgraphs and on the map
-    ``phi`` that sends every node to its best-coupled (Jaccard) node of the other set:
+    product of four terms in [0, 1], computed on the induced subgraphs and on the
+    *partners* of each node: the nodes of the other set whose Jaccard index with it is at
+    least half of its best one.
 
-    - edges preserved: the share of the edges of both subgraphs whose ends ``phi`` sends to
-      one node or to the two ends of an edge;
-    - unfolded: one minus the share of surplus parts in the fibres of ``phi`` (the nodes sent
-      to one node should be connected among themselves; two separate arms folded onto one
-      arm are not);
+    - edges preserved: the share of the edges of both subgraphs whose two ends have partners
+      that share a node or an edge;
+    - unfolded: for each direction, the share of nodes whose partners lie within two edges of
+      one node of the other graph, the two shares multiplied (two separate arms folded onto
+      one arm fail this);
     - components and cycles: ``(1 + min) / (1 + max)`` of the numbers of connected components
       and of independent cycles ``E - V + C`` of the two subgraphs.
 
@@ -765,7 +768,8 @@ def find_matching_regions(
        of a side; ``λ = grow_overlap / (1 - grow_overlap)``), so a move gains when the inputs
        it brings agree at a Jaccard index above ``grow_overlap``. A move is admissible when
        the ratio ``(1 + min) / (1 + max)`` of the two sides' independent cycles stays at
-       least ``cycle_ratio`` or does not decrease. The best admissible move is taken even
+       least ``cycle_ratio`` or does not decrease, and when it folds nothing (the nodes it
+       touches keep their partners within two edges of one node). The best admissible move is taken even
        at a loss, while the explored sets keep a Jaccard index of at least
        ``grow_overlap``; growth stops when no admissible move is left or that floor would
        be crossed, and the region is cut back to where ``F`` was largest.
@@ -773,7 +777,7 @@ def find_matching_regions(
        region's inputs joins it (a node that growth refused for its cycles but whose inputs
        the region holds reveals a structural difference, and the score shows it).
     4. **Acceptance**: a region whose growth ended on a move refused only for its cycles
-       although its inputs agreed is refused. Otherwise it is scored
+       or for a fold although its inputs agreed is refused. Otherwise it is scored
        (:func:`score_region`) and kept when ``size >= min_size`` and
        ``score >= min_score``; its nodes are then unavailable to later regions. The nodes
        explored for a refused region seed no further region.
