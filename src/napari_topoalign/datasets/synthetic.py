@@ -99,9 +99,10 @@ class PlantedTruth:
         By representation name, keyword arguments of :func:`napari_topoalign.build_mapper`
         under which its mapper graph shows the planted shapes: ``lens="pca1"``, a uniform
         cover of 8 intervals per site (``n_intervals = 8 * n_sites``) with overlap 0.5,
-        DBSCAN with ``eps`` = 0.25 latent units times the representation's global scale (the
-        structures have radius 1; the automatic knee ``eps`` is too small for these uniform
-        shapes and fragments them), ``min_samples=3``, ``random_state=0``.
+        DBSCAN with ``eps`` = 0.25 latent units times the representation's global scale,
+        widened by ``sqrt(300 / n_points)`` below 300 points per structure (the structures
+        have radius 1; the automatic knee ``eps`` is too small for these uniform shapes and
+        fragments them), ``min_samples=3``, ``random_state=0``.
     """
 
     structures: list[PlantedStructure]
@@ -228,7 +229,8 @@ def make_planted_pair(
     n_points : int
         Inputs per structure (at least 30); ``"shuffled_clusters"`` has two discs of
         ``n_points`` each. Below about 200 the recommended mapper parameters start to break
-        some loops open in one of the graphs (the graphs then really differ there).
+        some loops open in one of the graphs (the graphs then really differ there); 300 (the
+        default) keeps every planted shape.
     dims : pair of int
         Dimension of representation A and of representation B (each at least 2).
     noise : float
@@ -383,7 +385,7 @@ def make_planted_pair(
             "lens": "pca1",
             "n_intervals": int(n_intervals),
             "overlap": 0.5,
-            "eps": float(_EPS * scales[name]),
+            "eps": float(_EPS * max(1.0, np.sqrt(300 / n_points)) * scales[name]),
             "min_samples": 3,
             "random_state": 0,
         }
