@@ -110,15 +110,21 @@ class Comparison:
         }
         return built
 
-    def align_layout(self, names=None, *, progress: ProgressFn | None = None, **params) -> Layout:
-        """Lay out the graphs jointly (see :func:`napari_topoalign.joint_layout`)."""
+    def align_layout(
+        self, names=None, *, progress: ProgressFn | None = None, callback: Callable | None = None, **params
+    ) -> Layout:
+        """Lay out the graphs (all by default) jointly (see
+        :func:`napari_topoalign.joint_layout` for ``params``) and keep the result in
+        :attr:`layout`: positions with the panel offsets included, and the offsets, by graph
+        name. ``callback(positions)`` receives intermediate positions (a list in the order of
+        ``names``). A failure or a cancel leaves the old layout in place."""
         from .align import joint_layout
 
         names = self._names(names, self.graphs, "graphs")
         if not names:
             raise ValueError("no mapper graphs to lay out; call build_mappers() first")
         graphs = [self.graphs[n] for n in names]
-        result = joint_layout(graphs, progress=progress, **params)
+        result = joint_layout(graphs, progress=progress, callback=callback, **params)
         self.layout = _as_layout(result, names, params)
         return self.layout
 

@@ -10,8 +10,18 @@ were and leaves the session's layout as it was. No algorithm lives here.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
-from magicgui.widgets import ComboBox, Container, FloatSpinBox, Label, ProgressBar, PushButton, SpinBox
+from magicgui.widgets import (
+    ComboBox,
+    Container,
+    FloatSpinBox,
+    Label,
+    ProgressBar,
+    PushButton,
+    SpinBox,
+)
 
 __all__ = ["JointLayoutWidget"]
 
@@ -157,13 +167,28 @@ class JointLayoutWidget(Container):
             if pos is not None:
                 self._before[name] = pos
 
+        from ..align.layout import _JOINT_SHARE, default_iterations
+
+        own = params["iterations"] or default_iterations(sum(cmp.graphs[n].n_nodes for n in names))
+        steps = own + int(np.ceil(own * _JOINT_SHARE))
+        # about 40 frames per run, whatever its length
+        every = max(2, steps // 40)
+
         def run(progress):
             emit = getattr(progress, "emit", None)
-            return cmp.align_layout(names, progress=progress, callback=emit, **params)
+            return cmp.align_layout(names, progress=progress, callback=emit, callback_every=every, **params)
+
+        last = [0.0]
 
         def on_yield(positions):
+            # drawing is slower than the layout on a software renderer: drop frames that
+            # come less than 40 ms after the last one drawn (the final positions always come)
+            now = time.monotonic()
+            if now - last[0] < 0.04:
+                return
             for name, xy in zip(names, positions):
                 _set_positions(self._viewer, cmp, name, xy)
+            last[0] = time.monotonic()
 
         def on_done(layout):
             for name in names:
