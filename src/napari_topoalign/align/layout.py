@@ -2,34 +2,49 @@
 
 All graphs are laid out by one optimisation in one common frame. The forces on a node are
 
-* **edge springs**: along each edge of its own graph, a spring of rest length ``L`` (the unit
-  length of the layout) whose stiffness is the edge's Jaccard weight divided by the graph's
-  mean edge weight (so strongly overlapping nodes are held together more tightly);
-* **anchor springs** (sparse stress): a spring to each of a few *pivot* nodes of its
-  component, with rest length ``L`` times the hop distance to the pivot and stiffness
-  ``1 / hops**2``. They keep the global shape of each graph while the local forces work, at a
-  cost linear in the number of nodes (Ortmann, Klimenta & Brandes, "A sparse stress model",
-  2016);
-* **repulsion** from the nodes of its own graph closer than a cut-off ``2 L``
-  (Fruchterman & Reingold's grid variant; the pairs come from one ``scipy.spatial.cKDTree``
-  query per step), so that nodes do not sit on top of each other;
-* **cross-graph attraction**: a spring of rest length zero towards the coupling-weighted
-  mean position of the node's partners in the other graphs (the nodes that share inputs with
-  it, weighted by Jaccard, see :func:`~napari_topoalign.align.node_coupling`), with stiffness
-  ``coupling_strength * min(1, total coupling)``.
+* **edge springs**: along each edge of its own graph, a spring of rest length ``L`` (the
+  graph's unit length) whose stiffness is the edge's Jaccard weight divided by the graph's
+  mean edge weight (clipped to [0.25, 4]), so strongly overlapping nodes are held tighter;
+* **anchor springs** (sparse stress): a spring to each of up to 24 *pivot* nodes of its
+  component (12 above 10,000 nodes), with rest length ``L`` times the hop distance to the
+  pivot and stiffness ``2 (m / k) / hops**2`` (``m`` nodes, ``k`` pivots in the component).
+  They hold the global shape of each graph at a cost linear in the number of nodes
+  (Ortmann, Klimenta & Brandes, "A sparse stress model", 2016);
+* **repulsion** from the nodes of its own graph closer than ``2 L`` (the grid variant of
+  Fruchterman & Reingold: far pairs are ignored; the close pairs come from one
+  ``scipy.spatial.cKDTree`` per graph and step), ``0.5 L**2 (1/d - d/(2L)**2)``. Between two
+  nodes of the same component it pushes the nodes; between different components of one graph
+  it moves whole components (by the mean force on their nodes), so overlapping components
+  part without bending;
+* **cross-graph attraction**: towards every node of the other graphs that shares inputs with
+  it, weighted by their Jaccard coupling (:func:`~napari_topoalign.align.node_coupling`)
+  times ``0.9 * coupling_strength``; a Huber pull, linear up to ``0.3 L`` and constant
+  beyond, so that nodes whose partners sit far away (a real difference between the graphs)
+  do not drag their graph along.
 
-Each step moves every node to the minimum of the quadratic model of its springs (a Jacobi
-step of stress majorisation, which cannot overshoot the way a plain force step does), plus
-the repulsion, and the step length is capped by a temperature that cools geometrically.
+Each step moves every node by its force divided by the stiffness of its springs (a Jacobi
+step of stress majorisation, which cannot overshoot the way a plain force step does), capped
+by a temperature that cools geometrically.
 
-The start matters most: every component of the reference graph (the one with the most nodes)
-is laid out by pivot MDS (Brandes & Pich 2006) and the components are packed; each
-component of every other graph is laid out by pivot MDS too and then placed by a weighted
-Procrustes fit (rotation, reflection, translation) onto its partners in the graphs placed
-before it. So the forces start from a layout that is already aligned component by component
-and only need to reconcile the details.
+The optimisation runs in four phases:
 
-Side-by-side panels are an affair of the output only: the optimisation runs in the common
+1. **own layouts**: every component is laid out by pivot MDS (Brandes & Pich 2006) and the
+   components of each graph are shelf-packed; then ``iterations`` steps of the forces above
+   without the cross-graph pull (temperature ``2 L`` -> ``0.02 L``). This is what
+   :func:`independent_layout` does for one graph (up to the random choice of pivots).
+2. **rigid fit**: every component is moved rigidly (rotation, reflection, translation: one
+   batched weighted Procrustes) onto the coupling-weighted mean of its partners, first each
+   graph onto the ones placed before it (the largest graph stays), then three rounds of
+   every graph onto all the others. Each graph but the largest also gets one uniform scale
+   (its unit length ``L``, within [0.5, 2]) so that a coarse graph and a fine one of the same
+   inputs cover the same area. None of this changes any graph's stress.
+3. **joint**: ``3/4`` of ``2/3 * iterations`` steps with all forces (temperature
+   ``0.5 L`` -> ``0.02 L``).
+4. **polish**: the last ``1/4`` of those steps without the cross-graph pull at a low
+   temperature (``0.1 L`` -> ``0.01 L``), which restores local distances without undoing the
+   alignment.
+
+Side-by-side panels are a matter of the output only: the optimisation runs in the common
 frame (offsets removed) and the panel offsets are added at the end.
 """
 
