@@ -425,48 +425,60 @@ class _Springs:
         if not len(self.i):
             return
         N, ne = self.N, self.n_edges
-        d = X[self.i] - X[self.j]
-        dist = np.maximum(np.sqrt((d**2).sum(axis=1)), 1e-9)
-        f = (self.w * (self.rest / dist - 1.0))[:, None] * d  # on i: towards the rest length
-        for k in (0, 1):
-            F[:, k] += np.bincount(self.i, weights=f[:, k], minlength=N)
-            F[:, k] -= np.bincount(self.j[:ne], weights=f[:ne, k], minlength=N)
+        x, y = X[:, 0].copy(), X[:, 1].copy()
+        dx = x[self.i] - x[self.j]
+        dy = y[self.i] - y[self.j]
+        dist = np.sqrt(dx * dx + dy * dy)
+        np.maximum(dist, 1e-9, out=dist)
+        m = self.rest / dist
+        m -= 1.0
+        m *= self.w  # on i: towards the rest length
+        jj = self.j[:ne]
+        for col, d in ((0, dx), (1, dy)):
+            f = m * d
+            F[:, col] += np.bincount(self.i, weights=f, minlength=N)
+            F[:, col] -= np.bincount(jj, weights=f[:ne], minlength=N)
 
 
 def _repulsion(X, F, stiff, blocks, comp_id, comp_size, n_comp) -> None:
     """Add the short-range repulsion within each graph to ``F`` (see the module docstring)."""
-    N = len(X)
     for b0, b1, unit in blocks:
-        if b1 - b0 < 2:
+        n = b1 - b0
+        if n < 2:
             continue
         cutoff = _CUTOFF * unit
-        pairs = cKDTree(X[b0:b1]).query_pairs(cutoff, output_type="ndarray")
+        Xb = X[b0:b1]
+        pairs = cKDTree(Xb).query_pairs(cutoff, output_type="ndarray")
         if not len(pairs):
             continue
-        pi = pairs[:, 0] + b0
-        pj = pairs[:, 1] + b0
-        d = X[pi] - X[pj]
-        dist2 = np.maximum(np.einsum("ij,ij->i", d, d), 1e-6)
-        mag = _REPULSION * unit**2 * (1.0 / dist2 - 1.0 / cutoff**2)
-        ci, cj = comp_id[pi], comp_id[pj]
-        same = ci == cj
-        if same.all():
-            f = mag[:, None] * d
-            for k in (0, 1):
-                F[:, k] += np.bincount(pi, weights=f[:, k], minlength=N) - np.bincount(pj, weights=f[:, k], minlength=N)
-            continue
-        f = mag[:, None] * d
-        fs = f * same[:, None]
-        for k in (0, 1):
-            F[:, k] += np.bincount(pi, weights=fs[:, k], minlength=N) - np.bincount(pj, weights=fs[:, k], minlength=N)
-        # between components of one graph the repulsion moves whole components (a
-        # translation by the mean force on their nodes), so that components that overlap
-        # are pushed apart without bending either of them
-        other = ~same
-        ci_, cj_, fo = ci[other], cj[other], f[other]
-        for k in (0, 1):
-            per = np.bincount(ci_, weights=fo[:, k], minlength=n_comp) - np.bincount(cj_, weights=fo[:, k], minlength=n_comp)
-            F[:, k] += (per / comp_size)[comp_id] * stiff
+        pi, pj = pairs[:, 0], pairs[:, 1]
+        # coordinates apart: contiguous 1-D arrays all the way into bincount
+        x, y = Xb[:, 0].copy(), Xb[:, 1].copy()
+        dx = x[pi] - x[pj]
+        dy = y[pi] - y[pj]
+        mag = dx * dx + dy * dy
+        np.maximum(mag, 1e-6, out=mag)
+        np.reciprocal(mag, out=mag)
+        mag -= 1.0 / cutoff**2
+        mag *= _REPULSION * unit**2
+        cb = comp_id[b0:b1]
+        ci, cj = cb[pi], cb[pj]
+        other = ci != cj
+        fx = mag * dx
+        fy = mag * dy
+        if other.any():
+            # between components of one graph the repulsion moves whole components (a
+            # translation by the mean force on their nodes), so that components that overlap
+            # are pushed apart without bending either of them
+            ci_, cj_ = ci[other], cj[other]
+            for col, f in ((0, fx), (1, fy)):
+                fo = f[other]
+                per = np.bincount(ci_, weights=fo, minlength=n_comp) - np.bincount(cj_, weights=fo, minlength=n_comp)
+                F[b0:b1, col] += (per / comp_size)[cb] * stiff[b0:b1]
+            fx[other] = 0.0
+            fy[other] = 0.0
+        F[b0:b1, 0] += np.bincount(pi, weights=fx, minlength=n) - np.bincount(pj, weights=fx, minlength=n)
+        F[b0:b1, 1] += np.bincount(pi, weights=fy, minlength=n) - np.bincount(pj, weights=fy, minlength=n)
 
 
 def _relax(
