@@ -504,13 +504,16 @@ def _relax(
         springs.add_forces(X, F)
         if cross is not None and strength > 0:
             ci, cj, cw = cross
-            d = X[cj] - X[ci]
-            dist = np.sqrt((d**2).sum(axis=1))
-            # Huber pull: linear within L, constant (L1) beyond, so nodes whose partners sit
-            # far away (a real difference between the graphs) do not drag their graph along
-            k = strength * cw / np.maximum(dist, _HUBER * EDGE_LENGTH)
-            F[:, 0] += np.bincount(ci, weights=k * d[:, 0], minlength=N)
-            F[:, 1] += np.bincount(ci, weights=k * d[:, 1], minlength=N)
+            x, y = X[:, 0].copy(), X[:, 1].copy()
+            dx = x[cj] - x[ci]
+            dy = y[cj] - y[ci]
+            dist = np.sqrt(dx * dx + dy * dy)
+            # Huber pull: linear within _HUBER L, constant (L1) beyond, so nodes whose partners
+            # sit far away (a real difference between the graphs) do not drag their graph along
+            np.maximum(dist, _HUBER * EDGE_LENGTH, out=dist)
+            k = strength * cw / dist
+            F[:, 0] += np.bincount(ci, weights=k * dx, minlength=N)
+            F[:, 1] += np.bincount(ci, weights=k * dy, minlength=N)
             stiff = stiff + np.bincount(ci, weights=k, minlength=N)
         if N > 1:
             _repulsion(X, F, stiff, blocks, comp_id, comp_size, n_comp)
