@@ -138,6 +138,8 @@ def test_progress_callback_and_cancel(pair):
     assert len(frames) == (steps - 1) // 5  # every 5 steps, not after the last
     assert all([f.shape for f in frame] == [p.shape for p in pos] for frame in frames)
     assert not np.allclose(frames[0][0], pos[0])
+    # side by side: the panels of every frame are apart
+    assert all(frame[0][:, 0].max() < frame[1][:, 0].min() for frame in frames)
 
     def cancel(frac, msg):
         if frac > 0.3:

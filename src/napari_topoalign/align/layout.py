@@ -673,6 +673,18 @@ def _layout(
     return split(X)
 
 
+def _panel_step(positions: list[np.ndarray], gap: float) -> float:
+    """Distance between the left edges of neighbouring panels: the width of all graphs in the
+    common frame plus the gap."""
+    nonempty = [p for p in positions if len(p)]
+    if not nonempty:
+        return 0.0
+    allp = np.vstack(nonempty)
+    lo, hi = allp.min(axis=0), allp.max(axis=0)
+    width = hi[0] - lo[0]
+    return float(width + gap * max(width, hi[1] - lo[1], EDGE_LENGTH))
+
+
 def _panel_offsets(positions: list[np.ndarray], arrangement: str, gap: float) -> list[np.ndarray]:
     n = len(positions)
     if arrangement == "overlay" or n == 0:
@@ -726,8 +738,9 @@ def joint_layout(
         Called regularly; an exception raised in it (e.g. ``Cancelled``) stops the layout
         and propagates.
     callback : callable ``callback(positions)``, optional
-        Called every ``callback_every`` iterations with the intermediate positions (a list
-        of arrays in the output frame: panel offsets of the start layout included).
+        Called every ``callback_every`` steps with the intermediate positions (a list of
+        arrays, panel offsets included; the panels are kept at least as far apart as in any
+        earlier frame).
     callback_every : int
         See ``callback``.
     gap : float
@@ -758,12 +771,15 @@ def joint_layout(
     N = sum(g.n_nodes for g in graphs)
     resolved = default_iterations(N) if iterations is None else iterations
 
-    frame: dict[str, list[np.ndarray]] = {}
+    frame: dict[str, float] = {}
 
     def to_output(pos):
-        if "offsets" not in frame:
-            frame["offsets"] = _panel_offsets(pos, arrangement, gap)
-        return [p + o for p, o in zip(pos, frame["offsets"])]
+        # intermediate frames: panels never closer than in any earlier frame, so that they
+        # neither overlap nor jitter while the layout settles
+        if arrangement == "overlay":
+            return [p.copy() for p in pos]
+        frame["step"] = max(frame.get("step", 0.0), _panel_step(pos, gap))
+        return [p + np.array([g * frame["step"], 0.0]) for g, p in enumerate(pos)]
 
     info: dict = {}
     pos = _layout(
