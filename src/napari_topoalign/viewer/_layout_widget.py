@@ -190,15 +190,24 @@ class JointLayoutWidget(Container):
                 _set_positions(self._viewer, cmp, name, xy)
             last[0] = time.monotonic()
 
+        state = {"done": False, "restored": False}
+
+        def restore():
+            if state["done"] or state["restored"]:
+                return
+            state["restored"] = True
+            for name, xy in self._before.items():
+                _set_positions(self._viewer, cmp, name, xy)
+
         def on_done(layout):
+            state["done"] = True
             for name in names:
                 _set_positions(self._viewer, cmp, name, layout.positions[name])
             self.status.value = f"laid out {len(names)} graphs"
             self._worker = None
 
         def on_error(exc=None):
-            for name, xy in self._before.items():
-                _set_positions(self._viewer, cmp, name, xy)
+            restore()
             self.status.value = "cancelled" if _is_cancel(exc) else "failed; nothing changed"
             self._worker = None
 
@@ -210,7 +219,18 @@ class JointLayoutWidget(Container):
             self._worker = start_job(self, run, on_done=on_done, on_yield=on_yield, on_error=on_error, label="Joint layout")
         else:
             self._worker = _LocalJob(self, run, on_done=on_done, on_yield=on_yield, on_error=on_error).start()
-        return self._worker
+        worker = self._worker
+        finished = getattr(worker, "finished", None)
+        if finished is not None:
+            # whatever the job runner reports on a cancel: a run that did not finish puts
+            # the layers back (the intermediate frames must not stay)
+            def on_finished(*args):
+                restore()
+                if not state["done"]:
+                    self._worker = None
+
+            finished.connect(on_finished)
+        return worker
 
     def run(self):
         """Start the layout as if *Run* was pressed; returns the background worker."""
