@@ -261,3 +261,16 @@ def test_widget_cancel_keeps_session_and_layers(make_napari_viewer, qtbot):
     assert len(viewer.layers) == n_layers
     assert widget.table.rowCount() == 0
     assert not widget.cancel_button.enabled
+
+
+def test_widget_reports_a_drawing_error_without_raising(make_napari_viewer, qtbot, planted):
+    """No graph layers and no layout: the regions are found and kept on the session, the
+    drawing error is shown in the status, nothing is raised into Qt's event loop."""
+    viewer = make_napari_viewer()
+    widget = MatchingRegionsWidget(viewer, comparison=planted)
+    widget.reset_choices()
+    widget.n_permutations.value = 5
+    widget.find_button.clicked.emit()
+    qtbot.waitUntil(lambda: widget.status.value.startswith("failed"), timeout=60_000)
+    assert "no node positions" in widget.status.value
+    qtbot.waitUntil(lambda: widget.find_button.enabled, timeout=10_000)

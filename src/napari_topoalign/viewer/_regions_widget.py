@@ -128,10 +128,14 @@ class MatchingRegionsWidget(Container):
         return list(cmp.graphs) if cmp is not None else []
 
     def _pick_defaults(self) -> None:
+        """The first two graphs, once, as soon as there are two (never overriding a choice)."""
+        if getattr(self, "_defaults_picked", False):
+            return
         names = self._names()
-        if len(names) >= 2 and self.graph_a.value == self.graph_b.value:
+        if len(names) >= 2:
             self.graph_a.value = names[0]
             self.graph_b.value = names[1]
+            self._defaults_picked = True
 
     def reset_choices(self, *args) -> None:
         """Refresh the graph choices (napari calls this when layers change)."""
@@ -167,7 +171,11 @@ class MatchingRegionsWidget(Container):
             return cmp.find_regions(a, b, progress=progress, **params)
 
         def done(regions):
-            self._show(cmp, a, b, regions)
+            try:
+                self._show(cmp, a, b, regions)
+            except Exception as exc:  # drawing failed: say so, keep what the user has
+                show_error(f"Matching regions: {exc}")
+                self._on_error(exc)
 
         self.status.value = f"finding regions between {a} and {b} ..."
         try:
