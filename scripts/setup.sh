@@ -30,9 +30,12 @@ fi
 stamp=".venv/.topoalign-installed"
 want="$(cat pyproject.toml | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "[setup] installing napari-topoalign[all,test] into .venv"
+  echo "[setup] installing napari-topoalign[all,test,models] into .venv"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[all,test]"
+  # torch exactly as pinned in the models extra (a CPU wheel), installed first so that
+  # nothing else pulls another build
+  .venv/bin/python -m pip install -q "torch==2.13.0"
+  .venv/bin/python -m pip install -q -e ".[all,test,models]"
   echo "$want" > "$stamp"
 fi
 echo "[setup] ready"

@@ -25,6 +25,10 @@ _LAZY = {
     "Region": ".align",
     "bubble_set": ".shapes",
     "load_digits_sample": ".datasets",
+    "load_minilm_sample": ".datasets",
+    "read_representations": ".io",
+    "extract_hidden_states": ".extract",
+    "collect_activations": ".extract",
 }
 
 __getattr__, __dir__, __all__ = lazy_names(__name__, _LAZY)

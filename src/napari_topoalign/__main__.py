@@ -26,15 +26,30 @@ from pathlib import Path
 import numpy as np
 
 
-def run_pipeline(*, random_state: int = 0, log=print):
-    """The digits comparison with graphs, joint layout and matching regions (no viewer)."""
-    from .datasets import DIGITS_MAPPER_PARAMS, load_digits_sample
+#: The samples the main job runs on (``--sample``).
+SAMPLES = ("digits", "minilm")
+
+
+def run_pipeline(*, random_state: int = 0, log=print, sample: str = "digits"):
+    """A sample comparison (digits, or the MiniLM words) with graphs, joint layout and
+    matching regions (no viewer)."""
+    from .datasets import (
+        DIGITS_MAPPER_PARAMS,
+        MINILM_MAPPER_PARAMS,
+        load_digits_sample,
+        load_minilm_sample,
+    )
     from .session import Comparison
 
+    if sample not in SAMPLES:
+        raise ValueError(f"sample: expected one of {list(SAMPLES)}, got {sample!r}")
     t0 = time.perf_counter()
-    cmp = Comparison(load_digits_sample(random_state=random_state))
+    if sample == "minilm":
+        cmp, base = Comparison(load_minilm_sample()), MINILM_MAPPER_PARAMS
+    else:
+        cmp, base = Comparison(load_digits_sample(random_state=random_state)), DIGITS_MAPPER_PARAMS
     log(f"[topoalign] loaded {cmp.representations!r} ({time.perf_counter() - t0:.1f} s)")
-    params = dict(DIGITS_MAPPER_PARAMS, random_state=random_state)
+    params = dict(base, random_state=random_state)
     t = time.perf_counter()
     cmp.build_mappers(**params)
     graphs = ", ".join(f"{n}: {g.n_nodes} nodes, {g.n_edges} edges" for n, g in cmp.graphs.items())
@@ -100,14 +115,19 @@ def write_outputs(cmp, out: Path) -> list[Path]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        prog="topoalign", description="napari-topoalign on the built-in digits comparison"
+        prog="topoalign", description="napari-topoalign on a built-in sample comparison"
     )
     parser.add_argument("--headless", action="store_true", help="write the results instead of opening a window")
     parser.add_argument("--out", type=Path, default=Path("out"), help="output folder of --headless (default ./out)")
     parser.add_argument("--seed", type=int, default=0, help="random seed of every step (default 0)")
+    parser.add_argument(
+        "--sample", choices=SAMPLES, default="digits",
+        help="the sample to compare: digits (pixels vs MLP layers, default) or minilm "
+        "(1,500 words through the 7 hidden states of all-MiniLM-L6-v2)",
+    )
     args = parser.parse_args(argv)
 
-    cmp = run_pipeline(random_state=args.seed)
+    cmp = run_pipeline(random_state=args.seed, sample=args.sample)
     if not args.headless:
         from .viewer._app import run_viewer
 

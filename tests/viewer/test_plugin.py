@@ -35,7 +35,7 @@ def test_manifest_is_valid_and_registered():
     manifest.validate_imports()  # every python_name imports
     assert manifest.name == "napari-topoalign"
     contrib = manifest.contributions
-    assert [s.key for s in contrib.sample_data] == ["digits"]
+    assert [s.key for s in contrib.sample_data] == ["digits", "minilm"]
     assert contrib.sample_data[0].display_name == "Digits: pixels vs MLP layers"
     assert set(contrib.readers[0].filename_patterns) == {"*.npz", "*.npy"}
     assert {w.display_name for w in contrib.widgets} == {

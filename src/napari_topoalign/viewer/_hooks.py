@@ -24,7 +24,7 @@ from ..session import Comparison
 from ._draw import inputs_layer_data
 from ._state import METADATA_KEY
 
-__all__ = ["make_digits_sample", "get_reader", "read_representation_file", "comparison_layer_data"]
+__all__ = ["make_digits_sample", "make_minilm_sample", "get_reader", "read_representation_file", "comparison_layer_data"]
 
 
 def make_digits_sample():
@@ -33,6 +33,14 @@ def make_digits_sample():
 
     cmp = Comparison(load_digits_sample(random_state=0))
     return comparison_layer_data(cmp, name="digits")
+
+
+def make_minilm_sample():
+    """Words through MiniLM layers (sample data; the shipped file, no torch needed)."""
+    from ..datasets import load_minilm_sample
+
+    cmp = Comparison(load_minilm_sample())
+    return comparison_layer_data(cmp, name="minilm words")
 
 
 def comparison_layer_data(cmp, name: str = "inputs") -> list:
