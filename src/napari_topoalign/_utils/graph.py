@@ -12,7 +12,11 @@ def csr_adjacency(n_nodes: int, edges, weights=None, *, dtype=np.float64) -> sp.
     """The symmetric ``(n_nodes, n_nodes)`` CSR adjacency of an undirected edge list
     ``(E, 2)`` (weights 1 when ``weights`` is None). Duplicate edges are summed."""
     edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
-    w = np.ones(len(edges), dtype=dtype) if weights is None else np.asarray(weights, dtype=dtype).ravel()
+    w = (
+        np.ones(len(edges), dtype=dtype)
+        if weights is None
+        else np.asarray(weights, dtype=dtype).ravel()
+    )
     rows = np.concatenate([edges[:, 0], edges[:, 1]])
     cols = np.concatenate([edges[:, 1], edges[:, 0]])
     data = np.concatenate([w, w])

@@ -62,7 +62,12 @@ class Param:
             return check_int(value, name, minimum=lo, maximum=hi)
         if self.kind == "float":
             return check_real(
-                value, name, low=self.low, high=self.high, low_open=self.low_open, high_open=self.high_open
+                value,
+                name,
+                low=self.low,
+                high=self.high,
+                low_open=self.low_open,
+                high_open=self.high_open,
             )
         if self.kind == "bool":
             return check_bool(value, name)
@@ -117,7 +122,9 @@ class Registry:
     _items: dict[str, Callable] = field(default_factory=dict)
     _help: dict[str, str] = field(default_factory=dict)
 
-    def register(self, name: str, fn: Callable | None = None, *, help: str = "", replace: bool = False):
+    def register(
+        self, name: str, fn: Callable | None = None, *, help: str = "", replace: bool = False
+    ):
         """Register ``fn`` under ``name`` (usable as a decorator). Re-registering a name
         needs ``replace=True``."""
         if not isinstance(name, str) or not name:
@@ -125,9 +132,13 @@ class Registry:
 
         def add(f: Callable) -> Callable:
             if not callable(f):
-                raise TypeError(f"{self.kind} {name!r}: expected a callable, got {type(f).__name__}")
+                raise TypeError(
+                    f"{self.kind} {name!r}: expected a callable, got {type(f).__name__}"
+                )
             if name in self._items and not replace:
-                raise ValueError(f"{self.kind} {name!r} is registered already; pass replace=True to replace it")
+                raise ValueError(
+                    f"{self.kind} {name!r} is registered already; pass replace=True to replace it"
+                )
             self._items[name] = f
             doc = help or (f.__doc__ or "").strip().splitlines()[0:1]
             self._help[name] = doc if isinstance(doc, str) else (doc[0] if doc else "")
@@ -146,7 +157,9 @@ class Registry:
         try:
             return self._items[name]
         except (KeyError, TypeError):
-            raise ValueError(f"{self.kind}: unknown {self.kind} {name!r}; known: {self.names()}") from None
+            raise ValueError(
+                f"{self.kind}: unknown {self.kind} {name!r}; known: {self.names()}"
+            ) from None
 
     def names(self) -> list[str]:
         return list(self._items)

@@ -35,7 +35,9 @@ def check_progress(progress: Any, name: str = "progress") -> ProgressFn:
     return progress
 
 
-def sub_progress(progress: ProgressFn | None, start: float, stop: float, prefix: str = "") -> ProgressFn | None:
+def sub_progress(
+    progress: ProgressFn | None, start: float, stop: float, prefix: str = ""
+) -> ProgressFn | None:
     """A callback for a stage that runs inside a stage: it maps the inner stage's [0, 1] onto
     ``[start, stop]`` of ``progress`` and prefixes its messages with ``prefix`` (``"a: msg"``).
     Returns None when ``progress`` is None, so inner stages keep their fast path."""

@@ -174,7 +174,9 @@ def check_array(
     try:
         arr = np.array(X, copy=copy) if copy else np.asarray(X)
     except Exception as exc:
-        raise TypeError(f"{name}: cannot be read as an array ({type(exc).__name__}: {exc})") from exc
+        raise TypeError(
+            f"{name}: cannot be read as an array ({type(exc).__name__}: {exc})"
+        ) from exc
     if dtype == "float":
         kind = arr.dtype.kind
         if kind == "b" or kind in "iu":
@@ -193,13 +195,23 @@ def check_array(
                     f"convert to numbers (ragged rows or non-numeric entries?)"
                 ) from None
         else:
-            what = {"U": "strings", "S": "bytes", "c": "complex numbers", "M": "dates", "m": "time spans"}
-            raise TypeError(f"{name}: expected numeric values, got {what.get(kind, arr.dtype)} (dtype {arr.dtype})")
+            what = {
+                "U": "strings",
+                "S": "bytes",
+                "c": "complex numbers",
+                "M": "dates",
+                "m": "time spans",
+            }
+            raise TypeError(
+                f"{name}: expected numeric values, got {what.get(kind, arr.dtype)} (dtype {arr.dtype})"
+            )
     elif dtype is not None:
         arr = arr.astype(dtype)
     if ndim is not None and arr.ndim != ndim:
         shape_hint = " of shape (n_inputs, n_features)" if ndim == 2 else ""
-        raise ValueError(f"{name}: expected a {ndim}-D array{shape_hint}, got {arr.ndim}-D with shape {arr.shape}")
+        raise ValueError(
+            f"{name}: expected a {ndim}-D array{shape_hint}, got {arr.ndim}-D with shape {arr.shape}"
+        )
     if arr.ndim >= 1 and arr.shape[0] < max(min_rows, 1 if arr.ndim else 0):
         if arr.shape[0] == 0:
             raise ValueError(f"{name}: is empty (shape {arr.shape})")
@@ -216,7 +228,9 @@ def check_array(
             row = int(rows[0])
             kind = "NaN" if np.isnan(arr[row]).any() else "infinite"
             where = f"row {row} holds {kind} values" if arr.ndim > 1 else f"entry {row} is {kind}"
-            raise ValueError(f"{name}: {where} ({len(rows)} {'row(s)' if arr.ndim > 1 else 'entries'} not finite)")
+            raise ValueError(
+                f"{name}: {where} ({len(rows)} {'row(s)' if arr.ndim > 1 else 'entries'} not finite)"
+            )
     return arr
 
 
@@ -227,11 +241,15 @@ def check_vector(value: Any, name: str, n: int, *, numeric: bool = False) -> np.
     else:
         arr = np.asarray(value)
     if arr.ndim != 1 or arr.shape[0] != n:
-        raise ValueError(f"{name}: expected shape ({n},) (one entry per input), got shape {arr.shape}")
+        raise ValueError(
+            f"{name}: expected shape ({n},) (one entry per input), got shape {arr.shape}"
+        )
     return arr
 
 
-def check_index_array(value: Any, name: str, n: int, *, unique: bool = False, allow_empty: bool = True) -> np.ndarray:
+def check_index_array(
+    value: Any, name: str, n: int, *, unique: bool = False, allow_empty: bool = True
+) -> np.ndarray:
     """``value`` as sorted-as-given int64 indices in ``[0, n)``. Negative, fractional,
     boolean-as-number and out-of-range indices are refused (no wrap-around: ``-1`` is not the
     last item). A boolean mask of length ``n`` is accepted and converted."""
@@ -292,7 +310,9 @@ def check_random_state(random_state: Any, name: str = "random_state") -> np.rand
         return random_state
     if isinstance(random_state, np.random.Generator):
         return np.random.RandomState(random_state.bit_generator)
-    if isinstance(random_state, (numbers.Integral,)) and not isinstance(random_state, (bool, np.bool_)):
+    if isinstance(random_state, (numbers.Integral,)) and not isinstance(
+        random_state, (bool, np.bool_)
+    ):
         value = int(random_state)
         if not 0 <= value < 2**32:
             raise ValueError(f"{name}: an integer seed must lie in [0, 2**32), got {value}")
@@ -312,7 +332,9 @@ def check_generator(random_state: Any, name: str = "random_state") -> np.random.
         return random_state
     if isinstance(random_state, np.random.RandomState):
         return np.random.Generator(random_state._bit_generator)
-    if isinstance(random_state, (numbers.Integral,)) and not isinstance(random_state, (bool, np.bool_)):
+    if isinstance(random_state, (numbers.Integral,)) and not isinstance(
+        random_state, (bool, np.bool_)
+    ):
         value = int(random_state)
         if value < 0:
             raise ValueError(f"{name}: an integer seed must be >= 0, got {value}")

@@ -1,8 +1,29 @@
-"""Mapper graphs: lenses, covers, clustering, nerve."""
+"""Mapper graphs: lenses, covers, clustering, nerve.
 
-from .cluster import knee_eps
-from .cover import Cover, make_cover
-from .engine import EmptyGraphWarning, build_mapper
-from .lenses import compute_lens
+Lenses, covers and clusterers are registries of name -> function that users extend
+(:func:`register_lens`, :func:`register_cover`, :func:`register_clusterer`) and the build
+widget lists.
+"""
 
-__all__ = ["build_mapper", "compute_lens", "make_cover", "Cover", "knee_eps", "EmptyGraphWarning"]
+from .._utils.params import param_specs
+from .cluster import CLUSTERERS, knee_eps, register_clusterer
+from .cover import COVERS, Cover, make_cover, register_cover
+from .engine import DegenerateGraphWarning, EmptyGraphWarning, build_mapper
+from .lenses import LENSES, compute_lens, register_lens
+
+__all__ = [
+    "build_mapper",
+    "compute_lens",
+    "make_cover",
+    "Cover",
+    "knee_eps",
+    "EmptyGraphWarning",
+    "DegenerateGraphWarning",
+    "LENSES",
+    "COVERS",
+    "CLUSTERERS",
+    "register_lens",
+    "register_cover",
+    "register_clusterer",
+    "param_specs",
+]

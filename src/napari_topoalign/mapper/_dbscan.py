@@ -45,6 +45,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from .._utils.parallel import limit_blas, map_with_progress, thread_map
+
 _U32 = 2.0**-24  # unit round-off of float32
 _BLOCK_ROWS = 128
 _POINTS_PER_PIVOT = 2048
@@ -115,15 +117,7 @@ class _Exact:
 def _in_threads(fn, starts, n_jobs):
     """Call ``fn(start)`` for every start, in ``n_jobs`` threads (each call writes its own
     slice of the outputs; BLAS and NumPy's copies release the GIL)."""
-    if n_jobs <= 1 or len(starts) <= 1:
-        for start in starts:
-            fn(start)
-        return
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=min(n_jobs, len(starts))) as pool:
-        for _ in pool.map(fn, starts):
-            pass
+    thread_map(fn, starts, max(1, int(n_jobs)))
 
 
 def _pivot_groups(X32, idx, n_pivots, sq=None, seed=0, chunk=8192, n_jobs=1, sq_all=None):
@@ -551,53 +545,18 @@ def _merge_runs(runs, m, n_jobs):
 
 
 def single_threaded_blas():
-    """A context in which BLAS uses one thread (process-wide, restored on exit).
-
-    The BLAS libraries are looked up once, at the first call (threadpoolctl's scan of the
-    loaded libraries takes milliseconds; a library loaded after that is not limited).
-    """
-    global _BLAS_CONTROLLER
-    if _BLAS_CONTROLLER is None:
-        from threadpoolctl import ThreadpoolController
-
-        _BLAS_CONTROLLER = ThreadpoolController()
-    return _BLAS_CONTROLLER.limit(limits=1, user_api="blas")
-
-
-_BLAS_CONTROLLER = None
+    """A context in which BLAS uses one thread (process-wide, restored on exit), through the
+    one cached threadpoolctl controller of :func:`napari_topoalign._utils.parallel.limit_blas`."""
+    return limit_blas(1)
 
 
 def _run_tasks(fn, tasks, n_jobs, progress, span, what):
-    total = max(len(tasks), 1)
-    every = max(1, total // 100)  # report about every percent (raising from it cancels)
-    f0, f1 = span
-    out = []
+    """``[fn(t) for t in tasks]`` in ``n_jobs`` threads (BLAS single-threaded meanwhile),
+    reporting progress about every percent (raising from it cancels)."""
     if n_jobs <= 1 or len(tasks) <= 1:
-        for i, t in enumerate(tasks):
-            out.append(fn(t))
-            if progress is not None and ((i + 1) % every == 0 or i + 1 == len(tasks)):
-                progress(f0 + (f1 - f0) * (i + 1) / total, f"{what}: {i + 1}/{total}")
-        return out
-    from concurrent.futures import ThreadPoolExecutor
-
-    with single_threaded_blas():
-        pool = ThreadPoolExecutor(max_workers=n_jobs)
-        try:
-            # submit in windows to bound memory held by finished results of unconsumed tasks
-            window = 4 * n_jobs
-            futures = [pool.submit(fn, t) for t in tasks[:window]]
-            nxt = window
-            for i in range(len(tasks)):
-                out.append(futures[i].result())
-                futures[i] = None
-                if nxt < len(tasks):
-                    futures.append(pool.submit(fn, tasks[nxt]))
-                    nxt += 1
-                if progress is not None and ((i + 1) % every == 0 or i + 1 == len(tasks)):
-                    progress(f0 + (f1 - f0) * (i + 1) / total, f"{what}: {i + 1}/{total}")
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-    return out
+        return map_with_progress(fn, tasks, 1, progress, span=span, what=what)
+    with limit_blas(1):
+        return map_with_progress(fn, tasks, n_jobs, progress, span=span, what=what)
 
 
 # --------------------------------------------------------------------------- labels

@@ -1,13 +1,89 @@
-"""Clustering inside cover elements."""
+"""Clustering inside cover elements.
+
+The named clusterers are kept in the registry :data:`CLUSTERERS`: name -> factory
+``fn(eps, min_samples, random_state)`` returning an object with ``fit_predict(X)`` (label -1
+is noise; a scikit-learn clusterer, for instance). Add your own with
+:func:`register_clusterer` (a factory, or an estimator object that is cloned for every cover
+element).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-CLUSTERERS = ("dbscan", "single")
+from .._utils.params import Registry
+from .._utils.validation import check_random_state
+
+#: name -> factory ``fn(eps, min_samples, random_state) -> estimator with fit_predict``
+CLUSTERERS = Registry("clusterer")
 
 
-def knee_eps(X: np.ndarray, min_samples: int = 3, *, max_queries: int = 2000, random_state=None) -> float:
+def register_clusterer(name: str, fn: Any = None, *, help: str = "", replace: bool = False):
+    """Register a clusterer under ``name``: a factory ``fn(eps, min_samples, random_state)``
+    returning an object with ``fit_predict``, or such an object itself (cloned with
+    :func:`sklearn.base.clone` for every cover element, ``random_state`` set when it has
+    one). Usable as a decorator for factories."""
+    if fn is not None and hasattr(fn, "fit_predict") and not isinstance(fn, type):
+        template = fn
+
+        def factory(eps, min_samples, random_state, _t=template):
+            from sklearn.base import clone
+
+            est = clone(_t)
+            if random_state is not None and "random_state" in est.get_params():
+                est.set_params(random_state=random_state)
+            return est
+
+        doc = help or f"{type(template).__name__} (registered object)"
+        return CLUSTERERS.register(name, factory, help=doc, replace=replace)
+    return CLUSTERERS.register(name, fn, help=help, replace=replace)
+
+
+def make_clusterer(name: str, eps: float | None, min_samples: int, random_state=None):
+    """The estimator of the registered clusterer ``name``."""
+    if name not in CLUSTERERS:
+        raise ValueError(
+            f"clusterer: unknown clusterer {name!r}; choose one of {CLUSTERERS.names()} "
+            "or pass a scikit-learn clusterer object (add one with register_clusterer)"
+        )
+    est = CLUSTERERS.get(name)(eps, min_samples, random_state)
+    if not hasattr(est, "fit_predict"):
+        raise TypeError(
+            f"clusterer {name!r}: its factory returned {type(est).__name__}, which has no fit_predict"
+        )
+    return est
+
+
+class SingleLinkage:
+    """Single linkage cut at distance ``eps`` (see :func:`single_linkage_labels`)."""
+
+    def __init__(self, eps: float, min_samples: int):
+        self.eps = eps
+        self.min_samples = min_samples
+
+    def fit_predict(self, X, y=None):
+        return single_linkage_labels(np.asarray(X), self.eps, self.min_samples)
+
+
+def _dbscan_factory(eps, min_samples, random_state):
+    from sklearn.cluster import DBSCAN
+
+    return DBSCAN(eps=eps, min_samples=min_samples)
+
+
+CLUSTERERS.register("dbscan", _dbscan_factory, help="DBSCAN(eps, min_samples); exact fast path")
+CLUSTERERS.register(
+    "single",
+    lambda eps, min_samples, random_state: SingleLinkage(eps, min_samples),
+    help="single linkage cut at eps; components smaller than min_samples are noise",
+)
+
+
+def knee_eps(
+    X: np.ndarray, min_samples: int = 3, *, max_queries: int = 2000, random_state=None
+) -> float:
     """Choose DBSCAN's ``eps`` from the knee of the sorted k-NN distances.
 
     The rule: take ``k = min_samples`` (DBSCAN counts the point itself, so this is the
@@ -19,7 +95,6 @@ def knee_eps(X: np.ndarray, min_samples: int = 3, *, max_queries: int = 2000, ra
     Satopaa et al.'s Kneedle does for a convex increasing curve.
     """
     from sklearn.neighbors import NearestNeighbors
-    from sklearn.utils import check_random_state
 
     X = np.asarray(X)
     n = X.shape[0]

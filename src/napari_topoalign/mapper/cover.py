@@ -1,13 +1,40 @@
-"""Covers of the lens range by overlapping intervals (1-D) or rectangles (2-D)."""
+"""Covers of the lens range by overlapping intervals (1-D) or rectangles (2-D).
+
+The covers are kept in the registry :data:`COVERS` (name -> function); add your own with
+:func:`register_cover`: ``fn(lens, n_intervals, overlap) -> Cover`` for a lens of shape
+``(n,)`` or ``(n, 2)``.
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import product
 
 import numpy as np
 
-COVERS = ("uniform", "balanced")
+from .._utils.params import Registry
+from .._utils.validation import check_budget, check_int, check_real
+
+__all__ = ["COVERS", "Cover", "register_cover", "make_cover", "uniform_cover", "balanced_cover"]
+
+#: name -> cover function ``fn(lens, n_intervals, overlap) -> Cover``
+COVERS = Registry("cover")
+
+#: the most cover elements (all lens dimensions together) and the most memberships (inputs
+#: counted once per element holding them) a cover may have: beyond them the clustering would
+#: take hours or the membership lists gigabytes
+MAX_ELEMENTS = 1_000_000
+MAX_MEMBERSHIPS = 400_000_000
+
+
+def register_cover(
+    name: str, fn: Callable | None = None, *, help: str = "", replace: bool = False
+):
+    """Register a cover ``fn(lens, n_intervals, overlap) -> Cover`` under ``name`` (usable
+    as a decorator)."""
+    return COVERS.register(name, fn, help=help, replace=replace)
 
 
 @dataclass
@@ -38,7 +65,29 @@ class Cover:
             values = lens2[order, 0]
             lo = np.searchsorted(values, self.lower[:, 0], side="left")
             hi = np.searchsorted(values, self.upper[:, 0], side="right")
+            check_budget(
+                float((hi - lo).sum()),
+                MAX_MEMBERSHIPS,
+                "cover: its elements would hold memberships",
+                "use a smaller overlap or fewer intervals",
+            )
             return [np.sort(order[a:b]) for a, b in zip(lo, hi)]
+        # 2-D: the memberships, estimated per dimension before any element is filled
+        est = float(len(lens2))
+        for d in range(lens2.shape[1]):
+            values = np.sort(lens2[:, d])
+            lo_d, hi_d = np.unique(self.lower[:, d]), np.unique(self.upper[:, d])
+            if len(lo_d) == len(hi_d):
+                per = np.searchsorted(values, hi_d, side="right") - np.searchsorted(
+                    values, lo_d, side="left"
+                )
+                est *= float(per.sum()) / max(len(values), 1)
+        check_budget(
+            est,
+            MAX_MEMBERSHIPS,
+            "cover: its elements would hold memberships",
+            "use a smaller overlap or fewer intervals",
+        )
         out = []
         for lower, upper in zip(self.lower, self.upper):
             inside = np.all((lens2 >= lower) & (lens2 <= upper), axis=1)
@@ -46,20 +95,46 @@ class Cover:
         return out
 
 
-def _check(n_intervals, overlap, n_dims):
-    for name, value in (("n_intervals", n_intervals), ("overlap", overlap)):
-        size = np.asarray(value).size
-        if size not in (1, n_dims):
+def _per_dim(value, name: str, n_dims: int) -> list:
+    if isinstance(value, (list, tuple, np.ndarray)):
+        values = list(np.asarray(value, dtype=object).ravel())
+        if len(values) == 1:
+            values = values * n_dims
+        if len(values) != n_dims:
             raise ValueError(
                 f"{name}: give one value or one per lens dimension ({n_dims}), got {value!r}"
             )
-    n = np.broadcast_to(np.asarray(n_intervals).ravel(), (n_dims,)).astype(np.int64)
-    p = np.broadcast_to(np.asarray(overlap, dtype=np.float64).ravel(), (n_dims,))
-    if (n < 1).any():
-        raise ValueError(f"n_intervals: must be a positive integer, got {n_intervals!r}")
-    if ((p < 0) | (p >= 1)).any():
-        raise ValueError(f"overlap: must lie in [0, 1), got {overlap!r}")
+        return [(v, f"{name}[{i}]") for i, v in enumerate(values)]
+    return [(value, name)] * n_dims
+
+
+def check_cover_args(n_intervals, overlap, n_dims: int) -> tuple[np.ndarray, np.ndarray]:
+    """``n_intervals`` and ``overlap`` as one value per lens dimension, checked: integers
+    in ``[1, 100000]`` (at most :data:`MAX_ELEMENTS` elements in all) and reals in ``[0, 1)``."""
+    n = np.array(
+        [
+            check_int(v, nm, minimum=1, maximum=100_000)
+            for v, nm in _per_dim(n_intervals, "n_intervals", n_dims)
+        ],
+        dtype=np.int64,
+    )
+    p = np.array(
+        [
+            check_real(v, nm, low=0.0, high=1.0, high_open=True)
+            for v, nm in _per_dim(overlap, "overlap", n_dims)
+        ],
+        dtype=np.float64,
+    )
+    check_budget(
+        float(math.prod(int(k) for k in n)),
+        MAX_ELEMENTS,
+        "n_intervals: the cover would have elements",
+        "use fewer intervals per lens dimension",
+    )
     return n, p
+
+
+_check = check_cover_args
 
 
 def uniform_cover(lens: np.ndarray, n_intervals=10, overlap=0.3) -> Cover:
@@ -102,15 +177,43 @@ def balanced_cover(lens: np.ndarray, n_intervals=10, overlap=0.3) -> Cover:
         qs_hi = np.clip(starts + width, 0, 1)
         values = lens2[:, d]
         per_dim.append((np.quantile(values, qs_lo), np.quantile(values, qs_hi)))
-    lower = np.array([[per_dim[d][0][i] for d, i in enumerate(idx)] for idx in product(*[range(int(k)) for k in n])])
-    upper = np.array([[per_dim[d][1][i] for d, i in enumerate(idx)] for idx in product(*[range(int(k)) for k in n])])
+    lower = np.array(
+        [
+            [per_dim[d][0][i] for d, i in enumerate(idx)]
+            for idx in product(*[range(int(k)) for k in n])
+        ]
+    )
+    upper = np.array(
+        [
+            [per_dim[d][1][i] for d, i in enumerate(idx)]
+            for idx in product(*[range(int(k)) for k in n])
+        ]
+    )
     return Cover(lower, upper, "balanced")
 
 
-def make_cover(lens: np.ndarray, cover: str = "uniform", n_intervals=10, overlap=0.3) -> Cover:
-    """Fit a cover of kind ``cover`` (``"uniform"`` or ``"balanced"``) to ``lens``."""
-    if cover == "uniform":
-        return uniform_cover(lens, n_intervals, overlap)
-    if cover == "balanced":
-        return balanced_cover(lens, n_intervals, overlap)
-    raise ValueError(f"cover: unknown cover {cover!r}; choose one of {COVERS}")
+COVERS.register("uniform", uniform_cover, help="equal-width intervals (KeplerMapper's cover)")
+COVERS.register("balanced", balanced_cover, help="intervals holding equal numbers of inputs")
+
+
+def make_cover(
+    lens: np.ndarray, cover: str | Callable = "uniform", n_intervals=10, overlap=0.3
+) -> Cover:
+    """Fit a cover of kind ``cover`` (a name in :data:`COVERS`, built in ``"uniform"`` and
+    ``"balanced"``, or a function ``fn(lens, n_intervals, overlap) -> Cover``) to ``lens``."""
+    if isinstance(cover, str):
+        if cover not in COVERS:
+            raise ValueError(
+                f"cover: unknown cover {cover!r}; choose one of {COVERS.names()} (add one with register_cover)"
+            )
+        fn = COVERS.get(cover)
+    elif callable(cover):
+        fn = cover
+    else:
+        raise TypeError(
+            f"cover: expected a cover name or a callable, got {type(cover).__name__} {cover!r}"
+        )
+    result = fn(lens, n_intervals, overlap)
+    if not isinstance(result, Cover):
+        raise TypeError(f"cover {cover!r}: returned {type(result).__name__}, expected a Cover")
+    return result

@@ -2,47 +2,142 @@
 
 from __future__ import annotations
 
-import numbers
 import warnings
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from ..model import MapperGraph, check_representation
-from .cluster import CLUSTERERS, knee_eps, min_cluster_samples, single_linkage_labels
-from .cover import make_cover
-from .lenses import compute_lens, squared_norms
-
-ProgressFn = Callable[[float, str], Any]
+from .._utils.parallel import n_threads
+from .._utils.params import Param, declare_params
+from .._utils.progress import ProgressFn
+from .._utils.validation import (
+    check_array,
+    check_callable,
+    check_int,
+    check_random_state,
+    check_real,
+    check_vector,
+)
+from ..model import MapperGraph
+from .cluster import (
+    CLUSTERERS,
+    knee_eps,
+    make_clusterer,
+    min_cluster_samples,
+    single_linkage_labels,
+)
+from .cover import COVERS, check_cover_args, make_cover
+from .lenses import LENSES, _lens_values, squared_norms
 
 
 class EmptyGraphWarning(UserWarning):
     """The cover and clusterer produced no node."""
 
 
-def _check_int(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name}: must be an integer >= {minimum}, got {value!r}")
-    return int(value)
+class DegenerateGraphWarning(UserWarning):
+    """The graph says little about the data (constant data or lens, duplicated rows, every
+    node holding the same inputs); the message names the cause."""
 
 
-def _check_intervals(n_intervals):
-    if isinstance(n_intervals, (list, tuple, np.ndarray)):
-        if len(n_intervals) not in (1, 2):
-            raise ValueError(f"n_intervals: give one integer or one per lens dimension, got {n_intervals!r}")
-        return tuple(_check_int(v, "n_intervals") for v in n_intervals)
-    return _check_int(n_intervals, "n_intervals")
+def _seed(random_state):
+    """The seed handed to every random step: an int or None as given (each stage then draws
+    exactly the stream it drew before), or one int drawn from a RandomState / Generator (so
+    that stages running in threads never share a generator and the result stays
+    deterministic)."""
+    check_random_state(random_state)  # a clear error for anything else
+    if random_state is None or isinstance(random_state, (int, np.integer)):
+        return None if random_state is None else int(random_state)
+    return int(check_random_state(random_state).randint(0, 2**31 - 1))
 
 
-def _check_overlap(overlap):
-    values = np.atleast_1d(np.asarray(overlap, dtype=np.float64))
-    if values.size not in (1, 2) or not np.all((values >= 0) & (values < 1)):
-        raise ValueError(f"overlap: must lie in [0, 1) (a fraction of the interval width), got {overlap!r}")
-    return overlap
+def _degenerate_cause(X: np.ndarray, lens_values: np.ndarray, min_samples: int) -> str | None:
+    """Why the graph of ``X`` with this lens would be degenerate, or None. Cheap: the lens
+    range, and exact duplicates in an evenly spaced sample of at most 2,000 rows."""
+    lens2 = lens_values.reshape(len(lens_values), -1)
+    span = lens2.max(axis=0) - lens2.min(axis=0)
+    size = np.abs(lens2).max(axis=0)
+    flat = span <= 1e-6 * np.maximum(size, 1e-300)
+    if flat.any():
+        if bool(np.all(X.min(axis=0) == X.max(axis=0))):
+            return "X is constant (every row is the same), so every node holds every input"
+        what = (
+            "constant"
+            if np.all(span[flat] == 0)
+            else f"nearly constant (its values span only {float(span[flat][0]):.3g})"
+        )
+        return (
+            f"the lens is {what}, so every cover element holds (nearly) all inputs; rows of "
+            "the same norm (normalised embeddings?) make the L2-norm lens constant: choose "
+            "another lens, such as 'pca1'"
+        )
+    n = X.shape[0]
+    if n >= 2 * max(min_samples, 2):
+        rows = np.unique(np.linspace(0, n - 1, min(n, 2000)).astype(np.int64))
+        distinct = len(np.unique(X[rows], axis=0))
+        if distinct <= 0.5 * len(rows):
+            return (
+                f"X holds many duplicated rows (only {distinct} distinct rows among {len(rows)} "
+                "sampled evenly), so nodes are groups of identical rows; remove the duplicates "
+                "or give eps explicitly"
+            )
+    return None
 
 
+@declare_params(
+    lens=Param(
+        "l2norm",
+        "choice",
+        choices=LENSES.names,
+        help="the filter function the cover slices (or an array, or a callable)",
+    ),
+    n_intervals=Param(10, "int", low=1, high=100_000, help="cover elements per lens dimension"),
+    overlap=Param(
+        0.3,
+        "float",
+        low=0.0,
+        high=1.0,
+        high_open=True,
+        help="fraction of an element's width shared with its neighbour",
+    ),
+    cover=Param(
+        "uniform",
+        "choice",
+        choices=COVERS.names,
+        help="equal-width ('uniform') or equal-count ('balanced') intervals",
+    ),
+    clusterer=Param(
+        "dbscan", "choice", choices=CLUSTERERS.names, help="clustering inside each cover element"
+    ),
+    eps=Param(
+        None,
+        "float",
+        low=0.0,
+        low_open=True,
+        none_ok=True,
+        help="neighbourhood radius; empty: chosen by the knee rule",
+    ),
+    min_samples=Param(
+        3,
+        "int",
+        low=1,
+        high=10_000,
+        help="DBSCAN's min_samples; the fewest inputs an element needs",
+    ),
+    min_intersection=Param(
+        1,
+        "int",
+        low=1,
+        high=1_000_000,
+        help="two nodes are joined when they share this many inputs",
+    ),
+    n_jobs=Param(
+        None, "int", low=-64, high=1024, none_ok=True, help="threads (empty: 1, -1: all cores)"
+    ),
+    random_state=Param(
+        None, "int", low=0, high=2**32 - 1, none_ok=True, help="seed of every random step"
+    ),
+)
 def build_mapper(
     X,
     *,
@@ -65,19 +160,22 @@ def build_mapper(
     Parameters
     ----------
     X : array-like of shape (n_inputs, n_features)
-        The representation (finite numbers).
+        The representation (finite numbers; pandas frames, lists, integer, boolean, float16
+        and longdouble arrays are converted; sparse and masked arrays are refused).
     lens : str, array of shape (n,) or (n, 2), or callable
-        See :func:`napari_topoalign.mapper.compute_lens`.
+        See :func:`napari_topoalign.mapper.compute_lens` (names: :data:`~.lenses.LENSES`).
     n_intervals : int or pair of int
-        Cover elements per lens dimension.
-    overlap : float in [0, 1)
+        Cover elements per lens dimension (at most 100,000, and 1,000,000 in all).
+    overlap : float in [0, 1), or one per lens dimension
         Fraction of an element's width shared with its neighbour.
-    cover : {"uniform", "balanced"}
-        Equal-width or equal-count intervals.
-    clusterer : {"dbscan", "single"} or scikit-learn clusterer
-        ``"dbscan"``: DBSCAN(eps, min_samples). ``"single"``: single linkage cut at distance
-        ``eps``, components smaller than ``min_samples`` are noise. Any object with
-        ``fit_predict`` is cloned and used as is (label -1 is noise).
+    cover : str or callable
+        A name in :data:`~.cover.COVERS`: ``"uniform"`` (equal-width intervals) or
+        ``"balanced"`` (equal-count intervals); or ``fn(lens, n_intervals, overlap) -> Cover``.
+    clusterer : str or scikit-learn clusterer
+        A name in :data:`~.cluster.CLUSTERERS`. ``"dbscan"``: DBSCAN(eps, min_samples).
+        ``"single"``: single linkage cut at distance ``eps``, components smaller than
+        ``min_samples`` are noise. Any object with ``fit_predict`` is cloned and used as is
+        (label -1 is noise).
     eps : float, optional
         Neighbourhood radius / distance cut. ``None`` chooses it once for the whole
         representation with :func:`~napari_topoalign.mapper.knee_eps`.
@@ -89,8 +187,9 @@ def build_mapper(
         Class labels for the node table's majority label and purity.
     n_jobs : int, optional
         Threads for clustering the elements in parallel (``None``: 1; ``-1``: all cores).
-    random_state : int, RandomState or None
-        Seeds every random step (PCA solver, eps subsample, stochastic clusterers).
+    random_state : None, int, RandomState or Generator
+        Seeds every random step (PCA solver, eps subsample, stochastic clusterers). An int
+        gives the same graph every time.
     progress : callable(fraction, message), optional
         Called after each cover element; raise from it to cancel.
     name : str
@@ -100,50 +199,93 @@ def build_mapper(
     -------
     MapperGraph
         Nodes are ordered by cover element, then by cluster label.
+
+    Warns
+    -----
+    EmptyGraphWarning
+        No node at all.
+    DegenerateGraphWarning
+        Constant data, a constant lens, heavily duplicated rows, or every node holding the
+        same inputs (the message names the cause).
     """
-    min_samples = _check_int(min_samples, "min_samples")
-    min_intersection = _check_int(min_intersection, "min_intersection")
-    X = check_representation(X, "X", min_rows=min_samples)
-    n = X.shape[0]
-    n_intervals = _check_intervals(n_intervals)
-    overlap = _check_overlap(overlap)
-    if eps is not None and not (isinstance(eps, numbers.Real) and np.isfinite(eps) and eps > 0):
-        raise ValueError(f"eps: must be a positive number or None (automatic), got {eps!r}")
-    if n_jobs is not None and (not isinstance(n_jobs, numbers.Integral) or n_jobs == 0):
-        raise ValueError(f"n_jobs: must be None, -1 or a positive integer, got {n_jobs!r}")
-    if labels is not None:
-        labels = np.asarray(labels)
-        if labels.shape != (n,):
-            raise ValueError(f"labels: expected shape ({n},), got {labels.shape}")
+    min_samples = check_int(min_samples, "min_samples", minimum=1)
+    min_intersection = check_int(min_intersection, "min_intersection", minimum=1)
+    if not isinstance(name, str):
+        raise TypeError(f"name: expected a string, got {type(name).__name__} {name!r}")
+    progress = check_callable(progress, "progress", signature="progress(fraction, message)")
+    if eps is not None:
+        eps = check_real(eps, "eps", low=0.0, low_open=True)
+    threads = 1 if n_jobs is None else n_threads(n_jobs)
+    seed = _seed(random_state)
     if isinstance(clusterer, str):
         if clusterer not in CLUSTERERS:
             raise ValueError(
-                f"clusterer: unknown clusterer {clusterer!r}; choose one of {CLUSTERERS} "
-                "or pass a scikit-learn clusterer object"
+                f"clusterer: unknown clusterer {clusterer!r}; choose one of {CLUSTERERS.names()} "
+                "or pass a scikit-learn clusterer object (add one with register_clusterer)"
             )
+    elif isinstance(clusterer, type):
+        raise TypeError(
+            f"clusterer: pass an instance such as {clusterer.__name__}(...), not the class"
+        )
     elif not hasattr(clusterer, "fit_predict"):
-        raise ValueError(f"clusterer: {clusterer!r} has no fit_predict method")
+        raise TypeError(f"clusterer: {type(clusterer).__name__} object has no fit_predict method")
+    if isinstance(cover, str) and cover not in COVERS:
+        raise ValueError(
+            f"cover: unknown cover {cover!r}; choose one of {COVERS.names()} (add one with register_cover)"
+        )
+    if isinstance(lens, str) and lens not in LENSES:
+        raise ValueError(
+            f"lens: unknown lens {lens!r}; choose one of {LENSES.names()}, an array or a callable "
+            "(add one with register_lens)"
+        )
+    X = check_array(X, "X", min_rows=min_samples)
+    n = X.shape[0]
+    # one value or one per lens dimension; checked again against the lens's dimensions
+    if isinstance(n_intervals, (list, tuple, np.ndarray)):
+        if len(n_intervals) not in (1, 2):
+            raise ValueError(
+                f"n_intervals: give one integer or one per lens dimension, got {n_intervals!r}"
+            )
+        n_intervals = tuple(
+            check_int(v, f"n_intervals[{i}]", minimum=1, maximum=100_000)
+            for i, v in enumerate(n_intervals)
+        )
+    else:
+        n_intervals = check_int(n_intervals, "n_intervals", minimum=1, maximum=100_000)
+    if isinstance(overlap, (list, tuple, np.ndarray)):
+        if len(overlap) not in (1, 2):
+            raise ValueError(f"overlap: give one value or one per lens dimension, got {overlap!r}")
+        for i, v in enumerate(overlap):
+            check_real(v, f"overlap[{i}]", low=0.0, high=1.0, high_open=True)
+    else:
+        check_real(overlap, "overlap", low=0.0, high=1.0, high_open=True)
+    if labels is not None:
+        labels = check_vector(labels, "labels", n)
 
-    from .fast import _n_threads, cluster_elements
+    from .fast import cluster_elements
 
     sqnorms = None
     if isinstance(lens, str) and lens == "l2norm":
         # the same values as compute_lens(X, "l2norm"), in threads; the squared norms are
         # kept for the DBSCAN path, which needs them too
-        sqnorms = squared_norms(X, n_jobs=_n_threads(n_jobs))
-        lens_values = compute_lens(X, np.sqrt(sqnorms))
+        sqnorms = squared_norms(X, n_jobs=threads)
+        with np.errstate(over="ignore"):
+            lens_values = _lens_values(X, np.sqrt(sqnorms), seed, source="lens 'l2norm'")
     else:
-        lens_values = compute_lens(X, lens, random_state=random_state)
+        lens_values = _lens_values(X, lens, seed)
+    n_dims = 1 if lens_values.ndim == 1 else lens_values.shape[1]
+    check_cover_args(n_intervals, overlap, n_dims)
+    cause = _degenerate_cause(X, lens_values, min_samples)
     fitted = make_cover(lens_values, cover, n_intervals, overlap)
     elements = fitted.members(lens_values)
 
     if isinstance(clusterer, str) and eps is None:
-        eps = knee_eps(X, min_samples, random_state=random_state)
+        eps = knee_eps(X, min_samples, random_state=seed)
     params: dict[str, Any] = {
         "lens": lens if isinstance(lens, str) else "custom",
         "n_intervals": n_intervals if isinstance(n_intervals, int) else list(n_intervals),
-        "overlap": overlap if np.isscalar(overlap) else list(np.atleast_1d(overlap)),
-        "cover": cover,
+        "overlap": overlap if np.isscalar(overlap) else [float(v) for v in np.atleast_1d(overlap)],
+        "cover": cover if isinstance(cover, str) else "custom",
         "clusterer": clusterer if isinstance(clusterer, str) else repr(clusterer),
         "eps": None if eps is None else float(eps),
         "min_samples": min_samples,
@@ -163,8 +305,8 @@ def build_mapper(
         eps=eps,
         min_samples=min_samples,
         min_points=min_pts,
-        n_jobs=n_jobs,
-        random_state=random_state,
+        n_jobs=threads,
+        random_state=seed,
         progress=progress,
         lens=lens_values,
         lens_is_l2norm=isinstance(lens, str) and lens == "l2norm",
@@ -180,12 +322,14 @@ def build_mapper(
         )
     cover_ids = np.array([c for c, _ in node_rows], dtype=np.int64)
     lengths = np.array([len(m) for _, m in node_rows], dtype=np.int64)
-    indices = np.concatenate([m for _, m in node_rows]) if node_rows else np.zeros(0, dtype=np.int64)
+    indices = (
+        np.concatenate([m for _, m in node_rows]) if node_rows else np.zeros(0, dtype=np.int64)
+    )
     indptr = np.concatenate([[0], np.cumsum(lengths)])
     membership = sp.csr_matrix(
         (np.ones(len(indices), dtype=bool), indices, indptr), shape=(len(node_rows), n)
     )
-    return MapperGraph.from_membership(
+    graph = MapperGraph.from_membership(
         membership,
         min_intersection=min_intersection,
         lens=lens_values,
@@ -194,6 +338,17 @@ def build_mapper(
         params=params,
         name=name,
     )
+    if cause is None and graph.n_nodes > 2 and len(np.unique(np.diff(membership.indptr))) == 1:
+        sets = {tuple(graph.node_members(i).tolist()) for i in range(graph.n_nodes)}
+        if len(sets) == 1:
+            cause = f"all {graph.n_nodes} nodes hold the same {graph.nodes['size'].iloc[0]} inputs"
+    if cause is not None and graph.n_nodes:
+        warnings.warn(
+            f"build_mapper{f' ({name})' if name else ''}: the graph is degenerate: {cause}.",
+            DegenerateGraphWarning,
+            stacklevel=2,
+        )
+    return graph
 
 
 def cluster_one(X_sub, clusterer, eps, min_samples, random_state):
@@ -204,6 +359,10 @@ def cluster_one(X_sub, clusterer, eps, min_samples, random_state):
         return DBSCAN(eps=eps, min_samples=min_samples).fit_predict(X_sub)
     if clusterer == "single":
         return single_linkage_labels(X_sub, eps, min_samples)
+    if isinstance(clusterer, str):  # another registered clusterer
+        return np.asarray(
+            make_clusterer(clusterer, eps, min_samples, random_state).fit_predict(X_sub)
+        )
     from sklearn.base import clone
 
     est = clone(clusterer)

@@ -14,22 +14,17 @@ scikit-learn (KeplerMapper's loop):
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
+from .._utils.parallel import limit_blas, map_with_progress
 from . import _dbscan
 
 
 def _n_threads(n_jobs):
-    if n_jobs is None:
-        return 1
-    n_cpu = (
-        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    )
-    if n_jobs < 0:
-        return max(1, n_cpu + 1 + n_jobs)
-    return max(1, int(n_jobs))
+    """Threads for ``n_jobs`` (``None``: 1; otherwise :func:`~napari_topoalign._utils.parallel.n_threads`)."""
+    from .._utils.parallel import n_threads
+
+    return 1 if n_jobs is None else n_threads(n_jobs)
 
 
 def cluster_elements(
@@ -91,7 +86,7 @@ def cluster_elements(
     # our own threads do the parallel work; BLAS keeps to one thread (a threaded BLAS on
     # these small blocks competes with them, and spin-waits when other processes hold the
     # cores: with n_jobs=1 on a loaded 2-core machine it made the engine ~4x slower)
-    with _dbscan.single_threaded_blas():
+    with limit_blas(1):
         ctx = _dbscan.Context(X, d_eps, sqnorms=sqnorms, n_jobs=threads)
         if lens is not None and lens.ndim == 1:
             rows = _shared_graph(
@@ -212,19 +207,10 @@ def _per_element_sklearn(
             if progress is not None:
                 progress((i + 1) / total, f"cover element {i + 1}/{total}")
     else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            futures = {i: pool.submit(one, elements[i]) for i in todo}
-            try:
-                for done, i in enumerate(todo):
-                    results[i] = futures[i].result()
-                    if progress is not None:
-                        progress((done + 1) / max(len(todo), 1), f"cover element {i + 1}/{total}")
-            except BaseException:
-                for f in futures.values():
-                    f.cancel()
-                raise
+        found = map_with_progress(
+            lambda i: one(elements[i]), todo, threads, progress, what="cover elements", every=1
+        )
+        results = dict(zip(todo, found))
     rows = []
     for i in sorted(results):
         rows.extend((i, m) for m in results[i])

@@ -1,12 +1,34 @@
-"""Lenses (filter functions) for mapper: each maps ``X`` to ``(n,)`` or ``(n, 2)`` values."""
+"""Lenses (filter functions) for mapper: each maps ``X`` to ``(n,)`` or ``(n, 2)`` values.
+
+The built-in lenses are kept in the registry :data:`LENSES` (name -> function); add your own
+with :func:`register_lens` (``register_lens("umap", fn)``): ``fn(X)`` (or
+``fn(X, random_state=...)`` if it takes a ``random_state``) returns an array of shape
+``(n,)`` or ``(n, 2)``. Every lens is then usable by name in :func:`compute_lens`,
+:func:`~napari_topoalign.build_mapper` and the build widget.
+"""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 
 import numpy as np
 
-LENSES = ("l2norm", "l2norm_quantile", "pca1", "pca2", "eccentricity", "knn_density")
+from .._utils.parallel import thread_map
+from .._utils.params import Param, Registry, declare_params
+from .._utils.validation import check_array, check_random_state
+
+__all__ = ["LENSES", "register_lens", "compute_lens", "squared_norms", "l2norm"]
+
+#: name -> lens function ``fn(X, *, random_state=None)``; extend with :func:`register_lens`
+LENSES = Registry("lens")
+
+
+def register_lens(name: str, fn: Callable | None = None, *, help: str = "", replace: bool = False):
+    """Register a lens ``fn(X) -> (n,) or (n, 2) array`` under ``name`` (usable as a
+    decorator). ``fn`` may take a ``random_state`` keyword; it then receives the one given
+    to :func:`compute_lens` / :func:`~napari_topoalign.build_mapper`."""
+    return LENSES.register(name, fn, help=help, replace=replace)
 
 
 def squared_norms(X: np.ndarray, *, chunk_rows: int = 8192, n_jobs: int = 1) -> np.ndarray:
@@ -23,16 +45,7 @@ def squared_norms(X: np.ndarray, *, chunk_rows: int = 8192, n_jobs: int = 1) -> 
         block = X[start : start + chunk_rows]
         out[start : start + chunk_rows] = np.einsum("ij,ij->i", block, block, dtype=np.float64)
 
-    starts = range(0, X.shape[0], chunk_rows)
-    if n_jobs <= 1 or len(starts) <= 1:
-        for start in starts:
-            one(start)
-    else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=min(n_jobs, len(starts))) as pool:
-            for _ in pool.map(one, starts):
-                pass
+    thread_map(one, range(0, X.shape[0], chunk_rows), max(1, int(n_jobs)))
     return out
 
 
@@ -55,9 +68,9 @@ def pca(X: np.ndarray, n_components: int, random_state=None) -> np.ndarray:
     from sklearn.decomposition import PCA
 
     n_components = min(n_components, X.shape[1], X.shape[0])
-    out = PCA(n_components=n_components, random_state=random_state).fit_transform(
-        np.asarray(X, dtype=np.float64)
-    )
+    out = PCA(
+        n_components=n_components, random_state=check_random_state(random_state)
+    ).fit_transform(np.asarray(X, dtype=np.float64))
     return out[:, 0] if out.shape[1] == 1 else out
 
 
@@ -65,7 +78,6 @@ def eccentricity(X: np.ndarray, *, sample_size: int = 2000, random_state=None) -
     """Mean Euclidean distance of each row to the others (estimated from at most
     ``sample_size`` reference rows drawn with ``random_state``)."""
     from sklearn.metrics import pairwise_distances
-    from sklearn.utils import check_random_state
 
     X = np.asarray(X)
     n = X.shape[0]
@@ -94,6 +106,89 @@ def knn_density(X: np.ndarray, *, k: int = 15) -> np.ndarray:
     return 1.0 / np.maximum(mean, np.finfo(np.float64).tiny)
 
 
+LENSES.register(
+    "l2norm", lambda X, random_state=None: l2norm(X), help="Euclidean norm of each row"
+)
+LENSES.register(
+    "l2norm_quantile",
+    lambda X, random_state=None: l2norm_quantile(X),
+    help="rank of each row's norm, in (0, 1)",
+)
+LENSES.register(
+    "pca1", lambda X, random_state=None: pca(X, 1, random_state), help="first principal component"
+)
+LENSES.register(
+    "pca2",
+    lambda X, random_state=None: pca(X, 2, random_state),
+    help="first two principal components (2-D lens)",
+)
+LENSES.register(
+    "eccentricity",
+    lambda X, random_state=None: eccentricity(X, random_state=random_state),
+    help="mean distance to the other rows (sampled)",
+)
+LENSES.register(
+    "knn_density",
+    lambda X, random_state=None: knn_density(X),
+    help="1 / mean distance to 15 nearest neighbours",
+)
+
+
+def _takes_random_state(fn: Callable) -> bool:
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "random_state" or p.kind is p.VAR_KEYWORD for p in params)
+
+
+def _lens_values(X: np.ndarray, lens, random_state, source: str | None = None) -> np.ndarray:
+    """The lens on an already checked ``X`` (no second pass over ``X``)."""
+    n = X.shape[0]
+    if isinstance(lens, str):
+        fn = LENSES.get(lens) if lens in LENSES else None
+        if fn is None:
+            raise ValueError(
+                f"lens: unknown lens {lens!r}; choose one of {LENSES.names()}, an array of shape "
+                f"({n},) or ({n}, 2), or a callable (add one with register_lens)"
+            )
+        with np.errstate(over="ignore", invalid="ignore"):
+            values = fn(X, random_state=random_state) if _takes_random_state(fn) else fn(X)
+        source = f"lens {lens!r}"
+    elif callable(lens):
+        with np.errstate(over="ignore", invalid="ignore"):
+            values = lens(X, random_state=random_state) if _takes_random_state(lens) else lens(X)
+        source = "lens callable's result"
+    else:
+        values = lens
+        source = source or "lens"
+    values = check_array(values, source, ndim=None, finite=False)
+    if values.ndim == 2 and values.shape[1] == 1:
+        values = values[:, 0]
+    if values.ndim not in (1, 2) or (values.ndim == 2 and values.shape[1] != 2):
+        raise ValueError(f"{source}: expected shape ({n},) or ({n}, 2), got {values.shape}")
+    if values.shape[0] != n:
+        raise ValueError(f"{source}: has {values.shape[0]} values but X has {n} rows")
+    values = np.asarray(values, dtype=np.float64)
+    ok = np.isfinite(values)
+    if not ok.all():
+        bad = np.flatnonzero(~ok.reshape(n, -1).all(axis=1))
+        kind = "NaN" if np.isnan(values[bad[0]]).any() else "infinite"
+        raise ValueError(
+            f"{source}: holds {kind} values ({len(bad)} of {n} inputs, first at input {int(bad[0])}); "
+            "a lens must be finite (did it overflow? rescale X or the lens)"
+        )
+    return values
+
+
+@declare_params(
+    lens=Param(
+        "l2norm", "choice", choices=LENSES.names, help="the filter function the cover slices"
+    ),
+    random_state=Param(
+        None, "any", help="seed of the random steps (PCA solver, eccentricity sample)"
+    ),
+)
 def compute_lens(
     X: np.ndarray,
     lens: str | np.ndarray | Callable[[np.ndarray], np.ndarray] = "l2norm",
@@ -104,46 +199,25 @@ def compute_lens(
 
     Parameters
     ----------
-    X : ndarray of shape (n_inputs, n_features)
+    X : array-like of shape (n_inputs, n_features)
+        Finite numbers (pandas frames, lists, integer and boolean arrays are converted).
     lens : str, array or callable
-        One of ``"l2norm"``, ``"l2norm_quantile"``, ``"pca1"``, ``"pca2"``,
-        ``"eccentricity"``, ``"knn_density"``; or an array of shape ``(n,)`` or ``(n, 2)``;
-        or a callable ``f(X)`` returning such an array.
+        A name in :data:`LENSES` (built in: ``"l2norm"``, ``"l2norm_quantile"``, ``"pca1"``,
+        ``"pca2"``, ``"eccentricity"``, ``"knn_density"``; add more with
+        :func:`register_lens`); or an array of shape ``(n,)`` or ``(n, 2)``; or a callable
+        ``f(X)`` returning such an array.
+    random_state : None, int, RandomState or Generator
+        Seeds the random steps of the lens.
 
     Returns
     -------
     ndarray of float64, shape (n,) or (n, 2)
+
+    Raises
+    ------
+    ValueError
+        Unknown lens, wrong shape, or values that are not finite (an overflowing lens).
     """
-    n = X.shape[0]
-    if isinstance(lens, str):
-        if lens == "l2norm":
-            values = l2norm(X)
-        elif lens == "l2norm_quantile":
-            values = l2norm_quantile(X)
-        elif lens == "pca1":
-            values = pca(X, 1, random_state)
-        elif lens == "pca2":
-            values = pca(X, 2, random_state)
-        elif lens == "eccentricity":
-            values = eccentricity(X, random_state=random_state)
-        elif lens == "knn_density":
-            values = knn_density(X)
-        else:
-            raise ValueError(f"lens: unknown lens {lens!r}; choose one of {LENSES}, an array or a callable")
-        source = f"lens {lens!r}"
-    elif callable(lens):
-        values = lens(X)
-        source = "lens callable's result"
-    else:
-        values = lens
-        source = "lens"
-    values = np.asarray(values, dtype=np.float64)
-    if values.ndim == 2 and values.shape[1] == 1:
-        values = values[:, 0]
-    if values.ndim not in (1, 2) or (values.ndim == 2 and values.shape[1] != 2):
-        raise ValueError(f"{source}: expected shape ({n},) or ({n}, 2), got {values.shape}")
-    if values.shape[0] != n:
-        raise ValueError(f"{source}: has {values.shape[0]} values but X has {n} rows")
-    if not np.isfinite(values).all():
-        raise ValueError(f"{source}: holds NaN or infinite values")
-    return values
+    X = check_array(X, "X")
+    check_random_state(random_state)  # refuse a bad seed before any work
+    return _lens_values(X, lens, random_state)
