@@ -49,6 +49,8 @@ class Comparison:
         self.layout: Layout | None = None
         self.correspondences: dict[tuple[str, str], Correspondence] = {}
         self.mapper_params: dict[str, Any] = {}
+        #: similarity matrices by measure key (``compute_scores``): pandas DataFrames
+        self.scores: dict[str, Any] = {}
         self._subscribers: list[Callable[[Comparison, str], Any]] = []
 
     # -- change notification ----------------------------------------------------------------
@@ -89,6 +91,7 @@ class Comparison:
         self.layout = other.layout
         self.correspondences = dict(other.correspondences)
         self.mapper_params = dict(other.mapper_params)
+        self.scores = dict(getattr(other, "scores", {}))
         self._changed("graphs")
 
     @property
@@ -216,6 +219,17 @@ class Comparison:
         self.correspondences[(a, b)] = Correspondence(a, b, coupling, list(regions), dict(params))
         self._changed("regions")
         return regions
+
+    def compute_scores(self, measure: str = "cka", names=None, *, progress: ProgressFn | None = None, **params):
+        """The ``N x N`` matrix of a similarity ``measure`` over the representations (see
+        :func:`napari_topoalign.similarity_matrix`), kept in :attr:`scores` under the measure's
+        key (``"cka"``, or ``"cka(kernel=rbf)"`` with parameters) and returned."""
+        from .metrics.matrix import score_key, similarity_matrix
+
+        frame = similarity_matrix(self.representations, measure, names=names, progress=progress, **params)
+        self.scores[score_key(measure, params)] = frame
+        self._changed("scores")
+        return frame
 
     def show(self, viewer=None):
         """Draw everything held so far into a napari viewer (a new one if none is given)."""
