@@ -51,6 +51,8 @@ class Comparison:
         self.mapper_params: dict[str, Any] = {}
         #: similarity matrices by measure key (``compute_scores``): pandas DataFrames
         self.scores: dict[str, Any] = {}
+        #: motif queries (``query_motif``) by key ``"motif: a vs b"``: MotifComparison / MotifResult
+        self.motifs: dict[str, Any] = {}
         self._subscribers: list[Callable[[Comparison, str], Any]] = []
 
     # -- change notification ----------------------------------------------------------------
@@ -92,6 +94,7 @@ class Comparison:
         self.correspondences = dict(other.correspondences)
         self.mapper_params = dict(other.mapper_params)
         self.scores = dict(getattr(other, "scores", {}))
+        self.motifs = dict(getattr(other, "motifs", {}))
         self._changed("graphs")
 
     @property
@@ -219,6 +222,35 @@ class Comparison:
         self.correspondences[(a, b)] = Correspondence(a, b, coupling, list(regions), dict(params))
         self._changed("regions")
         return regions
+
+    def query_motif(
+        self, motif="loop", a: str | None = None, b: str | None = None, *, progress: ProgressFn | None = None, **params
+    ):
+        """Find a motif in graphs ``a`` and ``b`` (the first two graphs by default) and compare
+        its instances (see :func:`napari_topoalign.compare_motifs`); with ``b=False`` only
+        graph ``a`` is searched (:func:`napari_topoalign.find_motifs`). The result (a
+        ``MotifComparison``, or a ``MotifResult`` for one graph) is kept in :attr:`motifs`
+        under ``"<motif>: <a> vs <b>"`` (``"<motif>: <a>"``) and returned."""
+        from .align.motifs import MotifComparison, compare_motifs, find_motifs
+
+        label = motif if isinstance(motif, str) else "pattern"
+        if b is False:
+            if a is None:
+                if not self.graphs:
+                    raise ValueError("query_motif: no mapper graphs; call build_mappers() first")
+                a = next(iter(self.graphs))
+            a = self._names([a], self.graphs, "graphs")[0]
+            result = find_motifs(self.graphs[a], motif, progress=progress, **params)
+            key = f"{label}: {a}"
+        else:
+            a, b = self._pair(a, b)
+            table, ra, rb = compare_motifs(
+                self.graphs[a], self.graphs[b], motif, progress=progress, return_results=True, **params
+            )
+            result = MotifComparison(label, a, b, ra, rb, table, dict(params))
+            key = f"{label}: {a} vs {b}"
+        self.motifs[key] = result
+        return result
 
     def compute_scores(self, measure: str = "cka", names=None, *, progress: ProgressFn | None = None, **params):
         """The ``N x N`` matrix of a similarity ``measure`` over the representations (see

@@ -10,6 +10,12 @@ _LAZY = {
     "layout_quality": ".quality",
     "find_matching_regions": ".regions",
     "Region": ".regions",
+    "find_motifs": ".motifs",
+    "compare_motifs": ".motifs",
+    "MOTIFS": ".motifs",
+    "MotifResult": ".motifs",
+    "MotifInstance": ".motifs",
+    "MotifComparison": ".motifs",
 }
 
 __getattr__, __dir__, __all__ = lazy_names(__name__, _LAZY)
