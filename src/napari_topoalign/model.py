@@ -36,6 +36,11 @@ __all__ = [
 def check_representation(X: Any, name: str = "X", *, min_rows: int = 1) -> np.ndarray:
     """Return ``X`` as a finite 2-D float array, or raise an error that names it.
 
+    :func:`napari_topoalign._utils.validation.check_array` with ``dtype="float"``: pandas
+    frames and lists are converted, booleans and integers become float64, float16 becomes
+    float32, longdouble becomes float64; sparse and masked arrays, strings, objects that are
+    not numbers, complex numbers and dates are refused.
+
     Parameters
     ----------
     X : array-like of shape (n_inputs, n_features)
@@ -47,39 +52,12 @@ def check_representation(X: Any, name: str = "X", *, min_rows: int = 1) -> np.nd
     Raises
     ------
     TypeError
-        ``X`` is not numeric.
+        ``X`` is not numeric (or sparse, or masked).
     ValueError
         ``X`` is not 2-D, is empty, has fewer than ``min_rows`` rows, or holds NaN or
         infinite values (the first offending row is named).
     """
-    try:
-        arr = np.asarray(X)
-    except Exception as exc:  # pragma: no cover - exotic inputs
-        raise TypeError(f"{name}: cannot be read as an array ({exc})") from exc
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
-    ):
-        raise TypeError(f"{name}: expected numeric values, got dtype {arr.dtype}")
-    if arr.ndim != 2:
-        raise ValueError(
-            f"{name}: expected a 2-D array of shape (n_inputs, n_features), got {arr.ndim}-D "
-            f"with shape {arr.shape}"
-        )
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ValueError(f"{name}: is empty (shape {arr.shape})")
-    if arr.shape[0] < min_rows:
-        raise ValueError(f"{name}: has {arr.shape[0]} rows, needs at least {min_rows}")
-    if not np.issubdtype(arr.dtype, np.floating):
-        arr = arr.astype(np.float64)
-    finite = np.isfinite(arr)
-    if not finite.all():
-        bad_rows = np.flatnonzero(~finite.all(axis=1))
-        row = int(bad_rows[0])
-        kind = "NaN" if np.isnan(arr[row]).any() else "infinite"
-        raise ValueError(
-            f"{name}: row {row} holds {kind} values ({len(bad_rows)} row(s) are not finite)"
-        )
-    return arr
+    return check_array(X, name, ndim=2, min_rows=min_rows)
 
 
 @dataclass(eq=False)
@@ -147,10 +125,9 @@ class Representations:
     def _check_vector(value, name: str, n: int, default=None):
         if value is None:
             return default
-        arr = np.asarray(value)
-        if arr.ndim != 1 or arr.shape[0] != n:
-            raise ValueError(f"{name}: expected shape ({n},) (one per input), got {arr.shape}")
-        return arr
+        if hasattr(value, "to_numpy") and not isinstance(value, np.ndarray):
+            value = value.to_numpy()
+        return check_vector(value, name, n)
 
     @property
     def names(self) -> list[str]:
@@ -267,18 +244,41 @@ class MapperGraph:
     name: str = ""
 
     def __post_init__(self) -> None:
-        self.membership = sp.csr_matrix(self.membership, dtype=bool)
-        self.membership.sort_indices()
-        self.edges = np.asarray(self.edges, dtype=np.int64).reshape(-1, 2)
-        self.edge_weights = np.asarray(self.edge_weights, dtype=np.float64).reshape(-1)
-        if len(self.edge_weights) != len(self.edges):
+        self.membership = _check_membership(self.membership)
+        self.edges = _check_edge_array(self.edges, self.n_nodes)
+        w = self.edge_weights
+        try:
+            w = np.asarray(w, dtype=np.float64).reshape(-1)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"edge_weights: expected numbers, got {exc}") from None
+        if len(w) != len(self.edges):
+            raise ValueError(f"edge_weights: has {len(w)} entries for {len(self.edges)} edges")
+        bad = ~np.isfinite(w) | (w < 0) | (w > 1)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
             raise ValueError(
-                f"edge_weights: has {len(self.edge_weights)} entries for {len(self.edges)} edges"
+                f"edge_weights: must be Jaccard indices in [0, 1], got {w[i]!r} for edge {i} "
+                f"({int(self.edges[i, 0])}, {int(self.edges[i, 1])})"
             )
+        self.edge_weights = w
+        if not isinstance(self.nodes, pd.DataFrame):
+            raise TypeError(f"nodes: expected a pandas DataFrame (the node table), got {type(self.nodes).__name__}")
         if len(self.nodes) != self.n_nodes:
             raise ValueError(f"nodes: has {len(self.nodes)} rows for {self.n_nodes} nodes")
-        if len(self.edges) and (self.edges.min() < 0 or self.edges.max() >= self.n_nodes):
-            raise ValueError(f"edges: node indices must lie in [0, {self.n_nodes})")
+        if "size" in self.nodes and self.n_nodes:
+            sizes = np.diff(self.membership.indptr)
+            given = pd.to_numeric(self.nodes["size"], errors="coerce").to_numpy()
+            if not np.array_equal(given, sizes):
+                i = int(np.flatnonzero(given != sizes)[0])
+                raise ValueError(
+                    f"nodes: the size column says node {i} holds {given[i]!r} inputs, its "
+                    f"membership holds {int(sizes[i])}"
+                )
+        if not isinstance(self.params, Mapping):
+            raise TypeError(f"params: expected a dict, got {type(self.params).__name__}")
+        self.params = dict(self.params)
+        if not isinstance(self.name, str):
+            raise TypeError(f"name: expected a string, got {type(self.name).__name__} {self.name!r}")
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -320,13 +320,14 @@ class MapperGraph:
     def node_members(self, node: int) -> np.ndarray:
         """The input indices held by ``node``, sorted."""
         m = self.membership
+        node = check_int(node, "node")
         if not 0 <= node < self.n_nodes:
-            raise IndexError(f"node {node} out of range for a graph with {self.n_nodes} nodes")
+            raise IndexError(f"node: {node} is out of range [0, {self.n_nodes}) for a graph with {self.n_nodes} nodes")
         return m.indices[m.indptr[node] : m.indptr[node + 1]].astype(np.int64)
 
     def nodes_of_inputs(self, inputs) -> np.ndarray:
         """The nodes that hold at least one of ``inputs``, sorted."""
-        inputs = np.asarray(inputs, dtype=np.int64).ravel()
+        inputs = check_index_array(inputs, "inputs", self.n_inputs)
         if inputs.size == 0 or self.n_nodes == 0:
             return np.zeros(0, dtype=np.int64)
         mask = np.zeros(self.n_inputs, dtype=bool)
@@ -336,7 +337,7 @@ class MapperGraph:
 
     def inputs_of_nodes(self, nodes) -> np.ndarray:
         """The union of the inputs held by ``nodes``, sorted."""
-        nodes = np.asarray(nodes, dtype=np.int64).ravel()
+        nodes = check_index_array(nodes, "nodes", self.n_nodes)
         if nodes.size == 0:
             return np.zeros(0, dtype=np.int64)
         return np.unique(self.membership[nodes].indices).astype(np.int64)
@@ -355,7 +356,7 @@ class MapperGraph:
         edge attribute ``weight`` (Jaccard)."""
         import networkx as nx
 
-        g = nx.Graph(name=self.name, **{k: v for k, v in self.params.items() if _is_scalar(v)})
+        g = nx.Graph(name=self.name, **{k: _plain_value(v) for k, v in self.params.items() if _is_plain(v)})
         records = self.nodes.to_dict(orient="records")
         for i, rec in enumerate(records):
             g.add_node(i, members=self.node_members(i).tolist(), **_plain(rec))
@@ -375,7 +376,9 @@ class MapperGraph:
         for a, b in self.edges:
             links.setdefault(ids[a], []).append(ids[b])
         simplices = [[i] for i in ids] + [[ids[a], ids[b]] for a, b in self.edges]
-        meta = {k: v for k, v in self.params.items() if _is_scalar(v)}
+        meta = {k: _plain_value(v) for k, v in self.params.items() if _is_plain(v)}
+        # KeplerMapper's own key, read back by from_kmapper (edges are rebuilt with it)
+        meta["nerve_min_intersection"] = int(self.params.get("min_intersection", 1) or 1)
         return {"nodes": nodes, "links": links, "simplices": simplices, "meta_data": meta, "meta_nodes": {}}
 
     def _kmapper_ids(self) -> list[str]:
@@ -407,29 +410,44 @@ class MapperGraph:
         dictionary's ``nerve_min_intersection`` (default 1), which reproduces KeplerMapper's
         links exactly.
         """
+        if not isinstance(graph, Mapping):
+            raise TypeError(f"graph: expected KeplerMapper's graph dictionary, got {type(graph).__name__}")
         if "nodes" not in graph:
             raise ValueError("graph: not a KeplerMapper graph dictionary (no 'nodes' key)")
+        n_inputs = check_int(n_inputs, "n_inputs", minimum=0)
+        if not isinstance(graph["nodes"], Mapping):
+            raise TypeError(f"graph['nodes']: expected a dict of node id -> member list, got {type(graph['nodes']).__name__}")
         node_ids = list(graph["nodes"])
-        rows, cols = [], []
-        for i, key in enumerate(node_ids):
-            members = np.asarray(graph["nodes"][key], dtype=np.int64)
-            if members.size and (members.min() < 0 or members.max() >= n_inputs):
-                raise ValueError(
-                    f"graph: node {key!r} holds input indices outside [0, {n_inputs})"
-                )
-            rows.append(np.full(members.size, i))
-            cols.append(members)
-        data_rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-        data_cols = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
-        membership = sp.csr_matrix(
-            (np.ones(len(data_rows), dtype=bool), (data_rows, data_cols)),
-            shape=(len(node_ids), n_inputs),
-        )
-        meta = dict(graph.get("meta_data", {}) or {})
+        cols = [_members_of(graph["nodes"][key], f"graph: node {key!r}", n_inputs) for key in node_ids]
+        membership = _membership_from_lists(cols, n_inputs)
+        links = graph.get("links", {}) or {}
+        if not isinstance(links, Mapping):
+            raise TypeError(f"graph['links']: expected a dict of node id -> linked ids, got {type(links).__name__}")
+        known = set(node_ids)
+        for src, targets in links.items():
+            if src not in known:
+                raise ValueError(f"graph['links']: link from unknown node {src!r}")
+            for t in targets if isinstance(targets, (list, tuple)) else [targets]:
+                if t not in known:
+                    raise ValueError(f"graph['links']: link {src!r} -> unknown node {t!r}")
+                if t == src:
+                    raise ValueError(f"graph['links']: node {src!r} is linked to itself")
+        meta = graph.get("meta_data", {}) or {}
+        meta = dict(meta) if isinstance(meta, Mapping) else {}
         if min_intersection is None:
-            min_intersection = int(meta.get("nerve_min_intersection", 1) or 1)
+            value = meta.get("nerve_min_intersection", meta.get("min_intersection", 1))
+            min_intersection = check_int(1 if value is None else value, "meta_data['nerve_min_intersection']", minimum=1)
+        else:
+            min_intersection = check_int(min_intersection, "min_intersection", minimum=1)
+        if labels is not None:
+            labels = check_vector(labels, "labels", n_inputs)
+        if lens is not None:
+            lens = check_array(lens, "lens", ndim=None)
+            if lens.ndim not in (1, 2) or lens.shape[0] != n_inputs:
+                raise ValueError(f"lens: expected shape ({n_inputs},) or ({n_inputs}, 2), got {lens.shape}")
         cubes = np.array([_cube_of(k) for k in node_ids], dtype=np.int64)
-        params = {"source": "kmapper", **{k: v for k, v in meta.items() if _is_scalar(v)}}
+        params = {"source": "kmapper", **{k: _plain_value(v) for k, v in meta.items() if _is_plain(v)}}
+        params["min_intersection"] = min_intersection
         return cls.from_membership(
             membership,
             min_intersection=min_intersection,
@@ -455,7 +473,7 @@ class MapperGraph:
             "graph": {
                 "name": self.name,
                 "n_inputs": self.n_inputs,
-                "params": {k: _plain_value(v) for k, v in self.params.items() if _is_scalar(v)},
+                "params": {k: _plain_value(v) for k, v in self.params.items() if _is_plain(v)},
             },
             "nodes": nodes,
             "links": links,
@@ -463,42 +481,203 @@ class MapperGraph:
 
     @classmethod
     def from_node_link(cls, data: Mapping[str, Any]) -> MapperGraph:
-        """Inverse of :meth:`to_node_link`."""
+        """Inverse of :meth:`to_node_link`.
+
+        Checks what it reads: ``n_inputs``; node ids (unique; integers ``0..n-1`` in any
+        order, or any other hashable ids kept in the order given); members (whole numbers in
+        ``[0, n_inputs)``, no duplicates; ``1.5`` is refused, not truncated); a ``size``
+        that matches the members; links between known nodes, no self links, no duplicates;
+        weights in ``[0, 1]`` (a missing weight is the Jaccard index of the two nodes)."""
+        if not isinstance(data, Mapping):
+            raise TypeError(f"data: expected node-link data (a dict), got {type(data).__name__}")
+        missing = [k for k in ("graph", "nodes") if k not in data]
+        if missing:
+            raise ValueError(f"node-link data: missing field(s) {missing}")
+        info = data["graph"]
+        if not isinstance(info, Mapping) or "n_inputs" not in info:
+            raise ValueError("node-link data: missing field 'n_inputs' in 'graph'")
+        n_inputs = check_int(info["n_inputs"], "node-link data: graph['n_inputs']", minimum=0)
+        records = data["nodes"]
+        if not isinstance(records, (list, tuple)) or not all(isinstance(r, Mapping) for r in records):
+            raise TypeError("node-link data: 'nodes' must be a list of node records (dicts)")
+        for r in records:
+            if "id" not in r or "members" not in r:
+                raise ValueError(f"node-link data: a node record lacks 'id' or 'members': {_short(r)}")
+        ids = [r["id"] for r in records]
         try:
-            info = data["graph"]
-            n_inputs = int(info["n_inputs"])
-            node_records = sorted(data["nodes"], key=lambda r: r["id"])
-        except (KeyError, TypeError) as exc:
-            raise ValueError(f"node-link data: missing field {exc}") from None
-        rows = [np.full(len(r["members"]), i) for i, r in enumerate(node_records)]
-        cols = [np.asarray(r["members"], dtype=np.int64) for r in node_records]
-        membership = sp.csr_matrix(
-            (
-                np.ones(sum(len(c) for c in cols), dtype=bool),
-                (np.concatenate(rows) if rows else [], np.concatenate(cols) if cols else []),
-            ),
-            shape=(len(node_records), n_inputs),
-        )
+            unique = len(set(ids)) == len(ids)
+        except TypeError:
+            raise TypeError("node-link data: node ids must be hashable (integers or strings)") from None
+        if not unique:
+            dup = next(i for i in ids if ids.count(i) > 1)
+            raise ValueError(f"node-link data: node id {dup!r} appears more than once")
+        int_ids = all(isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in ids)
+        if int_ids:
+            records = sorted(records, key=lambda r: int(r["id"]))
+        position = {r["id"]: k for k, r in enumerate(records)}
+        cols = [_members_of(r["members"], f"node-link data: node {r['id']!r}", n_inputs) for r in records]
+        for r, c in zip(records, cols):
+            if "size" in r and not (_is_number(r["size"]) and r["size"] == len(c)):
+                raise ValueError(
+                    f"node-link data: node {r['id']!r} has size {r['size']!r} but {len(c)} members"
+                )
+        membership = _membership_from_lists(cols, n_inputs)
         table = pd.DataFrame(
-            [{k: v for k, v in r.items() if k not in ("id", "members")} for r in node_records],
-            index=pd.RangeIndex(len(node_records), name="node"),
+            [{k: v for k, v in r.items() if k not in ("id", "members")} for r in records],
+            index=pd.RangeIndex(len(records), name="node"),
         )
-        if table.empty:
-            table = pd.DataFrame({"size": np.zeros(len(node_records), dtype=np.int64)})
-            table.index.name = "node"
+        if "size" not in table:
+            table.insert(0, "size", np.array([len(c) for c in cols], dtype=np.int64))
         links = data.get("links", data.get("edges", []))
-        edges = np.array([[lk["source"], lk["target"]] for lk in links], dtype=np.int64).reshape(-1, 2)
-        weights = np.array([lk.get("weight", np.nan) for lk in links], dtype=np.float64)
-        edges.sort(axis=1)
+        if not isinstance(links, (list, tuple)) or not all(isinstance(lk, Mapping) for lk in links):
+            raise TypeError("node-link data: 'links' must be a list of link records (dicts)")
+        pairs, weights = [], []
+        for lk in links:
+            if "source" not in lk or "target" not in lk:
+                raise ValueError(f"node-link data: a link lacks 'source' or 'target': {_short(lk)}")
+            try:
+                a, b = position[lk["source"]], position[lk["target"]]
+            except (KeyError, TypeError):
+                raise ValueError(f"node-link data: link {_short(lk)} names an unknown node") from None
+            if a == b:
+                raise ValueError(f"node-link data: node {lk['source']!r} is linked to itself")
+            pairs.append((min(a, b), max(a, b)))
+            weights.append(lk.get("weight", None))
+        edges = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+        if len(set(pairs)) != len(pairs):
+            dup = next(p for p in pairs if pairs.count(p) > 1)
+            raise ValueError(f"node-link data: the link between nodes {dup} appears more than once")
+        if any(w is None for w in weights):
+            sets = [set(c.tolist()) for c in cols]
+            weights = [
+                (len(sets[a] & sets[b]) / max(len(sets[a] | sets[b]), 1)) if w is None else w
+                for (a, b), w in zip(pairs, weights)
+            ]
+        for (a, b), w in zip(pairs, weights):
+            if not _is_number(w):
+                raise TypeError(f"node-link data: link ({a}, {b}) has weight {w!r}, expected a number")
+        weights = np.array(weights, dtype=np.float64)
         order = np.lexsort((edges[:, 1], edges[:, 0])) if len(edges) else np.zeros(0, dtype=np.int64)
+        params = info.get("params", {}) or {}
+        if not isinstance(params, Mapping):
+            raise TypeError(f"node-link data: graph['params'] must be a dict, got {type(params).__name__}")
         return cls(
             membership,
             edges[order],
             weights[order],
             table,
-            dict(info.get("params", {})),
+            dict(params),
             str(info.get("name", "")),
         )
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _is_number(value: Any) -> bool:
+    import numbers
+
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def _members_of(value: Any, what: str, n_inputs: int) -> np.ndarray:
+    """The member list of one node: whole numbers in ``[0, n_inputs)``, no duplicates,
+    sorted (a list of 1.5 or "3" is refused, not truncated)."""
+    if isinstance(value, (str, bytes)) or isinstance(value, Mapping):
+        raise TypeError(f"{what}: members must be a list of input indices, got {_short(value)}")
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # ragged
+        raise TypeError(f"{what}: members must be a flat list of input indices ({exc})") from None
+    if arr.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if arr.ndim != 1:
+        raise ValueError(f"{what}: members must be a flat list of input indices, got shape {arr.shape}")
+    if arr.dtype.kind == "b":
+        raise TypeError(f"{what}: members must be input indices, got booleans")
+    if arr.dtype.kind == "O":
+        if not all(_is_number(v) for v in arr):
+            bad = next(v for v in arr if not _is_number(v))
+            raise TypeError(f"{what}: members must be input indices, got {bad!r}")
+        arr = arr.astype(np.float64)
+    if arr.dtype.kind == "f":
+        whole = np.isfinite(arr) & (arr == np.round(arr))
+        if not whole.all():
+            raise ValueError(f"{what}: members must be whole numbers, got {arr[~whole][0]!r}")
+        arr = arr.astype(np.int64)
+    elif arr.dtype.kind not in "iu":
+        raise TypeError(f"{what}: members must be input indices, got dtype {arr.dtype}")
+    arr = arr.astype(np.int64)
+    if arr.min() < 0 or arr.max() >= n_inputs:
+        bad = int(arr[(arr < 0) | (arr >= n_inputs)][0])
+        raise ValueError(f"{what}: holds input index {bad}, outside [0, {n_inputs})")
+    arr = np.sort(arr)
+    if len(arr) > 1 and (arr[1:] == arr[:-1]).any():
+        dup = int(arr[1:][arr[1:] == arr[:-1]][0])
+        raise ValueError(f"{what}: holds input {dup} more than once")
+    return arr
+
+
+def _membership_from_lists(cols: list[np.ndarray], n_inputs: int) -> sp.csr_matrix:
+    lengths = np.array([len(c) for c in cols], dtype=np.int64)
+    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    indices = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+    return sp.csr_matrix(
+        (np.ones(len(indices), dtype=bool), indices, indptr), shape=(len(cols), n_inputs)
+    )
+
+
+def _check_membership(membership: Any) -> sp.csr_matrix:
+    """The membership as a sorted boolean CSR matrix; values other than 0/1, NaN, negative
+    or fractional entries are refused (no truncation to True)."""
+    if sp.issparse(membership):
+        m = sp.csr_matrix(membership)
+        data = m.data
+    else:
+        arr = check_array(membership, "membership", ndim=2, min_rows=0, min_cols=0, dtype=None, finite=False)
+        m = None
+        data = arr.ravel()
+    if data.dtype.kind not in "biuf":
+        raise TypeError(f"membership: expected a boolean (0/1) matrix, got dtype {data.dtype}")
+    if data.dtype.kind != "b" and data.size and not np.isin(data, (0, 1)).all():
+        bad = data[~np.isin(data, (0, 1))][0]
+        raise ValueError(f"membership: entries must be 0/1 (or booleans), got {bad!r}")
+    m = sp.csr_matrix(m if m is not None else arr, dtype=bool)
+    m.eliminate_zeros()
+    m.sort_indices()
+    return m
+
+
+def _check_edge_array(edges: Any, n_nodes: int) -> np.ndarray:
+    """Edges as an ``(E, 2)`` int64 array of node indices in range, no self loops, no
+    duplicates (either direction)."""
+    if edges is None:
+        edges = np.zeros((0, 2), dtype=np.int64)
+    arr = np.asarray(edges)
+    if arr.size == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    if arr.ndim != 2 or arr.shape[1] != 2:
+        raise ValueError(f"edges: expected shape (n_edges, 2), got {arr.shape}")
+    if arr.dtype.kind == "b" or arr.dtype.kind not in "iuf":
+        raise TypeError(f"edges: expected integer node indices, got dtype {arr.dtype}")
+    if arr.dtype.kind == "f":
+        whole = np.isfinite(arr) & (arr == np.round(arr))
+        if not whole.all():
+            raise ValueError(f"edges: node indices must be whole numbers, got {arr[~whole][0]!r}")
+    arr = arr.astype(np.int64)
+    if arr.min() < 0 or arr.max() >= n_nodes:
+        raise ValueError(f"edges: node indices must lie in [0, {n_nodes}), got {int(arr[(arr < 0) | (arr >= n_nodes)][0])}")
+    loops = arr[:, 0] == arr[:, 1]
+    if loops.any():
+        raise ValueError(f"edges: edge {int(np.flatnonzero(loops)[0])} joins node {int(arr[loops][0, 0])} to itself")
+    key = np.sort(arr, axis=1)
+    _, first, counts = np.unique(key, axis=0, return_index=True, return_counts=True)
+    if (counts > 1).any():
+        dup = key[first[counts > 1][0]]
+        raise ValueError(f"edges: the edge ({int(dup[0])}, {int(dup[1])}) appears more than once")
+    return arr
 
 
 def _cube_of(key: Any) -> int:
@@ -515,9 +694,18 @@ def _is_scalar(value: Any) -> bool:
     return isinstance(value, (str, int, float, bool, np.integer, np.floating, np.bool_)) or value is None
 
 
+def _is_plain(value: Any) -> bool:
+    """A scalar, or a (nested) list/tuple of scalars: what the converters keep of ``params``."""
+    if isinstance(value, (list, tuple)):
+        return all(_is_plain(v) for v in value)
+    return _is_scalar(value)
+
+
 def _plain_value(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
+    if isinstance(value, (list, tuple)):
+        return [_plain_value(v) for v in value]
     return value
 
 
@@ -564,8 +752,8 @@ class Correspondence:
         Names of the two graphs.
     coupling : scipy.sparse.csr_matrix of shape (n_nodes_a, n_nodes_b)
         Shared-input overlap between every node of A and every node of B.
-    regions : list
-        The matching regions (``napari_topoalign.align.Region``), ranked best first.
+    regions : list of Region
+        The matching regions (:class:`Region`), ranked best first.
     params : dict
         The parameters that produced them.
     """

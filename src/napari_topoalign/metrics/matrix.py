@@ -10,7 +10,7 @@ import pandas as pd
 from .._utils.params import Registry, check_params, param_specs
 from .._utils.progress import check_progress
 from .._utils.validation import check_array, check_same_rows
-from .lfm import lfm_similarity
+from .functional_maps import lfm_similarity
 from .similarity import cka, mutual_knn, procrustes, pwcca, svcca
 
 __all__ = ["MEASURES", "similarity_matrix", "is_distance", "SYMMETRIC", "score_key"]

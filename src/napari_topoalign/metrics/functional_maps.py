@@ -194,7 +194,7 @@ def laplacian_eigenbasis(W: sp.csr_matrix, k: int, *, random_state=None, tol: fl
     Computed as the largest eigenpairs of ``S + I`` (``S = D^-1/2 W D^-1/2``; the shift makes
     the spectrum positive, so ARPACK's fast "largest magnitude" mode finds the low end of
     ``L`` without a factorisation, which would not fit in memory for large graphs). Dense
-    ``eigh`` below 600 inputs. The start vector comes from ``random_state``; eigenvector
+    ``eigh`` for tiny graphs (fewer inputs than ARPACK's Krylov space needs). The start vector comes from ``random_state``; eigenvector
     signs are fixed (largest-magnitude entry positive), so results are reproducible.
     """
     from scipy.sparse.linalg import eigsh
@@ -203,14 +203,15 @@ def laplacian_eigenbasis(W: sp.csr_matrix, k: int, *, random_state=None, tol: fl
     deg = np.asarray(W.sum(axis=1)).ravel()
     inv = 1.0 / np.sqrt(np.maximum(deg, 1e-300))
     S = sp.diags(inv) @ W @ sp.diags(inv)
-    if n <= 600:
+    ncv = max(2 * k + 1, k + 32)
+    if n <= ncv + 8:
         vals, vecs = np.linalg.eigh(S.toarray())
         vals, vecs = vals[::-1][:k], vecs[:, ::-1][:, :k]
     else:
         rs = check_random_state(random_state)
         v0 = rs.uniform(-1.0, 1.0, n)
         A = (S + sp.identity(n, format="csr")).tocsr()
-        vals, vecs = eigsh(A, k=k, which="LA", v0=v0, tol=tol, ncv=min(n, max(2 * k + 1, k + 32)))
+        vals, vecs = eigsh(A, k=k, which="LA", v0=v0, tol=tol, ncv=ncv)
         vals = vals - 1.0
         order = np.argsort(-vals)
         vals, vecs = vals[order], vecs[:, order]
