@@ -8,6 +8,7 @@ Nothing here imports napari or Qt.
 - :class:`MapperGraph`: one mapper graph (membership, edges, Jaccard weights, node table).
 - :class:`Layout`: node positions per graph in one shared frame.
 - :class:`Correspondence`: node coupling and matching regions between two graphs.
+- :class:`Region`: one matching region (node sets of both graphs, scores, p-value, what differs).
 
 The session object that holds all of these by name is :class:`napari_topoalign.Comparison`
 (``session.py``); it lives in its own module because it orchestrates every stage, while this
@@ -16,7 +17,7 @@ module stays a leaf that every stage can import.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,11 +25,14 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ._utils.validation import check_array, check_index_array, check_int, check_vector
+
 __all__ = [
     "Representations",
     "MapperGraph",
     "Layout",
     "Correspondence",
+    "Region",
     "check_representation",
 ]
 
@@ -761,5 +765,196 @@ class Correspondence:
     graph_a: str
     graph_b: str
     coupling: sp.csr_matrix
-    regions: Sequence[Any] = field(default_factory=list)
+    regions: list[Region] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
+
+
+#: What a region can state besides "preserved" (B compared with A).
+REGION_DIFFERENCES = (
+    "cycles lost",
+    "cycles gained",
+    "split",
+    "merged",
+    "rearranged",
+    "inputs elsewhere",
+)
+
+
+def _pair(value) -> tuple:
+    return tuple(value)
+
+
+@dataclass(eq=False)
+class Region:
+    """One matching region: a node set of graph A, a node set of graph B, and what they share.
+
+    Made by :func:`napari_topoalign.align.find_matching_regions` (the method and every score
+    are described in ``docs/regions.md``). A region is either *preserved* (its two node sets
+    hold the same inputs in the same structure) or states what differs, read from B's side:
+    ``"cycles lost"`` / ``"cycles gained"`` (independent cycles of the flag complexes of the
+    two subgraphs differ), ``"split"`` (inputs that one node or one edge of A holds together
+    lie in separate places of B, or B's subgraph has more components), ``"merged"`` (the
+    reverse),
+    ``"rearranged"`` (the two node sets hold largely the same inputs, but their nodes do not
+    correspond), ``"inputs elsewhere"`` (a large part of the inputs of one side are not held
+    by the other side).
+
+    Attributes
+    ----------
+    nodes_a, nodes_b : ndarray of int64
+        Sorted node indices of graph A and of graph B.
+    inputs : ndarray of int64
+        The shared inputs: held by a node of ``nodes_a`` and by a node of ``nodes_b``.
+    kind : {"preserved", "changed"}
+    differences : tuple of str
+        What differs (empty for a preserved region), most telling first (see above).
+    score : float in [0, 1]
+        ``overlap * matched * structure``; 1 for a graph against itself.
+    overlap : float in [0, 1]
+        Jaccard index of the inputs of ``nodes_a`` and of ``nodes_b``.
+    matched : float in [0, 1]
+        Share of those inputs (their union) that lie in a strongly coupled, structurally
+        consistent pair of nodes of the region.
+    structure : float in [0, 1]
+        Agreement of the two subgraphs: ``(1 + min) / (1 + max)`` of their components and of
+        their cycles, times the share of nodes that are not folded.
+    p_value : float
+        Permutation p-value, corrected for the regions reported and for the search (single-
+        step max-T over ``n_permutations`` relabellings of B's inputs; NaN without
+        permutations).
+    statistic : float
+        The tested statistic: matched inputs plus the excess of shared inputs over chance.
+    components, cycles, folds, torn : tuple of int
+        For A and for B: connected components of the subgraph, independent cycles of its
+        flag complex, nodes whose inputs go to separate places of the other graph, and edges
+        whose two ends land apart in the other graph.
+    elsewhere : tuple of float
+        Share of the inputs of A's side not held by B's side, and the reverse.
+    """
+
+    nodes_a: np.ndarray
+    nodes_b: np.ndarray
+    inputs: np.ndarray
+    kind: str = "preserved"
+    differences: tuple = ()
+    score: float = 0.0
+    overlap: float = 0.0
+    matched: float = 0.0
+    structure: float = 1.0
+    p_value: float = float("nan")
+    statistic: float = 0.0
+    components: tuple = (0, 0)
+    cycles: tuple = (0, 0)
+    folds: tuple = (0, 0)
+    torn: tuple = (0, 0)
+    elsewhere: tuple = (0.0, 0.0)
+
+    def __post_init__(self) -> None:
+        self.nodes_a = np.asarray(self.nodes_a, dtype=np.int64).ravel()
+        self.nodes_b = np.asarray(self.nodes_b, dtype=np.int64).ravel()
+        self.inputs = np.asarray(self.inputs, dtype=np.int64).ravel()
+        if self.kind not in ("preserved", "changed"):
+            raise ValueError(f"kind: expected 'preserved' or 'changed', got {self.kind!r}")
+        self.differences = tuple(str(d) for d in self.differences)
+        unknown = [d for d in self.differences if d not in REGION_DIFFERENCES]
+        if unknown:
+            raise ValueError(f"differences: unknown {unknown}; known: {list(REGION_DIFFERENCES)}")
+        self.components = _pair(int(c) for c in self.components)
+        self.cycles = _pair(int(c) for c in self.cycles)
+        self.folds = _pair(int(c) for c in self.folds)
+        self.torn = _pair(int(c) for c in self.torn)
+        self.elsewhere = _pair(float(c) for c in self.elsewhere)
+
+    @property
+    def n_inputs(self) -> int:
+        """Number of shared inputs."""
+        return len(self.inputs)
+
+    @property
+    def size(self) -> int:
+        """``min(len(nodes_a), len(nodes_b))``."""
+        return int(min(len(self.nodes_a), len(self.nodes_b)))
+
+    @property
+    def preserved(self) -> bool:
+        return self.kind == "preserved"
+
+    @property
+    def description(self) -> str:
+        """``"preserved"`` or the differences joined by commas."""
+        return "preserved" if self.preserved else ", ".join(self.differences)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain Python values (lists, floats, ints, str; a missing p-value is None)."""
+        return {
+            "nodes_a": [int(i) for i in self.nodes_a],
+            "nodes_b": [int(i) for i in self.nodes_b],
+            "inputs": [int(i) for i in self.inputs],
+            "kind": self.kind,
+            "differences": list(self.differences),
+            "score": float(self.score),
+            "overlap": float(self.overlap),
+            "matched": float(self.matched),
+            "structure": float(self.structure),
+            "p_value": None if np.isnan(self.p_value) else float(self.p_value),
+            "statistic": float(self.statistic),
+            "components": list(self.components),
+            "cycles": list(self.cycles),
+            "folds": list(self.folds),
+            "torn": list(self.torn),
+            "elsewhere": list(self.elsewhere),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Region:
+        """Inverse of :meth:`to_dict`."""
+        if not isinstance(data, Mapping):
+            raise TypeError(f"data: expected a mapping from Region.to_dict(), got {type(data).__name__}")
+        missing = [k for k in ("nodes_a", "nodes_b", "inputs") if k not in data]
+        if missing:
+            raise ValueError(f"data: missing key(s) {missing} of a Region")
+        p = data.get("p_value")
+        return cls(
+            nodes_a=np.asarray(data["nodes_a"], dtype=np.int64),
+            nodes_b=np.asarray(data["nodes_b"], dtype=np.int64),
+            inputs=np.asarray(data["inputs"], dtype=np.int64),
+            kind=str(data.get("kind", "preserved")),
+            differences=tuple(data.get("differences", ())),
+            score=float(data.get("score", 0.0)),
+            overlap=float(data.get("overlap", 0.0)),
+            matched=float(data.get("matched", 0.0)),
+            structure=float(data.get("structure", 1.0)),
+            p_value=float("nan") if p is None else float(p),
+            statistic=float(data.get("statistic", 0.0)),
+            components=tuple(data.get("components", (0, 0))),
+            cycles=tuple(data.get("cycles", (0, 0))),
+            folds=tuple(data.get("folds", (0, 0))),
+            torn=tuple(data.get("torn", (0, 0))),
+            elsewhere=tuple(data.get("elsewhere", (0.0, 0.0))),
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """One table row: counts, scores and what the region is (no index arrays)."""
+        return {
+            "nodes_a": len(self.nodes_a),
+            "nodes_b": len(self.nodes_b),
+            "inputs": self.n_inputs,
+            "what": self.description,
+            "score": self.score,
+            "overlap": self.overlap,
+            "matched": self.matched,
+            "structure": self.structure,
+            "p_value": self.p_value,
+            "cycles_a": self.cycles[0],
+            "cycles_b": self.cycles[1],
+            "components_a": self.components[0],
+            "components_b": self.components[1],
+        }
+
+    def __repr__(self) -> str:
+        p = "nan" if np.isnan(self.p_value) else f"{self.p_value:.3g}"
+        return (
+            f"Region({self.description}: {len(self.nodes_a)}+{len(self.nodes_b)} nodes, "
+            f"{self.n_inputs} inputs, score={self.score:.3f}, overlap={self.overlap:.3f}, "
+            f"matched={self.matched:.3f}, cycles={self.cycles[0]}/{self.cycles[1]}, p={p})"
+        )

@@ -12,13 +12,32 @@ from typing import Any
 
 import numpy as np
 
+from ._utils.progress import Cancelled, ProgressFn
 from .model import Correspondence, Layout, MapperGraph, Representations
 
-ProgressFn = Callable[[float, str], Any]
+__all__ = ["Comparison", "Cancelled"]  # Cancelled lives in _utils.progress; re-exported here
 
 
-class Cancelled(Exception):
-    """Raised from a progress callback to stop a long computation."""
+class TopologyResults(dict):
+    """The layer-topology results of a session (a plain dict: ``"diagrams"``, ``"stages"``,
+    ``"flows"``, ``"distances"``, ``"summary"``, ``"quality"``, ``"robustness"``,
+    ``"params"``) that can also be called: ``cmp.topology(...)`` runs
+    :meth:`Comparison.compute_topology` and returns the new results."""
+
+    def __init__(self, session=None, data=()):
+        super().__init__(data)
+        import weakref
+
+        self._session = None if session is None else weakref.ref(session)
+
+    def __call__(self, *args, **kwargs) -> dict:
+        session = None if self._session is None else self._session()
+        if session is None:
+            raise RuntimeError("topology: these results belong to no session")
+        return session.compute_topology(*args, **kwargs)
+
+    def __reduce__(self):  # a copy or pickle is a plain dict of the results
+        return (dict, (dict(self),))
 
 
 class Comparison:
@@ -51,6 +70,8 @@ class Comparison:
         self.mapper_params: dict[str, Any] = {}
         #: similarity matrices by measure key (``compute_scores``): pandas DataFrames
         self.scores: dict[str, Any] = {}
+        #: layer topology (``topology``): diagrams, stages, flows, distances, quality, robustness
+        self.topology: TopologyResults = TopologyResults(self)
         #: motif queries (``query_motif``) by key ``"motif: a vs b"``: MotifComparison / MotifResult
         self.motifs: dict[str, Any] = {}
         self._subscribers: list[Callable[[Comparison, str], Any]] = []
@@ -94,6 +115,7 @@ class Comparison:
         self.correspondences = dict(other.correspondences)
         self.mapper_params = dict(other.mapper_params)
         self.scores = dict(getattr(other, "scores", {}))
+        self.topology = TopologyResults(self, getattr(other, "topology", {}))
         self.motifs = dict(getattr(other, "motifs", {}))
         self._changed("graphs")
 
@@ -109,14 +131,18 @@ class Comparison:
             names = [names]
         names = list(names)
         unknown = [n for n in names if n not in pool]
+        if unknown and not pool and what == "graphs":
+            raise ValueError(f"graphs: no mapper graphs yet (asked for {unknown}); call build_mappers() first")
         if unknown:
             raise KeyError(f"{what}: unknown name(s) {unknown}; known: {pool}")
         return names
 
     def _pair(self, a: str | None, b: str | None) -> tuple[str, str]:
         names = list(self.graphs)
-        if len(names) < 2 and (a is None or b is None):
-            raise ValueError("need at least two mapper graphs; call build_mappers() first")
+        if len(names) < 2:
+            raise ValueError(
+                f"need at least two mapper graphs, the session has {len(names)}; call build_mappers() first"
+            )
         a = names[0] if a is None else a
         b = (names[1] if names[1] != a else names[0]) if b is None else b
         self._names([a, b], self.graphs, "graphs")
@@ -125,15 +151,45 @@ class Comparison:
         return a, b
 
     # -- stages -----------------------------------------------------------------------------
-    def build_mappers(self, names=None, *, progress: ProgressFn | None = None, **mapper_params) -> dict[str, MapperGraph]:
+    def build_mappers(
+        self,
+        names=None,
+        *,
+        shared_lens: bool = True,
+        lens_from: str | None = None,
+        progress: ProgressFn | None = None,
+        **mapper_params,
+    ) -> dict[str, MapperGraph]:
         """Build one mapper graph per representation (all by default) with the same
         parameters (see :func:`napari_topoalign.build_mapper`). Labels of the representations
         are used for node purity. Returns the new graphs; they are also stored in
         :attr:`graphs`, replacing older graphs of the same names (and the layout and
-        correspondences that involved them)."""
-        from .mapper import build_mapper
+        correspondences that involved them).
+
+        By default every graph is built on **one lens shared by all representations**, so
+        that a cover element holds the same inputs in every graph and nodes of different
+        graphs can be compared (see docs/mapper.md, "Comparable graphs"):
+
+        * ``lens`` a name or a callable: computed once, on the representation ``lens_from``
+          (default: the first of ``names``);
+        * ``lens_from`` the name of a per-input attribute in
+          ``representations.metadata`` (e.g. ``"zipf_frequency"``): that attribute is the lens;
+        * ``lens`` an array: used as is for every representation.
+
+        ``shared_lens=False`` computes the lens on each representation on its own (the
+        graphs are then sliced by different functions of the inputs).
+        """
+        from ._utils.validation import check_bool
+        from .mapper import build_mapper, compute_lens
 
         names = self._names(names, self.names, "names")
+        shared_lens = check_bool(shared_lens, "shared_lens")
+        mapper_params = dict(mapper_params)
+        shared_info = None
+        if shared_lens and names:
+            mapper_params, shared_info = self._shared_lens(names, lens_from, mapper_params, compute_lens)
+        elif lens_from is not None:
+            raise ValueError("lens_from: only used with shared_lens=True")
         built: dict[str, MapperGraph] = {}
         for k, name in enumerate(names):
             sub = None
@@ -147,15 +203,50 @@ class Comparison:
                 name=name,
                 **mapper_params,
             )
+        if shared_info is not None:
+            for g in built.values():
+                g.params["shared_lens"] = dict(shared_info)
         # replace only after everything succeeded: a failure leaves the session as it was
         self.graphs.update(built)
         self.mapper_params = dict(mapper_params)
+        if shared_info is not None:
+            self.mapper_params.update(lens=shared_info["lens"], shared_lens=True, lens_from=shared_info["from"])
         self.layout = None
         self.correspondences = {
             key: c for key, c in self.correspondences.items() if key[0] not in built and key[1] not in built
         }
         self._changed("graphs")
         return built
+
+    def _shared_lens(self, names, lens_from, params, compute_lens):
+        """``params`` with ``lens`` replaced by the one lens array shared by ``names``, and a
+        record of where it came from."""
+        lens = params.get("lens", "l2norm")
+        reps = self.representations
+        if isinstance(lens, str) or callable(lens):
+            if lens_from is None:
+                lens_from = names[0]
+            if not isinstance(lens_from, str):
+                raise TypeError(f"lens_from: expected a representation or attribute name, got {type(lens_from).__name__}")
+            if lens_from in reps.names:
+                values = compute_lens(reps[lens_from], lens, random_state=params.get("random_state"))
+                info = {"lens": lens if isinstance(lens, str) else "custom", "from": lens_from}
+            elif lens_from in reps.metadata:
+                values = np.asarray(reps.metadata[lens_from], dtype=np.float64)
+                info = {"lens": "attribute", "from": lens_from}
+            else:
+                raise KeyError(
+                    f"lens_from: {lens_from!r} is neither a representation {reps.names} nor an "
+                    f"attribute of the inputs {sorted(reps.metadata)}"
+                )
+        else:
+            if lens_from is not None:
+                raise ValueError("lens_from: not used when lens is an array (the array is the shared lens)")
+            values = lens
+            info = {"lens": "array", "from": None}
+        out = dict(params)
+        out["lens"] = values
+        return out, info
 
     def align_layout(
         self, names=None, *, progress: ProgressFn | None = None, callback: Callable | None = None, **params
@@ -216,6 +307,11 @@ class Comparison:
         them in :attr:`correspondences`."""
         from .align import find_matching_regions, node_coupling
 
+        if len(self.graphs) < 2:
+            raise ValueError(
+                f"find_regions: needs two mapper graphs, the session holds {len(self.graphs)}; "
+                "call build_mappers() first"
+            )
         a, b = self._pair(a, b)
         regions = find_matching_regions(self.graphs[a], self.graphs[b], progress=progress, **params)
         coupling = node_coupling(self.graphs[a], self.graphs[b])
@@ -263,11 +359,46 @@ class Comparison:
         self._changed("scores")
         return frame
 
+    def compute_topology(self, names=None, *, robustness: str | None = None, robustness_levels=None,
+                           progress: ProgressFn | None = None, **params) -> dict:
+        """Persistent homology of every representation (all by default, in order; see
+        :func:`napari_topoalign.topology.layer_topology` for ``params``): diagrams, stages,
+        cluster flows, diagram distances and cluster quality, kept in :attr:`topology` and
+        returned. ``robustness`` (a perturbation of
+        :data:`napari_topoalign.topology.robustness.PERTURBATIONS`: ``"noise"``,
+        ``"quantize"``, ``"pca"``) adds its curves under ``topology["robustness"][kind]``.
+        A failure or a cancel leaves :attr:`topology` as it was."""
+        from ._utils.progress import sub_progress
+        from .topology import layer_topology, representation_robustness
+
+        names = self._names(names, self.names, "names")
+        reps = {n: self.representations[n] for n in names}
+        labels = self.representations.labels
+        result = layer_topology(reps, labels, progress=sub_progress(progress, 0.0, 0.6 if robustness else 1.0),
+                                **params)
+        result["robustness"] = dict(self.topology.get("robustness", {}))
+        if robustness is not None:
+            result["robustness"][robustness] = representation_robustness(
+                reps, labels, kind=robustness, levels=robustness_levels,
+                random_state=params.get("random_state", 0), progress=sub_progress(progress, 0.6, 1.0, "robustness"),
+            )
+        self.topology = TopologyResults(self, result)
+        self._changed("topology")
+        return result
+
     def show(self, viewer=None):
         """Draw everything held so far into a napari viewer (a new one if none is given)."""
         from .viewer import show_comparison
 
         return show_comparison(self, viewer)
+
+    def figure(self, path=None, **params):
+        """A publication figure of the comparison (matplotlib): one titled panel per graph,
+        the matching regions, a legend; saved to ``path`` (``.png`` at ``dpi``, ``.svg``,
+        ``.pdf``) when given. See :func:`napari_topoalign.figure.comparison_figure`."""
+        from .figure import comparison_figure
+
+        return comparison_figure(self, path, **params)
 
     def positions(self, name: str) -> np.ndarray | None:
         """Current node positions of graph ``name`` (from the joint layout), or None."""
