@@ -8,6 +8,8 @@ _LAZY = {
     "bubble_set": ".bubbles",
     "bubble_sets": ".bubbles",
     "ring_is_simple": "._contour",
+    "membrane": ".membranes",
+    "Membrane": ".membranes",
 }
 
 __getattr__, __dir__, __all__ = lazy_names(__name__, _LAZY)
