@@ -18,6 +18,7 @@ _LAZY = {
     "Cancelled": ".session",
     "build_mapper": ".mapper",
     "compute_lens": ".mapper",
+    "mapper_report": ".mapper",
     "node_coupling": ".align",
     "joint_layout": ".align",
     "layout_quality": ".align",

@@ -113,7 +113,7 @@ def test_bad_input(pair):
         joint_layout(pair, arrangement="grid")
     with pytest.raises(ValueError, match="coupling_strength"):
         joint_layout(pair, coupling_strength=-1)
-    with pytest.raises(ValueError, match="iterations"):
+    with pytest.raises(TypeError, match="iterations"):
         joint_layout(pair, iterations=2.5)
     with pytest.raises(ValueError, match="at least one"):
         joint_layout([])

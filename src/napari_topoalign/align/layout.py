@@ -65,6 +65,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from .._utils.params import Param, declare_params
 from ..model import MapperGraph
 from ._layout_phases import (  # noqa: F401  (the constants stay importable from this module)
     _CROSS,
@@ -83,7 +84,7 @@ from ._layout_phases.forces import _coupling_matrix, _relax, _Springs
 from ._layout_phases.guard import _stress_guard, _StressPairs  # noqa: F401
 from ._layout_phases.rigid import _fit_components, _rigid_rounds  # noqa: F401
 from ._layout_phases.start import _Component, _components, _pack
-from .coupling import check_same_inputs
+from .coupling import check_same_inputs, node_coupling
 
 ARRANGEMENTS = ("side_by_side", "overlay")
 
@@ -125,23 +126,31 @@ def _check_graphs(graphs) -> list[MapperGraph]:
     return graphs
 
 
-def _check_params(arrangement, coupling_strength, iterations, gap):
-    if arrangement not in ARRANGEMENTS:
-        raise ValueError(f"arrangement: unknown arrangement {arrangement!r}; choose one of {ARRANGEMENTS}")
-    try:
-        coupling_strength = float(coupling_strength)
-    except (TypeError, ValueError):
-        raise TypeError(f"coupling_strength: expected a number, got {coupling_strength!r}") from None
-    if not np.isfinite(coupling_strength) or coupling_strength < 0:
-        raise ValueError(f"coupling_strength: must be a finite number >= 0, got {coupling_strength!r}")
-    if iterations is not None:
-        if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)) or iterations < 0:
-            raise ValueError(f"iterations: must be a non-negative integer or None, got {iterations!r}")
-        iterations = int(iterations)
-    gap = float(gap)
-    if not np.isfinite(gap) or gap < 0:
-        raise ValueError(f"gap: must be a finite number >= 0, got {gap!r}")
-    return coupling_strength, iterations, gap
+_MAX_ITERATIONS = 100_000
+
+#: the tunable parameters of :func:`joint_layout` (read by the layout widget)
+LAYOUT_PARAMS = {
+    "arrangement": Param("side_by_side", "choice", choices=ARRANGEMENTS,
+                         help="one panel per graph, or all graphs in one frame"),
+    "coupling_strength": Param(1.0, "float", low=0.0, high=1e6,
+                               help="stiffness of the pull between nodes of different graphs that share inputs"),
+    "stress_tol": Param(_STRESS_TOL, "float", low=0.0, high=10.0,
+                        help="each graph's stress may exceed that of its own layout by at most this share"),
+    "iterations": Param(None, "int", low=0, high=_MAX_ITERATIONS, none_ok=True,
+                        help="own-layout steps (the joint phases add 2/3 as many); empty: by the number of nodes"),
+    "gap": Param(0.15, "float", low=0.0, high=100.0, help="space between panels, as a share of a panel"),
+    "callback_every": Param(5, "int", low=1, high=1_000_000, help="steps between intermediate frames"),
+}
+
+
+def _check_params(arrangement, coupling_strength, iterations, gap, stress_tol=_STRESS_TOL):
+    P = LAYOUT_PARAMS
+    arrangement = P["arrangement"].check(arrangement, "arrangement")
+    coupling_strength = P["coupling_strength"].check(coupling_strength, "coupling_strength")
+    iterations = P["iterations"].check(iterations, "iterations")
+    gap = P["gap"].check(gap, "gap")
+    stress_tol = P["stress_tol"].check(stress_tol, "stress_tol")
+    return coupling_strength, iterations, gap, stress_tol
 
 
 def default_iterations(n_nodes: int) -> int:
@@ -177,6 +186,8 @@ def _layout(
     to_output: Callable[[list[np.ndarray]], list[np.ndarray]],
     couple: bool = True,
     info: dict | None = None,
+    own_iterations: Sequence[int] | None = None,
+    stress_tol: float = _STRESS_TOL,
 ) -> list[np.ndarray]:
     n_graphs = len(graphs)
     sizes = np.array([g.n_nodes for g in graphs], dtype=np.int64)
@@ -202,7 +213,9 @@ def _layout(
     X = np.zeros((N, 2))
     for g, graph in enumerate(graphs):
         rng_g = np.random.default_rng(seed)
-        comps, local = _components(graph, rng_g, _N_PIVOTS if N <= _LARGE else _N_PIVOTS_LARGE, N <= _LARGE)
+        # pivots by the graph's own size, as independent_layout chooses them
+        n_g = int(sizes[g])
+        comps, local = _components(graph, rng_g, _N_PIVOTS if n_g <= _LARGE else _N_PIVOTS_LARGE, n_g <= _LARGE)
         comps_of.append(comps)
         Xg = np.zeros_like(local)
         _pack(comps, local, Xg)
@@ -222,7 +235,8 @@ def _layout(
             n_c += 1
 
     joint = C.nnz > 0
-    n_alone = iterations
+    own_iter = [int(iterations)] * n_graphs if own_iterations is None else [int(k) for k in own_iterations]
+    n_alone = max(own_iter) if own_iter else 0
     n_joint = int(np.ceil(iterations * _JOINT_SHARE)) if joint else 0
     total = n_alone + n_joint
     done = [0]
@@ -232,14 +246,31 @@ def _layout(
         if callback is not None and done[0] % callback_every == 0 and done[0] < total:
             callback(to_output(split(X)))
 
-    # phase 1: every graph on its own, from its pivot-MDS start
-    _relax(
-        X, springs, graph_id, comp_id, n_alone, 2.0 * EDGE_LENGTH, 0.02 * EDGE_LENGTH,
-        report=lambda i, n: report(0.12 + 0.5 * i / n,
-                                   f"own layouts: step {i} of {n}"),
-        tick=tick,
-    )
+    # phase 1: every graph on its own, from its pivot-MDS start (all graphs in one run when
+    # they take the same number of steps; else one run per graph: the same forces, since no
+    # force acts between graphs in this phase)
+    if len(set(own_iter)) <= 1:
+        _relax(
+            X, springs, graph_id, comp_id, n_alone, 2.0 * EDGE_LENGTH, 0.02 * EDGE_LENGTH,
+            report=lambda i, n: report(0.12 + 0.5 * i / n,
+                                       f"own layouts: step {i} of {n}"),
+            tick=tick,
+        )
+    else:
+        for g in range(n_graphs):
+            s0, s1 = int(starts[g]), int(starts[g + 1])
+            one = _Springs([graphs[g]], np.array([0, s1 - s0]), [comps_of[g]])
+            Xg = X[s0:s1].copy()
+            _relax(
+                Xg, one, np.zeros(s1 - s0, dtype=np.int64), comp_id[s0:s1] - comp_id[s0:s1].min(initial=0),
+                own_iter[g], 2.0 * EDGE_LENGTH, 0.02 * EDGE_LENGTH,
+                report=lambda i, n, _g=g: report(0.12 + 0.5 * (_g + i / n) / n_graphs,
+                                                 f"own layouts: graph {_g + 1}, step {i} of {n}"),
+            )
+            X[s0:s1] = Xg
     guard = None
+    fallback = False
+    own_raw = split(X)
     if joint:
         # phase 2: components moved rigidly onto their partners (free in stress)
         report(0.62, "aligning components")
@@ -269,13 +300,56 @@ def _layout(
             tick=tick,
         )
         # phase 5: no graph pays more than _STRESS_TOL of its own layout's stress
-        guard = _stress_guard(X, own, comps_of, starts, _STRESS_TOL)
+        guard = _stress_guard(X, own, comps_of, starts, stress_tol)
+        # never worse than not laying out jointly: the own layouts aligned afterwards by
+        # Procrustes (independent_baseline) are a candidate too, at no cost in stress
+        base = _procrustes_baseline(graphs, own_raw)
+        joint_score = _mean_alignment(graphs, split(X))
+        base_score = _mean_alignment(graphs, base)
+        if info is not None:
+            info["alignment"] = joint_score
+            info["baseline_alignment"] = base_score
+        if np.isfinite(base_score) and not joint_score <= base_score:
+            fallback = True
+            for g in range(n_graphs):
+                X[starts[g] : starts[g + 1]] = base[g]
     if info is not None:
         info["steps"] = total
         info["unit_lengths"] = [float(u) for u in (unit if joint else np.ones(n_graphs))]
         info["guard"] = guard
+        info["fallback"] = fallback
     report(1.0, "done")
     return split(X)
+
+
+def _procrustes_baseline(graphs, own) -> list[np.ndarray]:
+    """The own layouts, every graph aligned onto the first by
+    :func:`~napari_topoalign.align.quality.procrustes_align` (as
+    :func:`~napari_topoalign.align.quality.independent_baseline` does)."""
+    from .quality import procrustes_align
+
+    out = [own[0].copy()]
+    for g in range(1, len(graphs)):
+        if graphs[0].n_nodes and graphs[g].n_nodes:
+            out.append(procrustes_align(own[0], own[g], node_coupling(graphs[0], graphs[g])))
+        else:
+            out.append(own[g].copy())
+    return out
+
+
+def _mean_alignment(graphs, positions) -> float:
+    """Mean alignment over all pairs of graphs, as :func:`~napari_topoalign.align.layout_quality`
+    measures it (NaN when no pair is coupled)."""
+    from .quality import alignment
+
+    vals = []
+    for a in range(len(graphs)):
+        for b in range(a + 1, len(graphs)):
+            if graphs[a].n_nodes and graphs[b].n_nodes:
+                v = alignment(positions[a], positions[b], node_coupling(graphs[a], graphs[b]))
+                if np.isfinite(v):
+                    vals.append(v)
+    return float(np.mean(vals)) if vals else float("nan")
 
 
 def _panel_step(positions: list[np.ndarray], gap: float) -> float:
@@ -304,6 +378,7 @@ def _panel_offsets(positions: list[np.ndarray], arrangement: str, gap: float) ->
     return [np.array([g * step, 0.0]) for g in range(n)]
 
 
+@declare_params(**LAYOUT_PARAMS)
 def joint_layout(
     graphs: Sequence[MapperGraph],
     *,
@@ -315,6 +390,7 @@ def joint_layout(
     callback: Callable[[list[np.ndarray]], Any] | None = None,
     callback_every: int = 5,
     gap: float = 0.15,
+    stress_tol: float = _STRESS_TOL,
 ) -> JointLayout:
     """Lay out several mapper graphs of the same inputs jointly, in one shared frame.
 
@@ -369,12 +445,19 @@ def joint_layout(
     >>> pos[0].shape, pos.offsets[1]                     # doctest: +SKIP
     """
     graphs = _check_graphs(graphs)
-    coupling_strength, iterations, gap = _check_params(arrangement, coupling_strength, iterations, gap)
-    if isinstance(callback_every, bool) or not isinstance(callback_every, (int, np.integer)) or callback_every < 1:
-        raise ValueError(f"callback_every: must be a positive integer, got {callback_every!r}")
+    coupling_strength, iterations, gap, stress_tol = _check_params(
+        arrangement, coupling_strength, iterations, gap, stress_tol
+    )
+    callback_every = LAYOUT_PARAMS["callback_every"].check(callback_every, "callback_every")
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress: expected a callable progress(fraction, message), got {type(progress).__name__}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback: expected a callable callback(positions), got {type(callback).__name__}")
     seed = _seed_sequence(random_state)
     N = sum(g.n_nodes for g in graphs)
     resolved = default_iterations(N) if iterations is None else iterations
+    # each graph's own layout takes the steps independent_layout takes for it
+    own_iterations = [default_iterations(g.n_nodes) if iterations is None else iterations for g in graphs]
 
     frame: dict[str, float] = {}
 
@@ -397,6 +480,8 @@ def joint_layout(
         callback_every=int(callback_every),
         to_output=to_output,
         info=info,
+        own_iterations=own_iterations,
+        stress_tol=stress_tol,
     )
     offsets = _panel_offsets(pos, arrangement, gap)
     params = {
@@ -406,6 +491,11 @@ def joint_layout(
         "steps": info.get("steps", 0),
         "unit_lengths": info.get("unit_lengths", []),
         "stress_guard": info.get("guard") or [],
+        "stress_tol": stress_tol,
+        "own_iterations": own_iterations,
+        "fallback": bool(info.get("fallback", False)),
+        "alignment": info.get("alignment"),
+        "baseline_alignment": info.get("baseline_alignment"),
         "random_state": random_state if isinstance(random_state, (int, np.integer, type(None))) else repr(random_state),
         "gap": gap,
     }
@@ -416,7 +506,7 @@ def independent_layout(graph: MapperGraph, *, iterations: int | None = None, ran
     """Lay out one graph on its own with the same engine as :func:`joint_layout` (no
     cross-graph forces). Returns ``(n_nodes, 2)`` positions."""
     graphs = _check_graphs([graph])
-    _, iterations, _ = _check_params("overlay", 0.0, iterations, 0.0)
+    _, iterations, _, _ = _check_params("overlay", 0.0, iterations, 0.0)
     seed = _seed_sequence(random_state)
     resolved = default_iterations(graphs[0].n_nodes) if iterations is None else iterations
     return _layout(

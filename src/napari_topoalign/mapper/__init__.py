@@ -6,10 +6,12 @@ widget lists.
 """
 
 from .._utils.params import param_specs
+from . import _clusterers  # noqa: F401  (registers 'knn', 'hdbscan', 'single_gap', 'dbscan_local')
 from .cluster import CLUSTERERS, knee_eps, register_clusterer
 from .cover import COVERS, Cover, make_cover, register_cover
 from .engine import DegenerateGraphWarning, EmptyGraphWarning, build_mapper
 from .lenses import LENSES, compute_lens, register_lens
+from .report import MapperReport, mapper_report
 
 __all__ = [
     "build_mapper",
@@ -26,4 +28,6 @@ __all__ = [
     "register_cover",
     "register_clusterer",
     "param_specs",
+    "mapper_report",
+    "MapperReport",
 ]
