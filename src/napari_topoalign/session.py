@@ -406,6 +406,23 @@ class Comparison:
             return self.layout.positions[name]
         return None
 
+    def save(self, path, *, representations: str = "embed", **kwargs):
+        """Save the session to one file (``.topoalign``: a versioned zip of ``.npy`` arrays
+        and JSON, no pickle), atomically; ``representations="reference"`` stores the path and
+        checksum of the file they were read from instead of the arrays. Returns the path.
+        See :func:`napari_topoalign.io.session_file.save_session`."""
+        from .io.session_file import save_session
+
+        return save_session(self, path, representations=representations, **kwargs)
+
+    @classmethod
+    def load(cls, path, **kwargs) -> Comparison:
+        """A session saved by :meth:`save` (checked: schema version, every part's checksum,
+        a referenced file's checksum). See :func:`napari_topoalign.io.session_file.load_session`."""
+        from .io.session_file import load_session
+
+        return load_session(path, **kwargs)
+
     def __repr__(self) -> str:
         return (
             f"Comparison({self.representations!r}; graphs: {list(self.graphs)}; "

@@ -42,7 +42,7 @@ def test_errors_name_the_problem(tmp_path):
     with pytest.raises(RepresentationFileError, match="no such file"):
         read_representations(tmp_path / "missing.npz")
     (tmp_path / "x.txt").write_text("1 2 3")
-    with pytest.raises(RepresentationFileError, match="expected .npy or .npz"):
+    with pytest.raises(RepresentationFileError, match="not a representation file"):
         read_representations(tmp_path / "x.txt")
     (tmp_path / "garbage.npz").write_bytes(b"not a zip file at all")
     with pytest.raises(RepresentationFileError, match="garbage.npz"):

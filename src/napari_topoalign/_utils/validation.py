@@ -220,7 +220,7 @@ def check_array(
         if arr.shape[1] == 0:
             raise ValueError(f"{name}: is empty (shape {arr.shape})")
         raise ValueError(f"{name}: has {arr.shape[1]} columns, needs at least {min_cols}")
-    if finite and arr.dtype.kind == "f":
+    if finite and arr.dtype.kind == "f" and not _all_finite(arr):
         ok = np.isfinite(arr)
         if not ok.all():
             bad = ~ok.reshape(len(arr), -1).all(axis=1) if arr.ndim > 1 else ~ok
@@ -232,6 +232,15 @@ def check_array(
                 f"{name}: {where} ({len(rows)} {'row(s)' if arr.ndim > 1 else 'entries'} not finite)"
             )
     return arr
+
+
+def _all_finite(arr: np.ndarray, block_bytes: int = 1 << 26) -> bool:
+    """Whether every value is finite, checked in blocks of rows, so that a large (or
+    memory-mapped) array is streamed through instead of getting a mask as large as itself."""
+    if arr.ndim < 2 or arr.nbytes <= block_bytes:
+        return bool(np.isfinite(arr).all())
+    step = max(1, block_bytes // max(arr.nbytes // len(arr), 1))
+    return all(bool(np.isfinite(arr[s : s + step]).all()) for s in range(0, len(arr), step))
 
 
 def check_vector(value: Any, name: str, n: int, *, numeric: bool = False) -> np.ndarray:
