@@ -149,7 +149,7 @@ def test_progress_is_called_and_can_cancel():
     sets = [rng.choice(60, 4, replace=False) for _ in range(20)]
     calls = []
     bubble_sets(pos, sets, progress=lambda f, m: calls.append(f))
-    assert calls and calls[-1] == 1.0 and all(0 < f <= 1 for f in calls)
+    assert calls and calls[0] == 0.0 and calls[-1] == 1.0 and all(0 <= f <= 1 for f in calls)
 
     class Stop(Exception):
         pass
