@@ -12,7 +12,7 @@ from viewer_helpers import small_image_comparison  # noqa: E402
 
 from napari_topoalign import Comparison  # noqa: E402
 from napari_topoalign.viewer import BuildMapperWidget  # noqa: E402
-from napari_topoalign.viewer._graph_layers import get_graph_layers  # noqa: E402
+from napari_topoalign.viewer._graph_layers import edge_segments, get_graph_layers  # noqa: E402
 from napari_topoalign.viewer._hooks import comparison_layer_data  # noqa: E402
 from napari_topoalign.viewer._state import get_comparison  # noqa: E402
 
@@ -45,14 +45,16 @@ def test_build_draws_one_graph_layer_per_representation(make_napari_viewer, qtbo
     assert worker is not None and not widget.cancel_button.enabled
     for name in ("A", "B"):
         graph = cmp.graphs[name]
-        assert graph.params["n_intervals"] == 6 and graph.params["lens"] == "pca1"
+        lens = graph.params.get("shared_lens", {}).get("lens", graph.params["lens"])
+        assert graph.params["n_intervals"] == 6 and lens == "pca1"
         points, vectors = get_graph_layers(viewer, name)
         assert len(points.data) == graph.n_nodes > 0
-        assert len(vectors.data) == graph.n_edges
+        assert len(edge_segments(vectors)) == graph.n_edges
     names = [layer.name for layer in viewer.layers]
     assert names.count("A nodes") == 1 and names.count("B edges") == 1
     assert cmp.layout is not None and set(cmp.layout.positions) == {"A", "B"}
     assert "A:" in widget.status.value and "nodes" in widget.status.value
+    assert "Next:" in widget.status.value  # what to do next
 
     # colour every graph's nodes by a column of the node table
     assert {"size", "purity", "majority_label", "lens_mean"} <= set(widget.color_by.choices)

@@ -15,6 +15,8 @@ from napari_topoalign.viewer import draw_comparison, select_nodes  # noqa: E402
 from napari_topoalign.viewer._graph_layers import (  # noqa: E402
     NODE_BORDER,
     add_graph_layers,
+    edge_drawn_widths,
+    edge_segments,
     from_napari,
     get_graph_layers,
     set_positions,
@@ -43,20 +45,32 @@ def test_layers_hold_the_graph(drawn):
     for name, graph in cmp.graphs.items():
         points, vectors = get_graph_layers(viewer, name)
         assert points.name == f"{name} nodes" and vectors.name == f"{name} edges"
-        assert len(points.data) == graph.n_nodes and len(vectors.data) == graph.n_edges
+        assert len(points.data) == graph.n_nodes and len(edge_segments(vectors)) == graph.n_edges
         np.testing.assert_allclose(points.data, to_napari(cmp.layout.positions[name]))
         # the node table is the layer's features
         np.testing.assert_array_equal(points.features["size"], graph.nodes["size"])
         np.testing.assert_array_equal(points.features["majority_label"], graph.nodes["majority_label"])
-        # larger nodes are drawn larger
-        order = np.argsort(graph.nodes["size"].to_numpy())
-        assert np.all(np.diff(np.asarray(points.size)[order]) >= -1e-12)
-        # edges in line style, coloured by their Jaccard weight
-        assert vectors.vector_style == "line"
-        np.testing.assert_allclose(vectors.features["weight"], graph.edge_weights)
-        strong, weak = np.argmax(graph.edge_weights), np.argmin(graph.edge_weights)
-        if graph.edge_weights[strong] > graph.edge_weights[weak]:
-            assert vectors.edge_color[strong][:3].sum() > vectors.edge_color[weak][:3].sum()
+        # larger nodes are drawn larger: area proportional to the inputs above the minimum
+        size = graph.nodes["size"].to_numpy(dtype=float)
+        diam = np.asarray(points.size, dtype=float)
+        order = np.argsort(size)
+        assert np.all(np.diff(diam[order]) >= -1e-12)
+        big = diam > diam.min() * 1.0001
+        if big.sum() >= 2:
+            ratio = (diam[big] ** 2) / size[big]
+            np.testing.assert_allclose(ratio, ratio[0], rtol=1e-9)
+        # edges: one quad each, as wide as the Jaccard weight (above a readable minimum)
+        segments = edge_segments(vectors)
+        rc = to_napari(cmp.layout.positions[name])
+        np.testing.assert_allclose(segments[:, 0], rc[graph.edges[:, 0]], atol=1e-9)
+        np.testing.assert_allclose(segments[:, 1], rc[graph.edges[:, 1]], atol=1e-9)
+        widths = edge_drawn_widths(vectors)
+        w = np.asarray(graph.edge_weights)
+        order = np.argsort(w)
+        assert np.all(np.diff(widths[order]) >= -1e-12)
+        strong, weak = np.argmax(w), np.argmin(w)
+        if w[strong] > 2 * w[weak]:
+            assert widths[strong] > widths[weak]
     # renamed layers are still found
     points, _ = get_graph_layers(viewer, "A")
     points.name = "my nodes"
@@ -86,13 +100,13 @@ def test_edges_follow_the_nodes(drawn):
     moved = np.asarray(points.data).copy()
     moved[0] += [3.0, -2.0]  # as if the user dragged node 0
     points.data = moved
-    vec = np.asarray(vectors.data)
-    np.testing.assert_allclose(vec[:, 0], moved[graph.edges[:, 0]])
-    np.testing.assert_allclose(vec[:, 0] + vec[:, 1], moved[graph.edges[:, 1]])
+    seg = edge_segments(vectors)
+    np.testing.assert_allclose(seg[:, 0], moved[graph.edges[:, 0]])
+    np.testing.assert_allclose(seg[:, 1], moved[graph.edges[:, 1]])
     xy = np.random.default_rng(1).normal(size=(graph.n_nodes, 2))
     set_positions(viewer, "A", xy)
-    vec = np.asarray(vectors.data)
-    np.testing.assert_allclose(vec[:, 0] + vec[:, 1], to_napari(xy)[graph.edges[:, 1]])
+    seg = edge_segments(vectors)
+    np.testing.assert_allclose(seg[:, 1], to_napari(xy)[graph.edges[:, 1]])
     with pytest.raises(ValueError, match="positions for"):
         set_positions(viewer, "A", xy[:-1])
     # drawing again updates the same two layers
@@ -159,15 +173,22 @@ def test_selecting_nodes_selects_their_inputs(drawn):
     assert [r[2] for r in rows] == [str(v) for v in cmp.representations.labels[expected]]
     assert widget.summary.value.startswith(f"A: 2 node(s), {len(expected)} input(s)")
 
-    # selecting in B now: the highlight moves to A
+    # the picked nodes are marked in their own graph too
+    border_a = np.asarray(points_a.border_color)
+    assert np.allclose(border_a[nodes], HIGHLIGHT)
+    assert np.allclose(np.delete(border_a, nodes, axis=0), NODE_BORDER)
+    # selecting in B now: the highlight moves to A, B marks only the picked node
     sel = select_nodes(viewer, "B", [hits[0]])
     np.testing.assert_array_equal(sel.inputs, b.node_members(int(hits[0])))
-    assert np.allclose(np.asarray(points_b.border_color), NODE_BORDER)
+    border_b = np.asarray(points_b.border_color)
+    assert np.allclose(border_b[hits[0]], HIGHLIGHT)
+    assert np.allclose(np.delete(border_b, [hits[0]], axis=0), NODE_BORDER)
     # clearing the selection clears everything
     points_b.selected_data = set()
     assert current_selection(viewer).graph == "B" and current_selection(viewer).inputs.size == 0
     assert not viewer.layers[SELECTED_LAYER].visible
     assert np.allclose(np.asarray(points_a.border_color), NODE_BORDER)
+    assert np.allclose(np.asarray(points_b.border_color), NODE_BORDER)
     assert widget.rows() == []
     with pytest.raises(IndexError, match="node indices"):
         select_nodes(viewer, "A", [10_000])

@@ -19,7 +19,7 @@ from viewer_helpers import BUILD, small_image_comparison  # noqa: E402
 import napari_topoalign  # noqa: E402
 from napari_topoalign import Comparison, MapperGraph  # noqa: E402
 from napari_topoalign.io import write_representations  # noqa: E402
-from napari_topoalign.viewer._graph_layers import get_graph_layers  # noqa: E402
+from napari_topoalign.viewer._graph_layers import edge_segments, get_graph_layers  # noqa: E402
 from napari_topoalign.viewer._selection import SELECTED_LAYER  # noqa: E402
 from napari_topoalign.viewer._state import METADATA_KEY, get_comparison  # noqa: E402
 
@@ -38,12 +38,16 @@ def test_manifest_is_valid_and_registered():
     assert [s.key for s in contrib.sample_data] == ["digits", "minilm"]
     assert contrib.sample_data[0].display_name == "Digits: pixels vs MLP layers"
     assert set(contrib.readers[0].filename_patterns) == {"*.npz", "*.npy"}
-    assert {w.display_name for w in contrib.widgets} == {
+    assert {w.display_name for w in contrib.widgets} >= {
         "Build mapper graphs",
         "Joint layout",
         "Matching regions",
         "Inputs",
+        "Legend",
     }
+    # File > IO Utilities > Export comparison figure
+    menus = contrib.menus or {}
+    assert any(item.command == "napari-topoalign.export_figure" for item in menus.get("napari/file/io_utilities", []))
     eps = [ep for ep in entry_points(group="napari.manifest") if ep.name == "napari-topoalign"]
     assert eps and eps[0].value == "napari_topoalign:napari.yaml"
     result = subprocess.run(
@@ -128,13 +132,13 @@ def test_console_show_draws_everything(make_napari_viewer):
     viewer = make_napari_viewer()
     cmp = small_image_comparison()
     cmp.build_mappers(**BUILD)
-    cmp.find_regions("A", "B", n_permutations=0, min_score=0.3)
+    cmp.find_regions("A", "B", n_permutations=0)
     assert cmp.show(viewer) is viewer
     assert get_comparison(viewer) is cmp
     assert cmp.layout is not None and cmp.layout.params["method"] == "separate"
     for name, graph in cmp.graphs.items():
         points, vectors = get_graph_layers(viewer, name)
-        assert len(points.data) == graph.n_nodes and len(vectors.data) == graph.n_edges
+        assert len(points.data) == graph.n_nodes and len(edge_segments(vectors)) == graph.n_edges
     assert "inputs" in viewer.layers and "A regions" in viewer.layers
     # the regions were drawn from the session's correspondence
     assert set(viewer.layers["A regions"].features["region"]) == set(

@@ -8,31 +8,55 @@ import napari
 from qtpy.QtWidgets import QApplication
 
 from ._build_widget import BuildMapperWidget
-from ._draw import draw_comparison
+from ._draw import _dock_plugin_widget, draw_comparison, fit_view
 from ._layout_widget import JointLayoutWidget
 from ._regions_widget import MatchingRegionsWidget
 
 __all__ = ["open_viewer", "run_viewer", "save_screenshots"]
 
 
-def open_viewer(cmp, *, show: bool = True):
-    """A napari viewer on ``cmp`` with the dock widgets of the plugin."""
+def fit_window(window, width: int = 1500, height: int = 950) -> None:
+    """Resize the main window to ``width`` x ``height``, but never past the screen."""
+    qt_window = window._qt_window
+    screen = qt_window.screen() if hasattr(qt_window, "screen") else None
+    if screen is not None:
+        free = screen.availableGeometry()
+        width, height = min(width, free.width()), min(height, free.height())
+    qt_window.resize(width, height)
+
+
+def open_viewer(cmp, *, show: bool = True, size=(1500, 950)):
+    """A napari viewer on ``cmp`` with the dock widgets of the plugin (tabbed on the right,
+    each docked once: the Plugins menu shows these instead of adding others)."""
     title = cmp.representations.metadata.get("title", "")
     viewer = napari.Viewer(title=f"napari-topoalign: {title}" if title else "napari-topoalign", show=show)
-    viewer.window._qt_window.resize(1500, 950)
-    draw_comparison(viewer, cmp)
-    regions = MatchingRegionsWidget(viewer)
-    for widget, name in (
-        (BuildMapperWidget(viewer), "Build mapper graphs"),
-        (JointLayoutWidget(viewer), "Joint layout"),
-        (regions, "Matching regions"),
+    fit_window(viewer.window, *size)
+    widgets = {}
+    for factory, name in (
+        (BuildMapperWidget, "Build mapper graphs"),
+        (JointLayoutWidget, "Joint layout"),
+        (MatchingRegionsWidget, "Matching regions"),
     ):
-        viewer.window.add_dock_widget(widget, name=name, area="right", tabify=True)
-    if cmp.correspondences:
+        widgets[name] = _dock_plugin_widget(viewer, name, factory)
+    QApplication.processEvents()  # the canvas takes its size: sizes are made for it
+    draw_comparison(viewer, cmp)
+    regions = widgets["Matching regions"]
+    if cmp.correspondences and regions is not None:
         regions.show_correspondence(*next(iter(cmp.correspondences)))
+        _raise_dock(regions)
     QApplication.processEvents()  # let the window take its size before fitting the view
-    viewer.reset_view()
+    fit_view(viewer)
     return viewer
+
+
+def _raise_dock(widget) -> None:
+    """Bring the tab of a tabbed dock widget to the front."""
+    dock = getattr(widget, "native", widget)
+    while dock is not None and type(dock).__name__ != "QtViewerDockWidget":
+        dock = dock.parent()
+    if dock is not None:
+        dock.show()
+        dock.raise_()
 
 
 def run_viewer(cmp) -> None:

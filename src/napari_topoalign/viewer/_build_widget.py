@@ -15,8 +15,8 @@ from magicgui.widgets import ComboBox, FloatSpinBox, PushButton, Select, SpinBox
 from ..mapper.cluster import CLUSTERERS
 from ..mapper.cover import COVERS
 from ..mapper.lenses import LENSES
-from ._graph_layers import color_nodes_by, graph_of_layer
-from ._jobs import SessionWidget
+from ._graph_layers import color_graphs_by, graph_of_layer
+from ._jobs import SessionWidget, apply_specs
 
 __all__ = ["BuildMapperWidget"]
 
@@ -35,13 +35,13 @@ class BuildMapperWidget(SessionWidget):
         super().__init__(napari_viewer, comparison)
         self._adopted = None
         self.representations = Select(label="representations", choices=self._names, name="representations")
-        self.lens = ComboBox(label="lens", choices=LENSES, value="l2norm", name="lens")
-        self.cover = ComboBox(label="cover", choices=COVERS, value="uniform", name="cover")
-        self.n_intervals = SpinBox(label="intervals", value=10, min=1, max=1000, name="n_intervals")
-        self.overlap = FloatSpinBox(label="overlap", value=0.3, min=0.0, max=0.95, step=0.05, name="overlap")
-        self.clusterer = ComboBox(label="clusterer", choices=CLUSTERERS, value="dbscan", name="clusterer")
-        self.eps = FloatSpinBox(label="eps (0: auto)", value=0.0, min=0.0, max=1e9, step=0.1, name="eps")
-        self.min_samples = SpinBox(label="min samples", value=3, min=1, max=10_000, name="min_samples")
+        self.lens = ComboBox(label="lens", choices=LENSES, name="lens")
+        self.cover = ComboBox(label="cover", choices=COVERS, name="cover")
+        self.n_intervals = SpinBox(label="intervals", max=2**31 - 1, name="n_intervals")
+        self.overlap = FloatSpinBox(label="overlap", step=0.05, name="overlap")
+        self.clusterer = ComboBox(label="clusterer", choices=CLUSTERERS, name="clusterer")
+        self.eps = FloatSpinBox(label="eps (0: auto)", max=1e9, step=0.1, name="eps")
+        self.min_samples = SpinBox(label="min samples", max=2**31 - 1, name="min_samples")
         self.min_intersection = SpinBox(
             label="min intersection", value=1, min=1, max=10_000, name="min_intersection"
         )
@@ -67,6 +67,13 @@ class BuildMapperWidget(SessionWidget):
                 self.color_by,
             ]
         )
+        from ..mapper import build_mapper
+
+        self.specs = apply_specs(self, build_mapper, auto_zero=("eps",), skip=("representations",))
+        self.representations.tooltip = "the representations to build a mapper graph of (one graph each)"
+        self.random_state.tooltip = self.random_state.tooltip or "seed of every random step"
+        self.color_by.tooltip = "colour the nodes of every graph by this node-table column (one colour map for all graphs)"
+        self.build_button.tooltip = "build the graphs (in the background; Cancel stops it)"
         self.build_button.changed.connect(self._on_build)
         self.color_by.changed.connect(self._on_color_by)
         self.reset_choices()
@@ -89,10 +96,10 @@ class BuildMapperWidget(SessionWidget):
         """Colour the nodes of every drawn graph that has ``column`` by it."""
         if column is None:
             return
-        for layer in self._viewer.layers:
-            tag = graph_of_layer(layer)
-            if tag is not None and tag[1] == "nodes" and column in layer.features:
-                color_nodes_by(layer, column)
+        from ._draw import refresh_legend
+
+        color_graphs_by(self._viewer, column)
+        refresh_legend(self._viewer)
 
     def reset_choices(self, *args) -> None:
         """Refresh the representation choices (napari calls this when layers change); a new
@@ -104,6 +111,12 @@ class BuildMapperWidget(SessionWidget):
             return
         self._adopted = cmp
         self.representations.value = list(cmp.names)
+        if not cmp.graphs:
+            reps = cmp.representations
+            self.status.value = (
+                f"{len(cmp.names)} representations of {reps.n_inputs} inputs. "
+                "Next: check the parameters, press Build."
+            )
         recommended = dict(cmp.representations.metadata.get("mapper_params", {}))
         for key, value in recommended.items():
             widget = getattr(self, key, None)
@@ -157,7 +170,7 @@ class BuildMapperWidget(SessionWidget):
             self.reset_choices()
             self.status.value = ", ".join(
                 f"{n}: {cmp.graphs[n].n_nodes} nodes, {cmp.graphs[n].n_edges} edges" for n in names
-            )
+            ) + ". Next: Joint layout aligns the graphs; Matching regions finds what corresponds."
 
         return self.start(run, on_done=done, label="Build mapper graphs")
 

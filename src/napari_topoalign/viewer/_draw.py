@@ -1,4 +1,5 @@
-"""Drawing a whole session into a viewer: graph layers, the inputs, regions, linking."""
+"""Drawing a whole session into a viewer: graph layers, titles, the inputs, regions,
+linking, the legend; the panels' arrangement and the fitted view."""
 
 from __future__ import annotations
 
@@ -6,15 +7,43 @@ import weakref
 
 import numpy as np
 
-from ._graph_layers import add_graph_layers, graph_of_layer, unit_length
-from ._selection import inputs_layer, link_graph_layers, place_beside_graphs
+from ..figure import arrange_panels
+from ._graph_layers import (
+    add_graph_layers,
+    draw_style,
+    get_graph_layers,
+    graph_of_layer,
+    layer_tag,
+    restyle,
+    set_positions,
+    to_napari,
+)
+from ._selection import SELECTED_LAYER, inputs_layer, link_graph_layers, place_beside_graphs
 from ._state import METADATA_KEY, set_comparison
 
-__all__ = ["draw_comparison", "show_comparison", "follow", "is_following", "inputs_layer", "INPUTS_LAYER"]
+__all__ = [
+    "draw_comparison",
+    "show_comparison",
+    "follow",
+    "is_following",
+    "inputs_layer",
+    "INPUTS_LAYER",
+    "TITLES_LAYER",
+    "fit_view",
+    "set_arrangement",
+    "get_arrangement",
+    "display_positions",
+    "camera",
+    "canvas_size",
+]
 
 #: Name of the Image layer that holds all the inputs (when they are images).
 INPUTS_LAYER = "inputs"
-_docked: weakref.WeakSet = weakref.WeakSet()
+#: Name of the Points layer that writes each graph's title above its panel.
+TITLES_LAYER = "graph titles"
+#: Size of the titles' text (points).
+TITLE_SIZE = 11
+_arrangements: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _followed: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _relays: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -30,35 +59,217 @@ def inputs_layer_data(cmp, name: str = INPUTS_LAYER):
     return images, kwargs, "image"
 
 
-def draw_comparison(viewer, cmp, *, dock_inputs: bool = True) -> None:
+def camera(viewer):
+    """The viewer's camera (``viewer.scene.camera`` since napari 0.9, ``viewer.camera`` before)."""
+    scene = getattr(viewer, "scene", None)
+    return scene.camera if scene is not None and hasattr(scene, "camera") else viewer.camera
+
+
+def canvas_size(viewer) -> np.ndarray:
+    """The canvas size (height, width) in screen pixels."""
+    canvas = getattr(viewer, "canvas", None)  # napari >= 0.6
+    size = getattr(canvas, "size", None) or getattr(viewer, "_canvas_size", None) or (600, 800)
+    return np.asarray(size, dtype=float)[-2:]
+
+
+def set_arrangement(viewer, arrangement: str) -> None:
+    """How ``viewer`` arranges the panels: ``"auto"`` (a row up to four graphs, a grid of
+    small multiples beyond), ``"row"``, ``"grid"`` (see
+    :func:`napari_topoalign.figure.arrange_panels`); redraws a followed session."""
+    from ..figure import ARRANGEMENTS
+
+    if arrangement not in ARRANGEMENTS:
+        raise ValueError(f"arrangement: must be one of {list(ARRANGEMENTS)}, got {arrangement!r}")
+    _arrangements[viewer] = arrangement
+    from ._state import get_comparison
+
+    cmp = get_comparison(viewer)
+    if cmp is not None and cmp.graphs and cmp.layout is not None:
+        _move_graphs(viewer, cmp)
+
+
+def get_arrangement(viewer, cmp=None) -> str:
+    """The viewer's arrangement (``"overlay"`` when the session's layout is an overlay)."""
+    if cmp is not None and cmp.layout is not None and cmp.layout.params.get("arrangement") == "overlay":
+        return "overlay"
+    return _arrangements.get(viewer, "auto")
+
+
+def display_positions(viewer, cmp, positions: dict | None = None) -> tuple[dict, dict]:
+    """Where the graphs are drawn (core ``(x, y)`` by graph) and each panel's box: the
+    session's layout (or ``positions``, intermediate frames of a running layout) arranged
+    by the viewer's arrangement."""
+    if positions is None:
+        names = [n for n in cmp.graphs if n in cmp.layout.positions]
+        positions = {n: cmp.layout.positions[n] for n in names}
+        offsets = {n: cmp.layout.offsets.get(n) for n in names}
+    else:
+        offsets = None
+    return arrange_panels(positions, offsets, get_arrangement(viewer, cmp))
+
+
+def draw_comparison(viewer, cmp, *, dock_inputs: bool = True, fit: bool = True) -> None:
     """Draw everything the session holds into ``viewer`` and make it the viewer's session.
 
     - one graph layer per mapper graph, at the session's layout (graphs are first laid out
-      each on its own when the layout does not cover them all);
-    - the inputs' images, as an Image layer beside the graphs, when there are images;
+      each on its own when the layout does not cover them all), arranged in a row or a grid
+      (:func:`set_arrangement`), with the comparison's colours and one size scale;
+    - a title above each panel (graph name, nodes, edges);
+    - the inputs' images, as an Image layer beside the graphs (left), when there are images;
     - the matching regions of every correspondence as Bubble Sets; regions layers of graphs
       with no correspondence left are emptied;
-    - selection linking, and the *Inputs* dock widget (``dock_inputs``).
+    - selection linking, the *Inputs* and *Legend* dock widgets (``dock_inputs``);
+    - the view fitted to the graphs (``fit``).
     """
     set_comparison(viewer, cmp)
     names = list(cmp.graphs)
     if names and (cmp.layout is None or any(n not in cmp.layout.positions for n in names)):
         cmp.layout_separately()
-    unit = unit_length([cmp.layout.positions[n] for n in names], [cmp.graphs[n].edges for n in names])
-    for name in names:
-        points, _ = add_graph_layers(viewer, cmp.graphs[name], cmp.layout.positions[name], name=name, unit=unit)
-        points.metadata[METADATA_KEY] = cmp
+    if names:
+        pos, boxes = display_positions(viewer, cmp)
+        style = _style(viewer, cmp, pos, names)
+        for name in names:
+            points, _ = add_graph_layers(viewer, cmp.graphs[name], pos[name], name=name, style=style)
+            points.metadata[METADATA_KEY] = cmp
+        draw_titles(viewer, cmp, boxes, style)
     layer = inputs_layer(viewer)
     if layer is None and cmp.representations.images is not None:
         data, kwargs, _ = inputs_layer_data(cmp)
         layer = viewer.add_image(data, **kwargs)
     if layer is not None:
-        place_beside_graphs(viewer, layer, "left")
+        place_beside_graphs(viewer, layer, "below_left")
     draw_all_regions(viewer, cmp)
     link_graph_layers(viewer)
     follow(viewer, cmp)
     if dock_inputs:
         dock_inputs_widget(viewer)
+        dock_legend_widget(viewer)
+    refresh_legend(viewer)
+    if fit and names:
+        fit_view(viewer)
+
+
+def _style(viewer, cmp, pos: dict, names: list):
+    """The draw style of the graphs ``names`` drawn at ``pos`` on this viewer's canvas (the
+    inputs' images below the graphs take part of its height)."""
+    size = canvas_size(viewer) if getattr(viewer, "canvas", None) is not None else None
+    below = 1.0 + (0.65 if cmp.representations.images is not None else 0.0)
+    return draw_style(
+        [pos[n] for n in names],
+        [cmp.graphs[n] for n in names],
+        cmp.representations.labels,
+        canvas=tuple(size) if size is not None and min(size) >= 200 else None,
+        height_factor=below,
+    )
+
+
+def draw_titles(viewer, cmp, boxes: dict, style=None) -> None:
+    """The titles layer: one text per graph (name, nodes, edges) centred above its panel
+    (for an overlay, one line per graph above the shared panel)."""
+    names = [n for n in boxes if n in cmp.graphs]
+    if not names:
+        return
+    px = style.px if style is not None else 0.01 * max(float(np.ptp(np.vstack(list(boxes.values()))[:, [0, 2]])), 1.0)
+    d_max = style.node_diameters()[1] if style is not None else 0.0
+    xy, texts = [], []
+    overlay = len({tuple(np.round(b, 9)) for b in boxes.values()}) == 1 and len(names) > 1
+    for k, name in enumerate(names):
+        b = boxes[name]
+        # the panels of one row (overlapping heights) put their titles at one height
+        top = max(float(c[3]) for c in boxes.values() if c[1] <= b[3] and c[3] >= b[1])
+        line = k if overlay else 0
+        xy.append([0.5 * (b[0] + b[2]), top + 0.5 * d_max + (22 + 2.6 * TITLE_SIZE * line) * px])
+        graph = cmp.graphs[name]
+        texts.append(f"{name}\n{graph.n_nodes} nodes, {graph.n_edges} edges")
+    if overlay:  # the first graph's title on top
+        xy = [[x, y0] for (x, _), y0 in zip(xy, sorted((p[1] for p in xy), reverse=True))]
+    rc = to_napari(np.asarray(xy))
+    features = {"graph": np.asarray(names, dtype=object), "title": np.asarray(texts, dtype=object)}
+    layer = _titles_layer(viewer)
+    text = {"string": "{title}", "size": TITLE_SIZE, "color": "white", "anchor": "center"}
+    if layer is None:
+        layer = viewer.add_points(
+            rc,
+            name=TITLES_LAYER,
+            features=features,
+            text=text,
+            size=1e-6 * max(px, 1e-9),
+            face_color="transparent",
+            border_color="transparent",
+            border_width=0,
+            metadata={"topoalign": {"role": "titles"}},
+        )
+    else:
+        layer.data = rc
+        layer.features = features
+        layer.text = text
+    layer.metadata["topoalign"]["boxes"] = {n: np.asarray(boxes[n]) for n in names}
+    index = viewer.layers.index(layer)
+    if index != len(viewer.layers) - 1:
+        viewer.layers.move(index, len(viewer.layers))
+
+
+def _titles_layer(viewer):
+    for layer in viewer.layers:
+        tag = layer_tag(layer)
+        if tag is not None and tag.get("role") == "titles":
+            return layer
+    return None
+
+
+def view_extent(viewer):
+    """``(lo, hi)`` world corners (row, col) of the graphs as drawn: their nodes (with the
+    markers' radius), their titles and the inputs' images beside them; None when no graph
+    is drawn."""
+    boxes = []
+    for layer in viewer.layers:
+        tag = graph_of_layer(layer)
+        role = (layer_tag(layer) or {}).get("role")
+        if role in ("inputs", "selected_inputs") and layer.visible and getattr(layer, "ndim", 0) >= 2:
+            corners = np.asarray(layer.extent.world, dtype=np.float64)[:, -2:]
+            boxes.append((corners.min(axis=0), corners.max(axis=0)))
+            continue
+        is_title = role == "titles"
+        if not (is_title or (tag is not None and tag[1] == "nodes")) or len(layer.data) == 0:
+            continue
+        data = np.asarray(layer.data, dtype=np.float64)[:, -2:]
+        world = data * np.asarray(layer.scale)[-2:] + np.asarray(layer.translate)[-2:]
+        r = 0.0
+        if not is_title:
+            r = 0.5 * float(np.max(np.asarray(layer.size, dtype=np.float64))) * float(np.max(np.abs(layer.scale[-2:])))
+        boxes.append((world.min(axis=0) - r, world.max(axis=0) + r))
+    if not boxes:
+        return None
+    return np.min([b[0] for b in boxes], axis=0), np.max([b[1] for b in boxes], axis=0)
+
+
+def graphs_drawn(viewer) -> int:
+    """How many graph nodes layers the viewer holds."""
+    return sum(1 for layer in viewer.layers if (graph_of_layer(layer) or ("", ""))[1] == "nodes")
+
+
+def fit_view(viewer, margin: float = 0.04) -> bool:
+    """Centre the camera on the graphs and zoom so that they (nodes and titles) fill the
+    canvas, ``margin`` of it left free on each side. Returns False when no graph is drawn."""
+    if graphs_drawn(viewer) == 0:
+        return False
+    extent = view_extent(viewer)
+    if extent is None:
+        return False
+    lo, hi = extent
+    if viewer.dims.ndisplay != 2:
+        return False
+    size = canvas_size(viewer)
+    span = np.maximum(hi - lo, 1e-9)
+    # leave room for the title text above the top row (its height in pixels)
+    zoom = float(np.min((1 - 2 * margin) * size / span))
+    cam = camera(viewer)
+    centre = list(np.asarray(cam.center, dtype=float))
+    centre[-2:] = 0.5 * (lo + hi)
+    cam.center = tuple(centre)
+    if np.isfinite(zoom) and zoom > 0:
+        cam.zoom = zoom
+    return True
 
 
 def is_following(viewer, cmp) -> bool:
@@ -87,7 +298,7 @@ def follow(viewer, cmp) -> None:
         if v is None:
             return
         try:
-            if what == "layout" and cmp.layout is not None:
+            if what == "layout" and cmp.layout is not None and _all_drawn(v, cmp):
                 _move_graphs(v, cmp)
             elif what == "regions":
                 draw_all_regions(v, cmp)
@@ -111,15 +322,43 @@ def follow(viewer, cmp) -> None:
     _relays.setdefault(viewer, []).append(relay)  # keep the relay alive with the viewer
 
 
-def _move_graphs(viewer, cmp) -> None:
-    """Graph layers to the session's layout, and the regions' outlines after them."""
-    from ._graph_layers import get_graph_layers, set_positions
+def _all_drawn(viewer, cmp) -> bool:
+    return all(get_graph_layers(viewer, n)[0] is not None for n in cmp.graphs)
 
-    for name, xy in cmp.layout.positions.items():
+
+def _move_graphs(viewer, cmp, positions: dict | None = None, *, frame: bool = False, mover=None) -> None:
+    """Graph layers to the session's layout (or to ``positions``, a running layout's
+    ``frame``), arranged as the viewer arranges them; titles follow. After a final move
+    (not a frame) sizes, the inputs and the regions' outlines follow and the view is fitted
+    again. ``mover(name, xy)`` moves one graph (default :func:`set_positions`)."""
+    pos, boxes = display_positions(viewer, cmp, positions)
+    drawn = []
+    for name, xy in pos.items():
         points, _ = get_graph_layers(viewer, name)
         if name in cmp.graphs and points is not None and len(points.data) == len(xy):
-            set_positions(viewer, name, xy, edges=cmp.graphs[name].edges)
+            if mover is None:
+                set_positions(viewer, name, xy, edges=cmp.graphs[name].edges)
+            else:
+                mover(name, xy)
+            drawn.append(name)
+    if not drawn:
+        return
+    style = _style(viewer, cmp, pos, drawn)
+    if not frame:
+        for name in drawn:
+            restyle(viewer, cmp.graphs[name], style)
+    draw_titles(viewer, cmp, {n: boxes[n] for n in drawn}, style)
+    if frame:
+        return
+    for layer, side in ((inputs_layer(viewer, roles=("inputs",)), "below_left"), (_layer(viewer, SELECTED_LAYER), "below_right")):
+        if layer is not None:
+            place_beside_graphs(viewer, layer, side)
     draw_all_regions(viewer, cmp)
+    fit_view(viewer)
+
+
+def _layer(viewer, name):
+    return viewer.layers[name] if name in viewer.layers else None
 
 
 def draw_all_regions(viewer, cmp) -> None:
@@ -135,19 +374,55 @@ def draw_all_regions(viewer, cmp) -> None:
         tag = graph_of_layer(layer)
         if tag is not None and tag[1] == "regions" and tag[0] not in covered and len(layer.data):
             layer.data = []
+    refresh_legend(viewer)
+
+
+def _dock_plugin_widget(viewer, display_name: str, factory):
+    """Dock the plugin's widget ``display_name`` once: through napari's plugin dock (so that
+    Plugins > napari-topoalign > ``display_name`` shows this one instead of adding another),
+    else as a plain dock widget; tabbed with the other docks on the right."""
+    window = getattr(viewer, "window", None)
+    if window is None:
+        return None
+    for widget in window.dock_widgets.values():
+        if type(widget).__name__ == factory.__name__:
+            return widget
+    try:
+        _, widget = window.add_plugin_dock_widget("napari-topoalign", display_name, tabify=True)
+        return widget
+    except Exception:  # the plugin is not registered with npe2 (a source checkout)
+        widget = factory(viewer)
+        window.add_dock_widget(widget, name=display_name, area="right", tabify=True)
+        return widget
 
 
 def dock_inputs_widget(viewer):
     """Add the *Inputs* dock widget once per viewer (no-op without a window)."""
-    window = getattr(viewer, "window", None)
-    if window is None or viewer in _docked:
-        return None
     from ._inputs_widget import InputsWidget
 
-    widget = InputsWidget(viewer)
-    window.add_dock_widget(widget, name="Inputs", area="right")
-    _docked.add(viewer)
-    return widget
+    return _dock_plugin_widget(viewer, "Inputs", InputsWidget)
+
+
+def dock_legend_widget(viewer):
+    """Add the *Legend* dock widget once per viewer (no-op without a window)."""
+    from ._legend_widget import LegendWidget
+
+    return _dock_plugin_widget(viewer, "Legend", LegendWidget)
+
+
+def refresh_legend(viewer) -> None:
+    """Redraw the legend dock(s) of ``viewer`` and fill a regions widget that shows nothing
+    yet with the session's regions."""
+    window = getattr(viewer, "window", None)
+    if window is None:
+        return
+    for widget in list(window.dock_widgets.values()):
+        refresh = getattr(widget, "refresh_from_session", None)
+        if callable(refresh):
+            try:
+                refresh()
+            except RuntimeError:  # its Qt widget was deleted
+                pass
 
 
 def show_comparison(cmp, viewer=None):

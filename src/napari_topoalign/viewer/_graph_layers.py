@@ -1,12 +1,17 @@
-"""The graph layer: a Points layer for the nodes and a Vectors layer for the edges.
+"""The graph layer: a Points layer for the nodes and a Surface layer for the edges.
 
 napari has no released Graph layer, so a mapper graph is drawn as a pair:
 
-- ``f"{name} nodes"``: a Points layer, one point per node, size by the node's size (number of
-  inputs), coloured by a column of the node table (``majority_label`` when the inputs have
-  labels, else ``size``), with the whole node table as the layer's ``features``;
-- ``f"{name} edges"``: a Vectors layer in line style, one vector per edge, coloured by its
-  Jaccard weight (``features["weight"]``; strong edges bright, weak ones dim).
+- ``f"{name} nodes"``: a Points layer, one point per node. Marker *area* proportional to the
+  number of inputs the node holds (one scale for all graphs of a session), never below a
+  readable diameter at the fitted zoom; coloured by a column of the node table with the
+  comparison-wide colours of :mod:`napari_topoalign.colors` (``majority_label`` when the
+  inputs have labels: one colour per label, the same in every graph; numbers on viridis
+  between limits shared by all graphs); the whole node table is the layer's ``features``;
+- ``f"{name} edges"``: a Surface layer, one quad per edge, as wide as the edge's Jaccard
+  weight (never thinner than a readable minimum) and grey-shaded by it (strong edges
+  bright, weak ones dim). napari's Vectors layer has one width for all vectors, so it could
+  not show the weights by width; one mesh for all edges draws as fast.
 
 The two move together: whenever the nodes' data change (a new layout, or the user dragging
 nodes) the edges are redrawn from the node positions. Both layers carry
@@ -19,10 +24,12 @@ Coordinates: the core works in ``(x, y)``, napari in ``(row, col)``; :func:`to_n
 
 from __future__ import annotations
 
-import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+from .. import colors as _colors
 
 __all__ = [
     "to_napari",
@@ -33,18 +40,38 @@ __all__ = [
     "get_graph_layers",
     "set_positions",
     "color_nodes_by",
+    "color_graphs_by",
     "node_sizes",
+    "edge_widths",
+    "edge_segments",
+    "edge_drawn_widths",
     "graph_of_layer",
     "unit_length",
+    "DrawStyle",
+    "draw_style",
+    "restyle",
     "NODE_BORDER",
     "NODE_BORDER_WIDTH",
     "layer_tag",
     "QUALITATIVE",
+    "MIN_NODE_PX",
+    "MIN_EDGE_PX",
 ]
 
 #: The border colour and width (relative to the marker) of nodes that are not highlighted.
-NODE_BORDER = np.array([0.12, 0.12, 0.12, 1.0])
+NODE_BORDER = _colors.NODE_BORDER
 NODE_BORDER_WIDTH = 0.08
+#: The label colours in rank order (see :func:`napari_topoalign.colors.label_colors`).
+QUALITATIVE = _colors.LABEL_PALETTE
+#: At the fitted zoom: the smallest node diameter, the largest, in screen pixels.
+MIN_NODE_PX = 7.0
+MAX_NODE_PX = 34.0
+#: At the fitted zoom: the thinnest edge, and the width of an edge of Jaccard weight 1.
+MIN_EDGE_PX = 1.6
+FULL_EDGE_PX = 9.0
+#: The canvas size (height, width) in pixels the sizes are computed for (a canvas in a
+#: 1500 x 950 window with the dock widgets on the right).
+NOMINAL_CANVAS = (620.0, 900.0)
 _TAG = "topoalign"
 
 
@@ -83,7 +110,7 @@ def graph_of_layer(layer) -> tuple[str, str] | None:
 
 
 def get_graph_layers(viewer, name: str):
-    """``(points, vectors)`` of graph ``name`` (either may be None when it is not drawn)."""
+    """``(points, edges)`` of graph ``name`` (either may be None when it is not drawn)."""
     found = {"nodes": None, "edges": None}
     for layer in viewer.layers:
         tag = graph_of_layer(layer)
@@ -95,14 +122,78 @@ def get_graph_layers(viewer, name: str):
     return found["nodes"], found["edges"]
 
 
-def node_sizes(graph, unit: float = 1.0) -> np.ndarray:
-    """Marker diameters: from 0.3 to 0.8 of ``unit`` by the square root of the node size."""
+# -- sizes --------------------------------------------------------------------------------------
+@dataclass
+class DrawStyle:
+    """How big things are drawn, the same for every graph of a session.
+
+    ``px`` is the length in data units of one screen pixel at the fitted zoom (on
+    :data:`NOMINAL_CANVAS`); ``unit`` the median edge length; ``max_size`` the largest node
+    size of all graphs; ``label_colors`` the comparison's label -> colour map."""
+
+    px: float = 1.0
+    unit: float = 1.0
+    max_size: float = 1.0
+    label_colors: dict = field(default_factory=dict)
+
+    def node_diameters(self) -> tuple[float, float]:
+        """(smallest, largest) marker diameter in data units."""
+        d_min = MIN_NODE_PX * self.px
+        d_max = max(min(MAX_NODE_PX * self.px, 1.6 * self.unit), 3.0 * d_min)
+        return d_min, d_max
+
+
+def draw_style(positions, graphs, labels=None, *, extent=None, canvas=None, height_factor: float = 1.0) -> DrawStyle:
+    """The :class:`DrawStyle` of graphs drawn at ``positions`` (core ``(x, y)`` arrays, as
+    drawn); ``extent`` (``(width, height)``) overrides their bounding box, ``canvas``
+    (``(height, width)`` pixels, default :data:`NOMINAL_CANVAS`) is what they are fitted to,
+    ``height_factor`` how much taller the fitted view is than the graphs (images below)."""
+    positions = [np.asarray(p, dtype=np.float64).reshape(-1, 2) for p in positions]
+    nonempty = [p for p in positions if len(p)]
+    if extent is None:
+        if nonempty:
+            allp = np.vstack(nonempty)
+            extent = np.ptp(allp, axis=0)
+        else:
+            extent = (1.0, 1.0)
+    w, h = (float(max(e, 1e-9)) for e in extent)
+    unit = unit_length(positions, [g.edges for g in graphs])
+    if not nonempty or (w <= 1e-9 and h <= 1e-9):
+        w = h = unit * 4
+    ch, cw = canvas if canvas is not None else NOMINAL_CANVAS
+    # the titles above the panels take about a tenth of the height
+    px = max(w / (0.92 * cw), (1.12 * h * height_factor) / (0.92 * ch))
+    sizes = [g.nodes["size"].to_numpy(dtype=np.float64) for g in graphs if g.n_nodes]
+    max_size = max((float(s.max()) for s in sizes), default=1.0)
+    if labels is None:
+        vals = [g.nodes["majority_label"].to_numpy() for g in graphs if "majority_label" in g.nodes]
+        labels = np.concatenate(vals) if vals else None
+    return DrawStyle(px=float(px), unit=float(unit), max_size=max(max_size, 1.0), label_colors=_colors.label_colors(labels))
+
+
+def node_sizes(graph, unit: float = 1.0, *, style: DrawStyle | None = None) -> np.ndarray:
+    """Marker diameters: area proportional to the node's size (number of inputs), the
+    largest node of the session at the style's largest diameter, none below its smallest.
+    Without a style: from 0.3 to 1 ``unit``."""
     if graph.n_nodes == 0:
         return np.zeros(0)
     size = graph.nodes["size"].to_numpy(dtype=np.float64)
-    return unit * (0.3 + 0.5 * np.sqrt(size / max(size.max(), 1.0)))
+    if style is None:
+        return unit * np.maximum(np.sqrt(size / max(size.max(), 1.0)), 0.3)
+    d_min, d_max = style.node_diameters()
+    return np.maximum(d_max * np.sqrt(size / style.max_size), d_min)
 
 
+def edge_widths(weights, style: DrawStyle | None = None, unit: float = 1.0) -> np.ndarray:
+    """Edge widths in data units, proportional to the Jaccard weight, never below a readable
+    minimum (:data:`MIN_EDGE_PX` at the fitted zoom)."""
+    w = np.clip(np.asarray(weights, dtype=np.float64).ravel(), 0.0, 1.0)
+    if style is None:
+        return np.maximum(0.25 * unit * w, 0.03 * unit)
+    return np.maximum(FULL_EDGE_PX * style.px * w, MIN_EDGE_PX * style.px)
+
+
+# -- edges as one mesh ----------------------------------------------------------------------------
 def _edge_vectors(rc: np.ndarray, edges: np.ndarray) -> np.ndarray:
     edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
     if len(edges) == 0:
@@ -111,68 +202,134 @@ def _edge_vectors(rc: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return np.stack([start, rc[edges[:, 1]] - start], axis=1)
 
 
+def _edge_mesh(rc: np.ndarray, edges: np.ndarray, widths: np.ndarray, weights: np.ndarray):
+    """Surface data ``(vertices, faces, values)``: one quad (two triangles) per edge,
+    ``widths`` wide, with the edge's weight as the value of its four corners."""
+    edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+    if len(edges) == 0:
+        return np.zeros((3, 2)), np.array([[0, 1, 2]]), np.zeros(3)
+    p, q = rc[edges[:, 0]], rc[edges[:, 1]]
+    d = q - p
+    length = np.linalg.norm(d, axis=1, keepdims=True)
+    normal = np.c_[-d[:, 1], d[:, 0]] / np.where(length > 0, length, 1.0)
+    half = 0.5 * np.asarray(widths, dtype=np.float64).reshape(-1, 1) * normal
+    verts = np.stack([p + half, p - half, q + half, q - half], axis=1).reshape(-1, 2)
+    base = 4 * np.arange(len(edges))[:, None]
+    faces = np.concatenate([base + [0, 1, 2], base + [1, 3, 2]], axis=1).reshape(-1, 3)
+    values = np.repeat(np.asarray(weights, dtype=np.float64), 4)
+    return verts, faces, values
+
+
+def edge_segments(edges_layer) -> np.ndarray:
+    """``(E, 2, 2)``: the start and end point (napari data coordinates) of every edge drawn
+    by an edges layer (a Surface made here, or a Vectors layer)."""
+    tag = layer_tag(edges_layer) or {}
+    if "edge_pairs" in tag:
+        n = len(tag["edge_pairs"])
+        if n == 0:
+            return np.zeros((0, 2, 2))
+        verts = np.asarray(edges_layer.data[0], dtype=np.float64)[: 4 * n].reshape(n, 4, 2)
+        return np.stack([verts[:, :2].mean(axis=1), verts[:, 2:].mean(axis=1)], axis=1)
+    vec = np.asarray(edges_layer.data, dtype=np.float64).reshape(-1, 2, 2)
+    return np.stack([vec[:, 0], vec[:, 0] + vec[:, 1]], axis=1)
+
+
+def edge_drawn_widths(edges_layer) -> np.ndarray:
+    """The drawn width of every edge of an edges layer made here (data units)."""
+    tag = layer_tag(edges_layer) or {}
+    return np.asarray(tag.get("widths", np.zeros(0)), dtype=np.float64)
+
+
+def _set_edges(edges_layer, rc: np.ndarray) -> None:
+    """Redraw an edges layer from node positions ``rc`` (napari data coordinates)."""
+    tag = layer_tag(edges_layer) or {}
+    if "edge_pairs" in tag:  # a Surface made here
+        edges_layer.data = _edge_mesh(rc, tag["edge_pairs"], tag["widths"], tag["weights"])
+
+
+# -- colours -----------------------------------------------------------------------------------
+_is_categorical = _colors.is_categorical
+
+
+def color_nodes_by(points, column: str, *, colors: dict | None = None, limits=None) -> None:
+    """Colour the nodes of a nodes layer by a column of its node table (``features``).
+
+    Labels and other categories take one colour per value from ``colors`` (default: the
+    comparison's label map kept on the layer for ``majority_label``, else a map of this
+    layer's values); numbers the viridis colormap between ``limits`` (default: this layer's
+    min and max). :func:`color_graphs_by` passes maps and limits shared by all graphs."""
+    features = points.features
+    if column not in features:
+        raise KeyError(f"node table: no column {column!r}; known: {list(features.columns)}")
+    tag = points.metadata.setdefault(_TAG, {})
+    values = features[column]
+    if _is_categorical(column, values):
+        if colors is None:
+            colors = tag.get("label_colors") if column == "majority_label" else None
+        if not colors:
+            colors = _colors.label_colors(values.to_numpy())
+        face = _colors.label_color_array(values.to_numpy(), colors)
+        tag.update(color_by=column, color_kind="categorical", color_map=dict(colors))
+    else:
+        v = values.to_numpy(dtype=np.float64)
+        if limits is None:
+            finite = v[np.isfinite(v)]
+            limits = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
+        lo, hi = float(limits[0]), float(limits[1])
+        face = _colors.continuous_colors(v, (lo, hi if hi > lo else lo + 1.0))
+        tag.update(color_by=column, color_kind="continuous", color_limits=(lo, hi))
+    if len(points.data):
+        points.face_color = face
+
+
+def color_graphs_by(viewer, column: str, colors: dict | None = None) -> list:
+    """Colour every drawn graph that has ``column`` by it, with one map (categories) or one
+    pair of limits (numbers) for all of them. Returns the layers recoloured."""
+    layers = []
+    for layer in viewer.layers:
+        tag = graph_of_layer(layer)
+        if tag is not None and tag[1] == "nodes" and column in layer.features:
+            layers.append(layer)
+    if not layers:
+        return []
+    values = pd.concat([layer.features[column] for layer in layers], ignore_index=True)
+    if _is_categorical(column, values):
+        if colors is None and column == "majority_label":
+            colors = layer_tag(layers[0]).get("label_colors")
+        colors = colors or _colors.label_colors(values.to_numpy())
+        for layer in layers:
+            color_nodes_by(layer, column, colors=colors)
+    else:
+        v = values.to_numpy(dtype=np.float64)
+        finite = v[np.isfinite(v)]
+        limits = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
+        for layer in layers:
+            color_nodes_by(layer, column, limits=limits)
+    return layers
+
+
 def _default_color_column(graph) -> str:
     return "majority_label" if "majority_label" in graph.nodes else "size"
 
 
-def color_nodes_by(points, column: str) -> None:
-    """Colour the nodes of a nodes layer by a column of its node table (``features``):
-    a qualitative cycle for labels and other categories, the viridis colormap for numbers."""
-    features = points.features
-    if column not in features:
-        raise KeyError(f"node table: no column {column!r}; known: {list(features.columns)}")
-    if len(points.data) == 0:
-        return
-    values = features[column]
-    if pd.api.types.is_float_dtype(values):
-        lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
-        points.face_colormap = "viridis"
-        points.face_color = column
-        points.face_contrast_limits = (lo, hi if hi > lo else lo + 1.0)
-    else:
-        points.face_color_cycle = list(QUALITATIVE)
-        with warnings.catch_warnings():  # napari warns that integer labels look categorical
-            warnings.simplefilter("ignore", RuntimeWarning)
-            points.face_color = column
-    points.refresh_colors(update_color_mapping=True)
-    points.metadata[_TAG]["color_by"] = column
-
-
-#: A qualitative colour cycle (matplotlib's "tab10" followed by the lighter "tab20" halves):
-#: node labels and matching regions.
-QUALITATIVE = (
-    "#1f77b4",
-    "#ff7f0e",
-    "#2ca02c",
-    "#d62728",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-    "#17becf",
-    "#aec7e8",
-    "#ffbb78",
-    "#98df8a",
-    "#ff9896",
-    "#c5b0d5",
-    "#c49c94",
-    "#f7b6d2",
-    "#c7c7c7",
-    "#dbdb8d",
-    "#9edae5",
-)
-
-
+# -- the layers --------------------------------------------------------------------------------
 def add_graph_layers(
-    viewer, graph, xy, *, name: str | None = None, color_by: str | None = None, unit: float | None = None
+    viewer,
+    graph,
+    xy,
+    *,
+    name: str | None = None,
+    color_by: str | None = None,
+    unit: float | None = None,
+    style: DrawStyle | None = None,
 ):
     """Draw ``graph`` at positions ``xy`` (``(n_nodes, 2)``, core ``(x, y)``) as a graph
     layer: create the nodes and edges layers, or update them when they exist.
 
-    ``unit`` is the length that node sizes and edge widths are relative to (default: the
-    median edge length of this layout; pass one value for all graphs of a session so that
-    equal nodes look equal in every graph). Returns ``(points, vectors)``.
+    ``style`` (:func:`draw_style` of all graphs of a session) makes equal nodes look equal
+    in every graph and gives the label colours; by default it is computed from this graph
+    alone. ``unit`` (the median edge length) is kept for scripts: with it and no ``style``,
+    sizes are relative to it. Returns ``(points, edges)``.
     """
     name = name or graph.name
     if not name:
@@ -180,38 +337,45 @@ def add_graph_layers(
     xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
     if len(xy) != graph.n_nodes:
         raise ValueError(f"graph {name!r}: {len(xy)} positions for {graph.n_nodes} nodes")
+    if style is None:
+        style = draw_style([xy], [graph])
+        if unit is not None:
+            style.unit = float(unit)
     rc = to_napari(xy)
     features = graph.nodes.reset_index(drop=True).copy()
     features.insert(0, "node", np.arange(graph.n_nodes))
-    weights = pd.DataFrame({"weight": np.asarray(graph.edge_weights, dtype=np.float64)})
-    unit = unit_length([xy], [graph.edges]) if unit is None else float(unit)
-    points, vectors = get_graph_layers(viewer, name)
+    weights = np.asarray(graph.edge_weights, dtype=np.float64).ravel()
+    widths = edge_widths(weights, style)
+    pairs = np.asarray(graph.edges, dtype=np.int64).reshape(-1, 2)
+    points, edges_layer = get_graph_layers(viewer, name)
     if points is not None:
         _remove_sync(points)
         points.metadata.setdefault(_TAG, {"graph": name, "role": "nodes"})
-    if vectors is None:
-        vectors = viewer.add_vectors(
-            _edge_vectors(rc, graph.edges),
+    edge_tag = {"graph": name, "role": "edges", "edge_pairs": pairs, "widths": widths, "weights": weights}
+    mesh = _edge_mesh(rc, pairs, widths, weights)
+    if edges_layer is not None and not hasattr(edges_layer, "vertex_values"):
+        viewer.layers.remove(edges_layer)  # an old Vectors layer: replaced by the mesh
+        edges_layer = None
+    if edges_layer is None:
+        edges_layer = viewer.add_surface(
+            mesh,
             name=edges_layer_name(name),
-            vector_style="line",
-            edge_width=0.06 * unit,
-            features=weights,
-            edge_color="weight",
-            edge_colormap="gray",
-            edge_contrast_limits=(-0.4, 1.0),
-            metadata={_TAG: {"graph": name, "role": "edges"}},
+            colormap="gray",
+            contrast_limits=(-0.45, 1.0),
+            shading="none",
+            blending="translucent",
+            metadata={_TAG: edge_tag},
         )
+        if points is not None:  # below its nodes
+            viewer.layers.move(viewer.layers.index(edges_layer), viewer.layers.index(points))
     else:
-        vectors.metadata.setdefault(_TAG, {"graph": name, "role": "edges"})
-        vectors.data = _edge_vectors(rc, graph.edges)
-        vectors.features = weights
-        vectors.edge_width = 0.06 * unit
-        vectors.edge_color = "weight"
+        edges_layer.metadata.setdefault(_TAG, {}).update(edge_tag)
+        edges_layer.data = mesh
     if points is None:
         points = viewer.add_points(
             rc,
             name=nodes_layer_name(name),
-            size=node_sizes(graph, unit),
+            size=node_sizes(graph, style=style),
             features=features,
             border_color=NODE_BORDER,
             border_width=NODE_BORDER_WIDTH,
@@ -222,14 +386,34 @@ def add_graph_layers(
         points.selected_data = set()
         points.data = rc
         points.features = features
-        points.size = node_sizes(graph, unit)
+        points.size = node_sizes(graph, style=style)
         points.border_color = NODE_BORDER
         points.border_width = NODE_BORDER_WIDTH
-    points.metadata[_TAG]["n_nodes"] = graph.n_nodes
-    points.metadata[_TAG]["edges"] = np.asarray(graph.edges, dtype=np.int64).reshape(-1, 2)
-    color_nodes_by(points, color_by or points.metadata[_TAG].get("color_by") or _default_color_column(graph))
-    _install_sync(points, vectors)
-    return points, vectors
+    tag = points.metadata[_TAG]
+    tag["n_nodes"] = graph.n_nodes
+    tag["edges"] = pairs
+    tag["label_colors"] = dict(style.label_colors)
+    tag["style"] = style
+    column = color_by or tag.get("color_by") or _default_color_column(graph)
+    if column not in features:
+        column = _default_color_column(graph)
+    color_nodes_by(points, column, colors=style.label_colors if column == "majority_label" else None)
+    _install_sync(points, edges_layer)
+    return points, edges_layer
+
+
+def restyle(viewer, graph, style: DrawStyle) -> None:
+    """Node sizes and edge widths of a drawn graph for a new :class:`DrawStyle` (after a
+    layout changed the extent)."""
+    points, edges_layer = get_graph_layers(viewer, graph.name)
+    if points is None or len(points.data) != graph.n_nodes:
+        return
+    points.size = node_sizes(graph, style=style)
+    points.metadata[_TAG]["style"] = style
+    tag = layer_tag(edges_layer) if edges_layer is not None else None
+    if tag is not None and "edge_pairs" in tag:
+        tag["widths"] = edge_widths(tag["weights"], style)
+        _set_edges(edges_layer, np.asarray(points.data, dtype=np.float64)[:, -2:])
 
 
 def unit_length(positions, edges) -> float:
@@ -238,21 +422,21 @@ def unit_length(positions, edges) -> float:
     lengths = [
         np.linalg.norm(xy[e[:, 0]] - xy[e[:, 1]], axis=1)
         for xy, e in zip(positions, (np.asarray(e, dtype=np.int64).reshape(-1, 2) for e in edges))
+        if len(e)
     ]
     lengths = np.concatenate(lengths) if lengths else np.zeros(0)
     lengths = lengths[lengths > 0]
     return float(np.median(lengths)) if len(lengths) else 1.0
 
 
-def _install_sync(points, vectors) -> None:
+def _install_sync(points, edges_layer) -> None:
     """Redraw the edges whenever the nodes' data change."""
 
     def sync(event=None):
-        edges = points.metadata[_TAG]["edges"]
         data = np.asarray(points.data, dtype=np.float64)
         if len(data) != points.metadata[_TAG]["n_nodes"]:
             return  # nodes were added or removed by hand: the edges cannot follow
-        vectors.data = _edge_vectors(data[:, -2:], edges)
+        _set_edges(edges_layer, data[:, -2:])
 
     points.events.data.connect(sync)
     points.metadata[_TAG]["sync"] = sync
@@ -269,7 +453,7 @@ def set_positions(viewer, name: str, xy, edges=None) -> None:
 
     ``edges`` (``(E, 2)`` node pairs) is needed only for layers not made by
     :func:`add_graph_layers` (those know their edges)."""
-    points, vectors = get_graph_layers(viewer, name)
+    points, edges_layer = get_graph_layers(viewer, name)
     if points is None:
         raise KeyError(f"graph {name!r} is not drawn in this viewer")
     rc = to_napari(xy)
@@ -277,7 +461,9 @@ def set_positions(viewer, name: str, xy, edges=None) -> None:
         raise ValueError(f"graph {name!r}: {len(rc)} positions for {len(points.data)} nodes")
     points.data = rc
     tag = points.metadata.get(_TAG, {})
-    if "sync" not in tag and vectors is not None:  # layers not drawn by add_graph_layers
+    if "sync" not in tag and edges_layer is not None:  # layers not drawn by add_graph_layers
         edges = tag.get("edges") if edges is None else edges
-        if edges is not None:
-            vectors.data = _edge_vectors(rc, edges)
+        if edges is not None and hasattr(edges_layer, "vector_style"):
+            edges_layer.data = _edge_vectors(rc, edges)
+        elif edges is not None:
+            _set_edges(edges_layer, rc)

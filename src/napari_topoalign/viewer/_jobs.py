@@ -25,7 +25,52 @@ from magicgui.widgets import Container, Label, ProgressBar, PushButton
 
 from ._state import get_comparison
 
-__all__ = ["start_job", "Job", "SessionWidget"]
+__all__ = ["start_job", "Job", "SessionWidget", "apply_specs"]
+
+
+def apply_specs(widget, fn, *, auto_zero=(), skip=()) -> dict:
+    """Give the controls of ``widget`` named like the parameters of ``fn`` what the core
+    declares for them (``param_specs(fn)``): the help text as tooltip (with the range), the
+    limits, the choices and the default. Controls with no spec keep what the widget set.
+
+    ``auto_zero`` names parameters whose "automatic" (None) the widget shows as 0: their
+    minimum stays 0 and a None default is shown as 0. ``skip`` names controls left alone
+    (their values come from elsewhere). Returns the specs used, by name."""
+    from .._utils.params import param_specs
+
+    used = {}
+    for key, spec in param_specs(fn).items():
+        control = getattr(widget, key, None)
+        if control is None or key in skip or not hasattr(control, "value"):
+            continue
+        used[key] = spec
+        tip = spec.help or ""
+        if spec.kind in ("int", "float") and (spec.low is not None or spec.high is not None):
+            lo = "-inf" if spec.low is None else f"{spec.low:g}"
+            hi = "inf" if spec.high is None else f"{spec.high:g}"
+            tip += f" ({'(' if spec.low_open else '['}{lo}, {hi}{')' if spec.high_open else ']'}"
+            tip += "; 0: automatic)" if key in auto_zero else ")"
+        elif spec.default is None and key in auto_zero:
+            tip += " (0: automatic)"
+        control.tooltip = tip.strip()
+        if spec.kind in ("int", "float") and hasattr(control, "max"):
+            step = float(getattr(control, "step", 1) or 1) if spec.kind == "float" else 1
+            if spec.high is not None:
+                high = spec.high - (step if spec.high_open else 0)
+                control.max = min(high, 2**31 - 1) if spec.kind == "int" else high
+            if spec.low is not None and key not in auto_zero:
+                control.min = spec.low + (step if spec.low_open else 0)
+        elif spec.kind == "choice" and hasattr(control, "choices") and spec.options():
+            control.choices = [c for c in spec.options() if isinstance(c, str)] or control.choices
+        default = spec.default
+        if default is None and key in auto_zero:
+            default = 0
+        if default is not None and not callable(default):
+            try:
+                control.value = default
+            except (ValueError, TypeError):  # the widget cannot show this default
+                pass
+    return used
 
 
 class Job:
@@ -182,6 +227,8 @@ class SessionWidget(Container):
         self.cancel_button = PushButton(text="Cancel", name="cancel", enabled=False)
         self.progress = ProgressBar(value=0, min=0, max=100, name="progress", visible=False)
         self.status = Label(value="", name="status")
+        self.status.native.setWordWrap(True)  # a long message wraps instead of widening the dock
+        self.status.native.setMinimumWidth(0)
 
     def _comparison(self):
         """The session: the viewer's, else the one given."""

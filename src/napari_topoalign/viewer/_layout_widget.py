@@ -16,11 +16,14 @@ import numpy as np
 from magicgui.widgets import ComboBox, FloatSpinBox, PushButton, SpinBox
 
 from ._graph_layers import from_napari, get_graph_layers, set_positions
-from ._jobs import SessionWidget
+from ._jobs import SessionWidget, apply_specs
 
 __all__ = ["JointLayoutWidget"]
 
-ARRANGEMENTS = ("side_by_side", "overlay")
+#: Panels: as the viewer arranges them (a row up to four graphs, a grid beyond), a row, a
+#: grid of small multiples, or all graphs in one frame. The core lays them out side by side
+#: (or overlaid); the row or grid is the viewer's arrangement of those panels.
+ARRANGEMENTS = ("auto", "row", "grid", "overlay")
 
 
 def _set_positions(viewer, cmp, name: str, xy: np.ndarray) -> None:
@@ -51,13 +54,19 @@ class JointLayoutWidget(SessionWidget):
     def __init__(self, napari_viewer, comparison=None):
         super().__init__(napari_viewer, comparison)
         self._before: dict[str, np.ndarray] = {}
-        self.arrangement = ComboBox(label="arrangement", choices=ARRANGEMENTS, value="side_by_side", name="arrangement")
-        self.coupling_strength = FloatSpinBox(
-            label="coupling strength", value=1.0, min=0.0, max=100.0, step=0.1, name="coupling_strength"
-        )
-        self.iterations = SpinBox(label="iterations (0: auto)", value=0, min=0, max=100_000, name="iterations")
+        self.arrangement = ComboBox(label="arrangement", choices=ARRANGEMENTS, value="auto", name="arrangement")
+        self.coupling_strength = FloatSpinBox(label="coupling strength", max=1e6, step=0.1, name="coupling_strength")
+        self.iterations = SpinBox(label="iterations (0: auto)", max=2**31 - 1, name="iterations")
         self.random_state = SpinBox(label="random seed", value=0, min=0, max=2**31 - 1, name="random_state")
         self.run_button = PushButton(text="Run", name="run")
+        from ..align import joint_layout
+
+        self.specs = apply_specs(self, joint_layout, auto_zero=("iterations",), skip=("arrangement",))
+        self.arrangement.tooltip = (
+            "auto: a row up to four graphs, a grid of small multiples beyond; row; grid; "
+            "overlay: all graphs in one frame"
+        )
+        self.run_button.tooltip = "lay out all graphs jointly (in the background; Cancel stops it)"
         self.extend(
             [
                 self.arrangement,
@@ -74,7 +83,7 @@ class JointLayoutWidget(SessionWidget):
         """The parameters of :func:`napari_topoalign.joint_layout` set in the widget."""
         n = int(self.iterations.value)
         return {
-            "arrangement": str(self.arrangement.value),
+            "arrangement": "overlay" if self.arrangement.value == "overlay" else "side_by_side",
             "coupling_strength": float(self.coupling_strength.value),
             "iterations": None if n == 0 else n,
             "random_state": int(self.random_state.value),
@@ -86,10 +95,17 @@ class JointLayoutWidget(SessionWidget):
 
         cmp = self._comparison()
         if cmp is None or not cmp.graphs:
-            show_error("Joint layout: no mapper graphs yet; build them first")
+            show_error(
+                "Joint layout: no mapper graphs yet; build them first "
+                "(Build mapper graphs: press Build)"
+            )
             return None
         names = list(cmp.graphs)
         params = self.params()
+        from ._draw import _arrangements
+
+        if self.arrangement.value != "overlay":
+            _arrangements[self._viewer] = str(self.arrangement.value)
         self._before = {}
         for name in names:
             pos = _current_positions(self._viewer, cmp, name)
@@ -112,11 +128,12 @@ class JointLayoutWidget(SessionWidget):
         def on_yield(positions):
             # drawing is slower than the layout on a software renderer: drop frames that
             # come less than 40 ms after the last one drawn (the final positions always come)
+            from ._draw import _move_graphs
+
             now = time.monotonic()
             if now - last[0] < 0.04:
                 return
-            for name, xy in zip(names, positions):
-                _set_positions(self._viewer, cmp, name, xy)
+            _move_graphs(self._viewer, cmp, dict(zip(names, positions)), frame=True, mover=self._mover(cmp))
             last[0] = time.monotonic()
 
         state = {"done": False, "restored": False}
@@ -129,16 +146,23 @@ class JointLayoutWidget(SessionWidget):
                 _set_positions(self._viewer, cmp, name, xy)
 
         def on_done(layout):
-            from ._draw import draw_all_regions
+            from ._draw import _move_graphs
 
             state["done"] = True
-            for name in names:
-                _set_positions(self._viewer, cmp, name, layout.positions[name])
-            draw_all_regions(self._viewer, cmp)  # the outlines follow the nodes
-            self.status.value = f"laid out {len(names)} graphs"
+            # the graphs, titles, sizes, regions' outlines and inputs follow; the view is fitted
+            _move_graphs(self._viewer, cmp, mover=self._mover(cmp))
+            self.status.value = (
+                f"laid out {len(names)} graphs. Next: Matching regions finds the parts that correspond."
+            )
 
         # a failure or a cancel (the runner sets the status) puts the layers back
         return self.start(run, on_done=on_done, on_yield=on_yield, on_error=lambda exc: restore(), label="Joint layout")
+
+    def _mover(self, cmp):
+        def move(name, xy):
+            _set_positions(self._viewer, cmp, name, xy)
+
+        return move
 
     def run(self):
         """Start the layout as if *Run* was pressed; returns the background worker."""

@@ -3,9 +3,10 @@
 For a correspondence between graphs ``a`` and ``b``, each graph gets a Shapes layer named
 ``f"{name} regions"`` that holds, for every region, the Bubble Set outline of its nodes in
 that graph (:func:`napari_topoalign.shapes.bubble_sets`). Both halves of a region have the
-same colour, taken from a qualitative colour cycle by the region's rank. Faces are
-semi-transparent so the nodes and edges stay visible; the layer sits below the graph's
-layers.
+same colour, taken by the region's rank from :func:`napari_topoalign.colors.region_colors`
+(light pastel tints, another family than the label colours of the nodes, so a region is
+never taken for a label). Faces are semi-transparent so the nodes and edges stay visible,
+outlines are drawn in the same tint; the layer sits below the graph's layers.
 
 Polygons are computed directly in the coordinates of the graph's Points layer (napari's
 data coordinates), so no conversion is needed here. Napari rejects self-intersecting
@@ -21,15 +22,16 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .. import colors as _colors
 from ..shapes import bubble_sets
 from ..shapes._contour import ring_is_simple
 from ..shapes.bubbles import default_scale
-from ._graph_layers import QUALITATIVE, get_graph_layers, layer_tag, to_napari
+from ._graph_layers import get_graph_layers, layer_tag, to_napari
 
-__all__ = ["draw_regions", "region_colors", "regions_layer_name", "points_layer", "QUALITATIVE"]
+__all__ = ["draw_regions", "region_colors", "regions_layer_name", "points_layer"]
 
-FACE_ALPHA = 0.35
-EDGE_ALPHA = 0.9
+FACE_ALPHA = 0.3
+EDGE_ALPHA = 1.0
 
 
 def regions_layer_name(name: str) -> str:
@@ -37,16 +39,9 @@ def regions_layer_name(name: str) -> str:
     return f"{name} regions"
 
 
-def _rgba(hex_colour: str, alpha: float) -> np.ndarray:
-    h = hex_colour.lstrip("#")
-    return np.array([int(h[i : i + 2], 16) / 255.0 for i in (0, 2, 4)] + [alpha])
-
-
 def region_colors(n: int, alpha: float = 1.0) -> np.ndarray:
-    """RGBA colours (n, 4) of regions ranked 0..n-1, cycling through :data:`QUALITATIVE`."""
-    return np.array([_rgba(QUALITATIVE[k % len(QUALITATIVE)], alpha) for k in range(n)]).reshape(
-        n, 4
-    )
+    """RGBA colours (n, 4) of regions ranked 0..n-1 (:func:`napari_topoalign.colors.region_colors`)."""
+    return _colors.region_colors(n, alpha)
 
 
 def points_layer(viewer, name: str):
@@ -191,8 +186,13 @@ def _same_drawing(old, new) -> bool:
 def _set_shapes(viewer, name, data, features, face, edge, pos):
     """Create or replace the contents of graph ``name``'s regions layer."""
     layer_name = regions_layer_name(name)
-    span = np.ptp(pos, axis=0).max() if len(pos) > 1 else 1.0
-    edge_width = max(float(span) * 0.002, 1e-6)
+    points = points_layer(viewer, name)
+    style = (layer_tag(points) or {}).get("style") if points is not None else None
+    if style is not None:  # 2 screen pixels at the fitted zoom
+        edge_width = 2.0 * style.px
+    else:
+        span = np.ptp(pos, axis=0).max() if len(pos) > 1 else 1.0
+        edge_width = max(float(span) * 0.002, 1e-6)
     if layer_name in viewer.layers:
         layer = viewer.layers[layer_name]
         layer.data = []

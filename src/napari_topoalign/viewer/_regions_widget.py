@@ -20,13 +20,25 @@ from magicgui.widgets import (
 from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
-from ._jobs import SessionWidget
+from ._jobs import SessionWidget, apply_specs
 from ._regions_layers import draw_regions, points_layer, region_colors
 from ._selection import select_nodes
 
 __all__ = ["MatchingRegionsWidget", "COLUMNS"]
 
-COLUMNS = ("rank", "size A", "size B", "inputs", "overlap", "structure", "score", "p-value")
+#: The table's columns (short, so that all fit a dock without a horizontal scroll bar; each
+#: header's tooltip says what it is).
+COLUMNS = ("#", "A", "B", "inputs", "overlap", "struct.", "score", "p")
+COLUMN_HELP = (
+    "rank by score (1 = best); the colour is the region's, the same in both graphs",
+    "nodes of the region in graph A",
+    "nodes of the region in graph B",
+    "inputs shared by the two halves",
+    "Jaccard index of the inputs of the two halves",
+    "structural agreement of the two subgraphs (0 to 1)",
+    "overlap x structure: regions are ranked by it",
+    "permutation p-value of the score (n/a without permutations)",
+)
 
 
 class _Item(QTableWidgetItem):
@@ -67,8 +79,12 @@ class MatchingRegionsWidget(SessionWidget):
         self.graph_a = ComboBox(label="graph A", choices=self._names, name="graph_a")
         self.graph_b = ComboBox(label="graph B", choices=self._names, name="graph_b")
         self.min_size = SpinBox(label="min size", value=3, min=1, max=100_000, name="min_size")
-        self.min_score = FloatSpinBox(
-            label="min score", value=0.6, min=0.0, max=1.0, step=0.05, name="min_score"
+        from ..align.regions import REGION_PARAMS
+
+        spec = REGION_PARAMS["min_coupling"]
+        self.min_coupling = FloatSpinBox(
+            label="min coupling", value=spec.default, min=0.05, max=1.0, step=0.05,
+            name="min_coupling", tooltip=spec.help,
         )
         self.n_permutations = SpinBox(
             label="permutations", value=100, min=0, max=100_000, name="n_permutations"
@@ -82,27 +98,44 @@ class MatchingRegionsWidget(SessionWidget):
                 self.graph_a,
                 self.graph_b,
                 self.min_size,
-                self.min_score,
+                self.min_coupling,
                 self.n_permutations,
                 self.random_state,
                 self.find_button,
                 *self.job_controls(),
             ]
         )
+        from ..align import find_matching_regions
+
+        self.specs = apply_specs(self, find_matching_regions)
+        for name, tip in (
+            ("graph_a", "the first graph (A)"),
+            ("graph_b", "the second graph (B)"),
+            ("find_button", "find the matching regions of A and B (in the background; Cancel stops it)"),
+        ):
+            widget = getattr(self, name)
+            widget.tooltip = widget.tooltip or tip
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        for col, tip in enumerate(COLUMN_HELP):
+            self.table.horizontalHeaderItem(col).setToolTip(tip)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)  # all columns in view
+        header.setMinimumSectionSize(24)
+        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)  # best region first
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setSortingEnabled(True)
-        self.table.setMinimumHeight(200)
+        self.table.setMinimumHeight(140)
         self.native.layout().addWidget(self.table)
         self.table.cellClicked.connect(self._on_cell_clicked)
 
         self.find_button.changed.connect(self._on_find)
         self._pick_defaults()
+        self.refresh_from_session()
 
     # -- helpers ----------------------------------------------------------------------------
     def _names(self, widget=None) -> list[str]:
@@ -123,6 +156,35 @@ class MatchingRegionsWidget(SessionWidget):
         """Refresh the graph choices (napari calls this when layers change)."""
         super().reset_choices()
         self._pick_defaults()
+        self.refresh_from_session()
+
+    def refresh_from_session(self) -> None:
+        """List the regions the session holds: those of the pair shown when the session
+        has new ones for it, else (with nothing shown yet) those of its first pair. A widget
+        opened after ``cmp.show()`` thus lists the session's regions at once."""
+        cmp = self._comparison()
+        if cmp is None or not cmp.correspondences or (self._worker is not None):
+            return
+        pair = self._pair if self._pair in cmp.correspondences else None
+        if pair is None and self._regions:
+            return  # the user's pair has no regions in this session: keep what is shown
+        pair = pair or next(iter(cmp.correspondences))
+        regions = cmp.correspondences[pair].regions
+        if pair == self._pair and len(regions) == len(self._regions) and all(
+            x is y for x, y in zip(regions, self._regions)
+        ):
+            return
+        a, b = pair
+        if a not in self.graph_a.choices or b not in self.graph_b.choices:
+            super().reset_choices()
+        try:
+            self.graph_a.value, self.graph_b.value = a, b
+        except ValueError:
+            return
+        self._regions = list(regions)
+        self._pair = (a, b)
+        self._fill_table()
+        self.status.value = f"{len(self._regions)} region(s) between {a} and {b} (best first)"
 
     @property
     def regions(self) -> list:
@@ -136,7 +198,10 @@ class MatchingRegionsWidget(SessionWidget):
         self.reset_choices()
         cmp = self._comparison()
         if cmp is None or len(cmp.graphs) < 2:
-            show_error("Matching regions: build at least two mapper graphs first")
+            show_error(
+                "Matching regions: needs two mapper graphs; build them first "
+                "(Build mapper graphs: choose two or more representations, press Build)"
+            )
             return
         a, b = self.graph_a.value, self.graph_b.value
         if a is None or b is None or a == b:
@@ -144,7 +209,7 @@ class MatchingRegionsWidget(SessionWidget):
             return
         params = dict(
             min_size=int(self.min_size.value),
-            min_score=float(self.min_score.value),
+            min_coupling=float(self.min_coupling.value),
             n_permutations=int(self.n_permutations.value),
             random_state=int(self.random_state.value),
         )
@@ -171,7 +236,10 @@ class MatchingRegionsWidget(SessionWidget):
         self._pair = (a, b)
         draw_regions(self._viewer, cmp, a, b, self._regions)
         self._fill_table()
-        self.status.value = f"{len(self._regions)} region(s) between {a} and {b}"
+        self.status.value = (
+            f"{len(self._regions)} region(s) between {a} and {b} (best first). "
+            "Next: click a row to select its nodes and see their inputs."
+        )
 
     def _fill_table(self) -> None:
         table = self.table
@@ -185,10 +253,10 @@ class MatchingRegionsWidget(SessionWidget):
                 (len(r.nodes_a), None),
                 (len(r.nodes_b), None),
                 (len(r.inputs), None),
-                (r.overlap, f"{r.overlap:.3f}"),
-                (r.structure, f"{r.structure:.3f}"),
-                (r.score, f"{r.score:.3f}"),
-                (r.p_value, "n/a" if np.isnan(r.p_value) else f"{r.p_value:.3g}"),
+                (r.overlap, f"{r.overlap:.2f}"),
+                (r.structure, f"{r.structure:.2f}"),
+                (r.score, f"{r.score:.2f}"),
+                (r.p_value, "n/a" if np.isnan(r.p_value) else f"{r.p_value:.2g}"),
             ]
             for col, (value, text) in enumerate(values):
                 item = _Item(value, text)
@@ -197,9 +265,12 @@ class MatchingRegionsWidget(SessionWidget):
                     rgb = (np.asarray(colours[row][:3]) * 255).astype(int)
                     from qtpy.QtGui import QColor
 
-                    item.setBackground(QColor(int(rgb[0]), int(rgb[1]), int(rgb[2]), 110))
+                    item.setBackground(QColor(int(rgb[0]), int(rgb[1]), int(rgb[2])))
+                    item.setForeground(QColor("black"))
                 table.setItem(row, col, item)
+        table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         table.setSortingEnabled(True)
+        table.sortItems(0, Qt.SortOrder.AscendingOrder)  # best first
 
     # -- browse -----------------------------------------------------------------------------
     def region_at_row(self, row: int) -> int:
@@ -253,16 +324,15 @@ class MatchingRegionsWidget(SessionWidget):
 
 
 def _canvas_size(viewer) -> np.ndarray:
-    """The canvas size (height, width) in screen pixels."""
-    canvas = getattr(viewer, "canvas", None)  # napari >= 0.6
-    size = getattr(canvas, "size", None) or getattr(viewer, "_canvas_size", None) or (600, 800)
-    return np.asarray(size, dtype=float)[-2:]
+    from ._draw import canvas_size
+
+    return canvas_size(viewer)
 
 
 def _camera(viewer):
-    """The viewer's camera (``viewer.scene.camera`` since napari 0.9, ``viewer.camera`` before)."""
-    scene = getattr(viewer, "scene", None)
-    return scene.camera if scene is not None and hasattr(scene, "camera") else viewer.camera
+    from ._draw import camera
+
+    return camera(viewer)
 
 
 def _select(viewer, name: str, nodes) -> None:

@@ -7,8 +7,10 @@ nodes hold become the viewer's *selected inputs*:
   in the Image layer ``"selected inputs"``, placed to the right of the graphs;
 - their ids, labels and texts are listed by the *Inputs* dock widget
   (:class:`~napari_topoalign.viewer._inputs_widget.InputsWidget`), which listens here;
-- in every other drawn graph, the nodes that hold at least one of those inputs are
-  highlighted (a thick border in :data:`HIGHLIGHT`); the others get their plain border back.
+- the selected nodes get a thick border in :data:`HIGHLIGHT` (white: neither a label colour
+  nor an end of the colormap) in the graph where they were picked, and in every other drawn
+  graph the nodes that hold at least one of those inputs get it too; the others get their
+  plain border back.
 
 An empty selection in the graph the selection came from clears all of this.
 """
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..colors import HIGHLIGHT
 from ._graph_layers import (
     NODE_BORDER,
     NODE_BORDER_WIDTH,
@@ -42,13 +45,14 @@ __all__ = [
     "inputs_layer",
 ]
 
-#: Border colour of the nodes of other graphs that hold selected inputs.
-HIGHLIGHT = np.array([1.0, 0.85, 0.0, 1.0])
+#: Border colour of the selected nodes and of the nodes of other graphs that hold their inputs.
+HIGHLIGHT = HIGHLIGHT
 #: Name of the Image layer that shows the selected inputs.
 SELECTED_LAYER = "selected inputs"
 #: At most this many images go into the montage (the Inputs widget lists all).
 MAX_MONTAGE = 400
 _HIGHLIGHT_WIDTH = 0.3
+_PICKED_WIDTH = 0.4
 
 
 @dataclass
@@ -147,8 +151,8 @@ def _selection_changed(viewer, name: str) -> None:
         other_points, _ = get_graph_layers(viewer, other)
         if other_points is None or len(other_points.data) != g.n_nodes:
             continue
-        hits = g.nodes_of_inputs(inputs) if other != name else np.zeros(0, dtype=np.int64)
-        _highlight(other_points, hits)
+        hits = g.nodes_of_inputs(inputs) if other != name else nodes
+        _highlight(other_points, hits, _PICKED_WIDTH if other == name else _HIGHLIGHT_WIDTH)
         if other != name:
             sel.highlighted[other] = hits
     _state[viewer] = sel
@@ -156,12 +160,12 @@ def _selection_changed(viewer, name: str) -> None:
     _notify(viewer, sel)
 
 
-def _highlight(points, nodes: np.ndarray) -> None:
+def _highlight(points, nodes: np.ndarray, highlight_width: float = _HIGHLIGHT_WIDTH) -> None:
     n = len(points.data)
     border = np.tile(NODE_BORDER, (n, 1))
     width = np.full(n, NODE_BORDER_WIDTH)
     border[nodes] = HIGHLIGHT
-    width[nodes] = _HIGHLIGHT_WIDTH
+    width[nodes] = highlight_width
     points.border_color = border
     points.border_width = width
 
@@ -181,10 +185,12 @@ def graphs_extent(viewer):
     return np.min([b[0] for b in boxes], axis=0), np.max([b[1] for b in boxes], axis=0)
 
 
-def place_beside_graphs(viewer, layer, side: str = "right", fraction: float = 0.8) -> None:
+def place_beside_graphs(viewer, layer, side: str = "below_right", fraction: float = 0.6) -> None:
     """Scale and move a layer (the inputs' images, the selected inputs) so that it stands
-    beside the graphs, ``fraction`` of their height tall (nothing happens while no graph is
-    drawn)."""
+    beside the graphs, never on top of them: ``"below_left"`` / ``"below_right"`` (under the
+    panels, at their left or right edge; the graphs are wide, the canvas has room below) or
+    ``"left"`` / ``"right"``; ``fraction`` of the graphs' height tall (at most their width
+    over two). Nothing happens while no graph is drawn."""
     extent = graphs_extent(viewer)
     if extent is None:
         return
@@ -193,13 +199,19 @@ def place_beside_graphs(viewer, layer, side: str = "right", fraction: float = 0.
     width = max(hi[1] - lo[1], 1e-6)
     own = np.asarray(layer.extent.data, dtype=np.float64)[:, -2:]  # its data's corners
     size = np.maximum(own[1] - own[0], 1e-9)
-    s = fraction * height / size[0]
+    target = min(fraction * height, 0.45 * width) if side.startswith("below") else fraction * height
+    s = min(target / size[0], 0.45 * width / size[1]) if side.startswith("below") else target / size[0]
     gap = 0.05 * max(width, height)
-    col = hi[1] + gap if side == "right" else lo[1] - gap - s * size[1]
+    if side.startswith("below"):
+        row = hi[0] + gap
+        col = lo[1] if side == "below_left" else hi[1] - s * size[1]
+    else:
+        row = lo[0]
+        col = hi[1] + gap if side == "right" else lo[1] - gap - s * size[1]
     scale = np.ones(layer.ndim)
     translate = np.zeros(layer.ndim)
     scale[-2:] = s
-    translate[-2:] = (lo[0] - s * own[0, 0], col - s * own[0, 1])
+    translate[-2:] = (row - s * own[0, 0], col - s * own[0, 1])
     layer.scale = scale
     layer.translate = translate
 
@@ -241,7 +253,7 @@ def _show_images(viewer, cmp, inputs: np.ndarray) -> None:
         layer.data = tiled
         layer.visible = True
     layer.metadata["topoalign"]["inputs"] = shown
-    place_beside_graphs(viewer, layer, "right")
+    place_beside_graphs(viewer, layer, "below_right")
     _step_stack_to(viewer, int(shown[0]))
 
 

@@ -36,9 +36,43 @@ def _watch(viewer) -> None:
     def on_inserted(event):
         cmp = layer_comparison(event.value)
         if cmp is not None:
+            if _current.get(viewer) is not cmp:
+                hint_next_step(cmp)
             _current[viewer] = cmp
 
     viewer.layers.events.inserted.connect(on_inserted)
+
+
+_hinted: weakref.WeakSet = weakref.WeakSet()
+
+
+def next_step(cmp) -> str:
+    """What to do next with a session, in one sentence."""
+    reps = cmp.representations
+    if not cmp.graphs:
+        return (
+            f"napari-topoalign: {len(reps.names)} representation(s) of {reps.n_inputs} inputs opened. "
+            "Next: Plugins > napari-topoalign > Build mapper graphs, then press Build."
+        )
+    if len(cmp.graphs) >= 2 and not cmp.correspondences:
+        return (
+            "napari-topoalign: next, Plugins > napari-topoalign > Joint layout aligns the graphs, "
+            "Matching regions finds the parts that correspond."
+        )
+    return "napari-topoalign: click a node (select tool) or a table row to see its inputs."
+
+
+def hint_next_step(cmp) -> None:
+    """Show :func:`next_step` once per session as a napari notification."""
+    try:
+        if cmp in _hinted:
+            return
+        _hinted.add(cmp)
+    except TypeError:  # pragma: no cover - not weak-referenceable
+        pass
+    from napari.utils.notifications import show_info
+
+    show_info(next_step(cmp))
 
 
 def set_comparison(viewer, comparison) -> None:
