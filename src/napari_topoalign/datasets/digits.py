@@ -21,11 +21,47 @@ DIGITS_MAPPER_PARAMS = {"lens": "pca1", "n_intervals": 15, "overlap": 0.4, "rand
 
 
 @lru_cache(maxsize=4)
+def _digits_mlp(random_state: int, hidden: tuple[int, int], max_iter: int):
+    """The sample's MLPClassifier, fitted on the standardised pixels (cached)."""
+    from sklearn.datasets import load_digits
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.preprocessing import StandardScaler
+
+    digits = load_digits()
+    scaled = StandardScaler().fit_transform(digits.data.astype(np.float64))
+    mlp = MLPClassifier(
+        hidden_layer_sizes=hidden,
+        activation="relu",
+        solver="adam",
+        max_iter=max_iter,
+        random_state=random_state,
+        tol=1e-5,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp.fit(scaled, digits.target.astype(np.int64))
+    return mlp
+
+
+def load_digits_mlp(*, random_state: int = 0, hidden: tuple[int, int] = (64, 32), max_iter: int = 300):
+    """The fitted MLP of :func:`load_digits_sample` (a copy), its inputs (the standardised
+    pixels) and the labels: ``(mlp, inputs, labels)``."""
+    import copy
+
+    from sklearn.datasets import load_digits
+    from sklearn.preprocessing import StandardScaler
+
+    digits = load_digits()
+    scaled = StandardScaler().fit_transform(digits.data.astype(np.float64))
+    mlp = _digits_mlp(int(random_state), tuple(int(h) for h in hidden), int(max_iter))
+    return copy.deepcopy(mlp), scaled, digits.target.astype(np.int64)
+
+
+@lru_cache(maxsize=4)
 def _digits_arrays(random_state: int, n_components: int, hidden: tuple[int, int], max_iter: int):
     from sklearn.datasets import load_digits
     from sklearn.decomposition import PCA
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.neural_network import MLPClassifier
     from sklearn.preprocessing import StandardScaler
 
     digits = load_digits()
@@ -37,17 +73,7 @@ def _digits_arrays(random_state: int, n_components: int, hidden: tuple[int, int]
     pixels_pca = pca.fit_transform(pixels)
 
     scaled = StandardScaler().fit_transform(pixels)
-    mlp = MLPClassifier(
-        hidden_layer_sizes=hidden,
-        activation="relu",
-        solver="adam",
-        max_iter=max_iter,
-        random_state=random_state,
-        tol=1e-5,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        mlp.fit(scaled, labels)
+    mlp = _digits_mlp(random_state, hidden, max_iter)
     # forward pass by hand: the hidden activations MLPClassifier does not expose
     h1 = np.maximum(scaled @ mlp.coefs_[0] + mlp.intercepts_[0], 0.0)
     h2 = np.maximum(h1 @ mlp.coefs_[1] + mlp.intercepts_[1], 0.0)
