@@ -20,6 +20,7 @@ _LAZY = {
     "BuildMapperWidget": "._build_widget",
     "JointLayoutWidget": "._layout_widget",
     "MatchingRegionsWidget": "._regions_widget",
+    "MotifQueryWidget": "._motif_widget",
     "InputsWidget": "._inputs_widget",
     "get_comparison": "._state",
     "set_comparison": "._state",
