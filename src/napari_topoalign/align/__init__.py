@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .._lazy import lazy_names
 
 _LAZY = {
@@ -9,7 +11,9 @@ _LAZY = {
     "joint_layout": ".layout",
     "layout_quality": ".quality",
     "find_matching_regions": ".regions",
+    "score_region": ".regions",
     "Region": ".regions",
+    "COUPLINGS": ".coupling",
     "find_motifs": ".motifs",
     "compare_motifs": ".motifs",
     "MOTIFS": ".motifs",
@@ -17,5 +21,20 @@ _LAZY = {
     "MotifInstance": ".motifs",
     "MotifComparison": ".motifs",
 }
+
+# editors and type checkers see the lazy names (tests/test_packaging.py keeps this in step)
+if TYPE_CHECKING:
+    from .coupling import COUPLINGS, node_coupling  # noqa: F401
+    from .layout import joint_layout  # noqa: F401
+    from .motifs import (  # noqa: F401
+        MOTIFS,
+        MotifComparison,
+        MotifInstance,
+        MotifResult,
+        compare_motifs,
+        find_motifs,
+    )
+    from .quality import layout_quality  # noqa: F401
+    from .regions import Region, find_matching_regions, score_region  # noqa: F401
 
 __getattr__, __dir__, __all__ = lazy_names(__name__, _LAZY)

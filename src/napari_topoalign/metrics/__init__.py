@@ -11,6 +11,8 @@ See docs/metrics.md for every default and why.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .._lazy import lazy_names
 
 _LAZY = {
@@ -28,5 +30,11 @@ _LAZY = {
     "similarity_matrix": ".matrix",
     "is_distance": ".matrix",
 }
+
+# editors and type checkers see the lazy names (tests/test_packaging.py keeps this in step)
+if TYPE_CHECKING:
+    from .functional_maps import LFMResult, knn_graph, laplacian_eigenbasis, lfm, lfm_similarity  # noqa: F401
+    from .matrix import MEASURES, is_distance, similarity_matrix  # noqa: F401
+    from .similarity import cka, mutual_knn, procrustes, pwcca, svcca  # noqa: F401
 
 __getattr__, __dir__, __all__ = lazy_names(__name__, _LAZY)

@@ -227,21 +227,19 @@ def ring_is_simple(ring: np.ndarray) -> bool:
 def make_simple(ring: np.ndarray, keep_points: np.ndarray | None = None) -> list[np.ndarray]:
     """Turn a ring that may touch or cross itself into simple rings.
 
-    With shapely installed (an optional dependency), the ring is repaired with
-    ``make_valid`` and the exterior rings of the resulting polygons are returned. Without
-    shapely, the convex hull of the ring is returned (simple, and it contains the ring). Rings
+    The ring is repaired with shapely's ``make_valid`` (a runtime dependency) and the
+    exterior rings of the resulting polygons are returned; if no simple polygon of positive
+    area comes out, the convex hull of the ring (simple, and it contains the ring). Rings
     that are already simple come back unchanged. ``keep_points`` is unused by the repair but
     documents that callers re-check membership afterwards.
     """
     ring = clean_ring(ring)
     if ring_is_simple(ring):
         return [ring]
-    try:
-        import shapely
-        from shapely.geometry import Polygon
-    except ImportError:  # pragma: no cover - depends on the environment
-        shapely = None
-    if shapely is not None and len(ring) >= 3:
+    import shapely
+    from shapely.geometry import Polygon
+
+    if len(ring) >= 3:
         geom = shapely.make_valid(Polygon(ring))
         parts = [
             g for g in getattr(geom, "geoms", [geom]) if g.geom_type == "Polygon" and g.area > 0
