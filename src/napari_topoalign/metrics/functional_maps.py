@@ -393,7 +393,7 @@ def map_similarity(C: np.ndarray) -> float:
 
 @declare_params(
     n_neighbors=Param(10, "int", low=2, high=1000, help="neighbours per input in each kNN graph"),
-    n_eigenvectors=Param(30, "int", low=2, high=500, help="Laplacian eigenvectors: size of the functional map"),
+    n_eigenvectors=Param(50, "int", low=2, high=500, help="Laplacian eigenvectors: size of the functional map"),
     descriptors=Param("auto", "any", help="'auto' or names from ('hks', 'anchors', 'labels')"),
     metric=Param("cosine", "choice", choices=list(METRICS), help="distance of the kNN graphs"),
     n_times=Param(10, "int", low=1, high=200, help="heat kernel signature times"),
@@ -409,7 +409,7 @@ def lfm(
     Y,
     *,
     n_neighbors: int = 10,
-    n_eigenvectors: int = 30,
+    n_eigenvectors: int = 50,
     descriptors="auto",
     anchors=None,
     labels=None,
@@ -433,7 +433,7 @@ def lfm(
     n_neighbors : int
         Neighbours of each input in the symmetric kNN graphs (default 10).
     n_eigenvectors : int
-        Size ``k`` of the functional map (default 30).
+        Size ``k`` of the functional map (default 50).
     descriptors : "auto" or sequence of names
         Among ``"hks"`` (heat kernel signatures), ``"anchors"`` (graph distances to the
         anchors; needs ``anchors``), ``"labels"`` (label indicators; needs ``labels``).

@@ -22,6 +22,7 @@ _LAZY = {
     "MatchingRegionsWidget": "._regions_widget",
     "MotifQueryWidget": "._motif_widget",
     "InputsWidget": "._inputs_widget",
+    "AlignmentScoresWidget": "._scores_widget",
     "get_comparison": "._state",
     "set_comparison": "._state",
     "select_nodes": "._selection",
