@@ -86,6 +86,9 @@ class Diagrams:
     mst_weights : ndarray of shape (n_points - 1,)
     stats : dict
         Timings and counts of the computation.
+    h1_inputs : list of ndarray or None
+        With ``representatives``: the inputs of each H1 bar's representative cocycle (in the
+        order of ``dgms[1]``).
     """
 
     dgms: list
@@ -98,6 +101,7 @@ class Diagrams:
     mst_edges: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
     mst_weights: np.ndarray = field(default_factory=lambda: np.zeros(0))
     stats: dict = field(default_factory=dict)
+    h1_inputs: list | None = None
 
     def __getitem__(self, dim: int) -> np.ndarray:
         return self.dgms[dim]
@@ -106,6 +110,37 @@ class Diagrams:
     def scale(self) -> float:
         """The largest finite H0 death (the threshold at which all inputs form one cluster)."""
         return float(self.mst_weights[-1]) if len(self.mst_weights) else 0.0
+
+    def inputs_of_bar(self, dim: int, bar: int) -> np.ndarray:
+        """The inputs of bar ``bar`` (its row in ``dgms[dim]``). H0: the cluster that dies
+        there (the smaller of the two single-linkage clusters its death merges; for the bar
+        that never dies, all inputs). H1: the inputs of its representative cocycle (needs
+        ``representatives=True``)."""
+        dim = int(dim)
+        bar = int(bar)
+        if not 0 <= dim < len(self.dgms) or not 0 <= bar < len(self.dgms[dim]):
+            raise IndexError(f"bar: no bar {bar} in H{dim}")
+        if dim == 0:
+            death = self.dgms[0][bar, 1]
+            if not np.isfinite(death):
+                return np.arange(self.n_points, dtype=np.int64)
+            # the MST edge of this death: among the edges of that length, the bar's rank
+            same = np.flatnonzero(self.dgms[0][:, 1] == death)
+            edges_at = np.flatnonzero(self.mst_weights == death)
+            k = int(edges_at[min(int(np.searchsorted(same, bar)), len(edges_at) - 1)])
+            import scipy.sparse as sp
+            from scipy.sparse.csgraph import connected_components
+
+            e = self.mst_edges[:k]
+            n = self.n_points
+            g = sp.coo_matrix((np.ones(len(e)), (e[:, 0], e[:, 1])), shape=(n, n))
+            _, lab = connected_components(g, directed=False)
+            u, v = self.mst_edges[k]
+            a, b = np.flatnonzero(lab == lab[u]), np.flatnonzero(lab == lab[v])
+            return a if (len(a), a[0]) <= (len(b), b[0]) else b
+        if dim == 1 and self.h1_inputs is not None:
+            return np.asarray(self.h1_inputs[bar], dtype=np.int64)
+        raise ValueError(f"dim: the inputs of H{dim} bars need persistence(..., representatives=True)")
 
     def lifetimes(self, dim: int = 0, *, finite: bool = True) -> np.ndarray:
         return lifetimes(self, dim, finite=finite)
@@ -139,6 +174,7 @@ class Diagrams:
             "mst_edges": np.asarray(self.mst_edges, dtype=np.int64),
             "mst_weights": np.asarray(self.mst_weights, dtype=np.float64),
             "stats": dict(self.stats),
+            "h1_inputs": None if self.h1_inputs is None else [np.asarray(a, dtype=np.int64) for a in self.h1_inputs],
         }
 
     @classmethod
@@ -155,6 +191,8 @@ class Diagrams:
             mst_edges=np.asarray(data.get("mst_edges", np.zeros((0, 2))), dtype=np.int64).reshape(-1, 2),
             mst_weights=np.asarray(data.get("mst_weights", np.zeros(0)), dtype=np.float64),
             stats=dict(data.get("stats", {})),
+            h1_inputs=None if data.get("h1_inputs") is None
+            else [np.asarray(a, dtype=np.int64) for a in data["h1_inputs"]],
         )
 
     def __repr__(self) -> str:
@@ -163,11 +201,14 @@ class Diagrams:
         return f"Diagrams({self.n_points} points; {bars}{lm})"
 
 
+def _bar_order(dgm: np.ndarray) -> np.ndarray:
+    life = dgm[:, 1] - dgm[:, 0]
+    return np.lexsort((dgm[:, 0], -life))
+
+
 def _sort_bars(dgm: np.ndarray) -> np.ndarray:
     dgm = np.asarray(dgm, dtype=np.float64).reshape(-1, 2)
-    life = dgm[:, 1] - dgm[:, 0]
-    order = np.lexsort((dgm[:, 0], -life))
-    return dgm[order]
+    return dgm[_bar_order(dgm)]
 
 
 def farthest_point_landmarks(X, n_landmarks: int, *, metric: str = "euclidean", random_state=None):
@@ -198,10 +239,11 @@ def farthest_point_landmarks(X, n_landmarks: int, *, metric: str = "euclidean", 
     return idx, float(near.max())
 
 
-def _ripser(X, maxdim, metric):
+def _ripser(X, maxdim, metric, cocycles=False):
     from ripser import ripser
 
-    return ripser(X, maxdim=maxdim, metric=metric)["dgms"]
+    out = ripser(X, maxdim=maxdim, metric=metric, do_cocycles=cocycles)
+    return out["dgms"], out.get("cocycles") if cocycles else None
 
 
 @declare_params(
@@ -212,6 +254,7 @@ def _ripser(X, maxdim, metric):
         help="compute H1 and up on this many farthest-point landmarks (None: on all inputs)",
     ),
     random_state=Param(None, "int", low=0, none_ok=True, help="seed of the first landmark"),
+    representatives=Param(False, "bool", help="keep the inputs of each H1 bar's representative cocycle"),
 )
 def persistence(
     X,
@@ -220,6 +263,7 @@ def persistence(
     metric: str = "euclidean",
     n_landmarks: int | None = None,
     random_state=None,
+    representatives: bool = False,
     progress=None,
 ) -> Diagrams:
     """Persistence diagrams of the Rips filtration of the rows of ``X``.
@@ -236,6 +280,9 @@ def persistence(
         :data:`MAX_RIPSER_POINTS` inputs when ``maxdim >= 1``.
     random_state : None, int or RandomState
         Chooses the first landmark.
+    representatives : bool
+        Keep, for each H1 bar, the inputs on the edges of its representative cocycle
+        (ripser's ``do_cocycles``; slower), in :attr:`Diagrams.h1_inputs`.
     progress : callable, optional
         ``progress(fraction, message)``; may raise ``Cancelled``.
 
@@ -271,6 +318,7 @@ def persistence(
     dgms = [_sort_bars(h0)]
     landmarks = None
     eps = 0.0
+    h1_inputs = None
     if maxdim >= 1:
         Y = X
         if n_landmarks is not None and n_landmarks < n:
@@ -283,9 +331,16 @@ def persistence(
             Y = X[landmarks]
         report(progress, 0.7, f"H1{'-H2' if maxdim == 2 else ''} with ripser on {len(Y)} points")
         t2 = time.perf_counter()
-        higher = _ripser(Y, maxdim, metric)
+        higher, cocycles = _ripser(Y, maxdim, metric, representatives)
         stats["ripser_seconds"] = time.perf_counter() - t2
-        dgms.extend(_sort_bars(d) for d in higher[1:])
+        for k, dk in enumerate(higher[1:], start=1):
+            dk = np.asarray(dk, dtype=np.float64).reshape(-1, 2)
+            order = _bar_order(dk)
+            dgms.append(dk[order])
+            if cocycles is not None and k == 1:
+                base = np.arange(n) if landmarks is None else landmarks
+                h1_inputs = [np.unique(base[np.asarray(cocycles[1][i])[:, :2].astype(np.int64)])
+                             for i in order.tolist()]
     report(progress, 1.0, "diagrams")
     return Diagrams(
         dgms=dgms,
@@ -298,6 +353,7 @@ def persistence(
         mst_edges=edges,
         mst_weights=weights,
         stats=stats,
+        h1_inputs=h1_inputs,
     )
 
 

@@ -21,9 +21,11 @@ MAX_ROWS = 2000
 
 def summarize(selection, cmp) -> str:
     """One line about a selection: graph, nodes, inputs, labels, partners in other graphs."""
-    if selection.graph is None or len(selection.nodes) == 0:
+    source = getattr(selection, "source", "")
+    if not source and (selection.graph is None or len(selection.nodes) == 0):
         return "no nodes selected: select nodes in a graph layer"
     parts = [
+        f"{source}: {len(selection.inputs)} input(s)" if source else
         f"{selection.graph}: {len(selection.nodes)} node(s), {len(selection.inputs)} input(s)"
     ]
     labels = cmp.representations.labels if cmp is not None else None

@@ -39,6 +39,7 @@ __all__ = [
     "MAX_MONTAGE",
     "link_graph_layers",
     "select_nodes",
+    "select_inputs",
     "current_selection",
     "on_selection",
     "place_beside_graphs",
@@ -64,6 +65,8 @@ class Selection:
     inputs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     #: for every other drawn graph, the nodes holding at least one selected input
     highlighted: dict = field(default_factory=dict)
+    #: what selected the inputs when no graph's nodes did (e.g. "topology: a cluster flow")
+    source: str = ""
 
 
 _state: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -130,6 +133,30 @@ def select_nodes(viewer, name: str, nodes) -> Selection:
     points.selected_data = set(nodes.tolist())
     _selection_changed(viewer, name)  # idempotent; covers an unchanged selection
     return current_selection(viewer)
+
+
+def select_inputs(viewer, inputs, source: str = "") -> Selection:
+    """Select ``inputs`` directly (not through nodes: a flow, a bar or a blob of the layer
+    topology widget): their images and the Inputs widget show them, and in every drawn
+    graph the nodes holding at least one of them are highlighted. ``source`` says what
+    selected them."""
+    cmp = get_comparison(viewer)
+    inputs = np.unique(np.asarray(inputs, dtype=np.int64).ravel())
+    if cmp is not None and inputs.size and (inputs[0] < 0 or inputs[-1] >= cmp.representations.n_inputs):
+        raise IndexError(f"inputs: must lie in [0, {cmp.representations.n_inputs})")
+    sel = Selection(None, np.zeros(0, dtype=np.int64), inputs, source=str(source))
+    if cmp is not None:
+        for name, g in cmp.graphs.items():
+            points, _ = get_graph_layers(viewer, name)
+            if points is None or len(points.data) != g.n_nodes:
+                continue
+            hits = g.nodes_of_inputs(inputs)
+            _highlight(points, hits)
+            sel.highlighted[name] = hits
+        _show_images(viewer, cmp, inputs)
+    _state[viewer] = sel
+    _notify(viewer, sel)
+    return sel
 
 
 def _selection_changed(viewer, name: str) -> None:
