@@ -8,14 +8,13 @@ import networkx as nx
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import two_clusters
 
 from napari_topoalign import Layout, MapperGraph, Representations, build_mapper
 
 
 def _graph():
-    rng = np.random.default_rng(0)
-    X = np.concatenate([rng.normal(size=(60, 3)), rng.normal(size=(60, 3)) + 8])
-    y = np.repeat([0, 1], 60)
+    X, _, y = two_clusters(60, 3, 8.0, seed=0)
     return build_mapper(
         X, lens=X[:, 0], n_intervals=6, overlap=0.4, eps=1.5, labels=y, name="toy"
     ), y

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import two_clusters
 
 from napari_topoalign import Cancelled, Comparison
 
 
 def _cmp():
-    rng = np.random.default_rng(0)
-    X = np.concatenate([rng.normal(size=(80, 4)), rng.normal(size=(80, 4)) + 6])
-    Q = np.linalg.qr(rng.normal(size=(4, 4)))[0]
-    return Comparison(
-        {"a": X, "b": 2 * X @ Q + rng.normal(scale=0.05, size=X.shape)},
-        labels=np.repeat([0, 1], 80),
-    )
+    X, Y, labels = two_clusters(80, 4, 6.0, seed=0)
+    return Comparison({"a": X, "b": Y}, labels=labels)
 
 
 def test_build_mappers_builds_one_graph_per_representation():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import blobs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.cluster import DBSCAN
@@ -55,18 +56,11 @@ def _check_same(X, eps, min_samples, **kw):
     return fast
 
 
-def _blobs(n, d, k, seed, std=1.0, spread=6.0):
-    rng = np.random.default_rng(seed)
-    centres = rng.normal(scale=spread, size=(k, d))
-    X = centres[rng.integers(0, k, n)] + rng.normal(scale=std, size=(n, d))
-    return X
-
-
 # --------------------------------------------------------------------------- exactness
 @pytest.mark.parametrize("min_samples", [1, 2, 3, 4, 5])
 @pytest.mark.parametrize("d", [2, 20])
 def test_blobs_match_sklearn(min_samples, d, small_groups):
-    X = _blobs(600, d, 5, seed=d + min_samples).astype(np.float32)
+    X = blobs(600, d, 5, seed=d + min_samples).astype(np.float32)
     eps = 0.9 if d == 2 else 5.2
     rows = _check_same(X, eps, min_samples)
     assert len(rows) > 5  # a meaningful graph, not an all-noise one
@@ -90,7 +84,7 @@ def test_ties_at_exactly_eps(d):
 
 def test_duplicate_points():
     rng = np.random.default_rng(3)
-    base = _blobs(150, 5, 3, seed=3)
+    base = blobs(150, 5, 3, seed=3)
     X = np.concatenate([base, base[:60], base[:20]])[rng.permutation(230)]
     for min_samples in (1, 2, 3, 5):
         rows = _check_same(X, 0.8, min_samples)
@@ -124,7 +118,7 @@ def test_border_points_many_clusters_random_order():
 
 
 def test_two_dimensional_lens():
-    X = _blobs(700, 8, 6, seed=5)
+    X = blobs(700, 8, 6, seed=5)
     lens = compute_lens(X, "pca2")
     for min_samples in (2, 4):
         fast = _run(X, 2.2, min_samples, lens=lens, n_intervals=(3, 3))
@@ -139,7 +133,7 @@ def small_groups(monkeypatch):
 
 
 def test_threads_give_the_same_nodes(small_groups):
-    X = _blobs(3000, 24, 8, seed=7).astype(np.float32)
+    X = blobs(3000, 24, 8, seed=7).astype(np.float32)
     one = _run(X, 6.0, 4, n_jobs=1)
     two = _run(X, 6.0, 4, n_jobs=2)
     assert one == two
@@ -149,7 +143,7 @@ def test_threads_give_the_same_nodes(small_groups):
 def test_pivot_groups_with_outliers(small_groups):
     # enough rows for several pivot groups, plus far outliers that get regrouped
     rng = np.random.default_rng(2)
-    X = _blobs(4000, 32, 10, seed=2, spread=8.0)
+    X = blobs(4000, 32, 10, seed=2, spread=8.0)
     X[rng.choice(4000, 80, replace=False)] = rng.uniform(-60, 60, size=(80, 32))
     X32 = X.astype(np.float32)
     group, _, centres, radius = _dbscan._pivot_groups(X32, np.arange(4000), 8)
@@ -163,7 +157,7 @@ def test_pivot_groups_with_outliers(small_groups):
 def test_pivot_assignment_in_threads_equals_sequential(monkeypatch, project):
     if project:
         monkeypatch.setattr(_dbscan, "_PROJECT_MIN_WORK", 0)
-    X = _blobs(3000, 120, 10, seed=14).astype(np.float32)
+    X = blobs(3000, 120, 10, seed=14).astype(np.float32)
     idx = np.random.default_rng(0).permutation(3000)
     one = _dbscan._pivot_groups(X, idx, 10, chunk=256, n_jobs=1)
     two = _dbscan._pivot_groups(X, idx, 10, chunk=256, n_jobs=2)
@@ -179,7 +173,7 @@ def test_pivot_assignment_in_storage_order(small_groups, monkeypatch, project):
 
     if project:
         monkeypatch.setattr(_dbscan, "_PROJECT_MIN_WORK", 0)
-    X = _blobs(3000, 120, 10, seed=21).astype(np.float32)
+    X = blobs(3000, 120, 10, seed=21).astype(np.float32)
     idx = np.random.default_rng(3).permutation(3000)
     eps = 14.5
     ctx = _dbscan.Context(X, eps)
@@ -197,7 +191,7 @@ def test_pivot_assignment_in_storage_order(small_groups, monkeypatch, project):
 def test_projected_pivot_assignment(small_groups, monkeypatch):
     # large inputs assign pivots in a few principal directions; radii stay exact bounds
     monkeypatch.setattr(_dbscan, "_PROJECT_MIN_WORK", 0)
-    X = _blobs(3000, 160, 12, seed=8, spread=3.0).astype(np.float32)
+    X = blobs(3000, 160, 12, seed=8, spread=3.0).astype(np.float32)
     group, _, centres, radius = _dbscan._pivot_groups(X, np.arange(3000), 12)
     exact = np.linalg.norm(X.astype(np.float64) - centres[group], axis=1)
     assert np.all(radius >= exact * (1 - 1e-7))
@@ -255,7 +249,7 @@ def test_dbscan_object_uses_the_fast_path_and_others_do_not():
     assert _dbscan.dbscan_params(DBSCAN(eps=0.5, metric="manhattan"), None, 3) is None
     assert _dbscan.dbscan_params(DBSCAN(eps=0.5, metric="minkowski", p=1), None, 3) is None
     assert _dbscan.dbscan_params("single", 0.3, 2) is None
-    X = _blobs(400, 6, 4, seed=9)
+    X = blobs(400, 6, 4, seed=9)
     a = _run(X, 1.6, 4, clusterer=DBSCAN(eps=1.6, min_samples=4))
     b = _run(X, 1.6, 4, clusterer=DBSCAN(eps=1.6, min_samples=4), method="sklearn")
     assert a == b
@@ -268,7 +262,7 @@ def test_dbscan_object_uses_the_fast_path_and_others_do_not():
 )
 def test_build_mapper_equals_kmapper(d, n_cubes, overlap, eps, min_samples):
     km = pytest.importorskip("kmapper")
-    X = _blobs(900, d, 5, seed=d).astype(np.float32)
+    X = blobs(900, d, 5, seed=d).astype(np.float32)
     lens = compute_lens(X, "l2norm")
     ref = km.KeplerMapper(verbose=0).map(
         lens,
@@ -302,7 +296,7 @@ def test_build_mapper_equals_kmapper(d, n_cubes, overlap, eps, min_samples):
 # --------------------------------------------------------------------------- progress
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_progress_is_reported_and_cancels(small_groups, n_jobs):
-    X = _blobs(2000, 16, 6, seed=12).astype(np.float32)
+    X = blobs(2000, 16, 6, seed=12).astype(np.float32)
     seen = []
     build_mapper(
         X,
@@ -332,7 +326,7 @@ def test_progress_is_reported_and_cancels(small_groups, n_jobs):
 def test_other_clusterers_threaded_equal_sequential():
     from sklearn.cluster import AgglomerativeClustering, KMeans
 
-    X = _blobs(500, 6, 4, seed=13)
+    X = blobs(500, 6, 4, seed=13)
     for clusterer in (
         "single",
         KMeans(n_clusters=3, n_init=2, random_state=0),
@@ -349,7 +343,7 @@ def test_threaded_l2norm_lens_equals_compute_lens(dtype, small_groups):
     # squared norms to the DBSCAN path: the lens and the graph are those of the plain lens
     from napari_topoalign.mapper.lenses import squared_norms
 
-    X = _blobs(2500, 24, 6, seed=5).astype(dtype)
+    X = blobs(2500, 24, 6, seed=5).astype(dtype)
     sq = squared_norms(X, chunk_rows=333, n_jobs=2)
     np.testing.assert_array_equal(sq, squared_norms(X))
     np.testing.assert_array_equal(np.sqrt(sq), compute_lens(X, "l2norm"))

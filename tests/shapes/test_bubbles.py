@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import spread_points
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LinearRing, Point, Polygon
@@ -41,22 +42,12 @@ def _assert_valid(polys):
         assert not np.array_equal(p[0], p[-1])  # first vertex not repeated
 
 
-def _spread(n, rng, box, min_dist):
-    """n points in a box, no two closer than min_dist (rejection sampling)."""
-    pts = []
-    while len(pts) < n:
-        q = rng.uniform(0, box, 2)
-        if all(np.hypot(*(q - r)) >= min_dist for r in pts):
-            pts.append(q)
-    return np.array(pts)
-
-
 # --------------------------------------------------------------------------------------------
 # basic behaviour
 # --------------------------------------------------------------------------------------------
 def test_members_inside_and_valid_on_random_layout():
     rng = np.random.default_rng(0)
-    pos = _spread(80, rng, 12.0, 0.6)
+    pos = spread_points(80, rng, 12.0, 0.6)
     members = rng.choice(80, 10, replace=False)
     polys = bubble_set(pos, members)
     assert len(polys) >= 1
@@ -66,7 +57,7 @@ def test_members_inside_and_valid_on_random_layout():
 
 def test_boolean_mask_equals_indices():
     rng = np.random.default_rng(1)
-    pos = _spread(40, rng, 8.0, 0.6)
+    pos = spread_points(40, rng, 8.0, 0.6)
     mask = np.zeros(40, dtype=bool)
     mask[[3, 5, 8, 13]] = True
     a = bubble_set(pos, mask)
@@ -119,7 +110,7 @@ def test_coincident_nodes_do_not_break_it():
 
 def test_deterministic():
     rng = np.random.default_rng(3)
-    pos = _spread(120, rng, 15.0, 0.6)
+    pos = spread_points(120, rng, 15.0, 0.6)
     sets = [rng.choice(120, k, replace=False) for k in (3, 9, 20)]
     first = bubble_sets(pos, sets)
     second = bubble_sets(pos, sets)
@@ -131,7 +122,7 @@ def test_deterministic():
 
 def test_bubble_sets_equals_one_by_one():
     rng = np.random.default_rng(4)
-    pos = _spread(150, rng, 16.0, 0.5)
+    pos = spread_points(150, rng, 16.0, 0.5)
     _, nb = __import__("scipy.spatial", fromlist=["cKDTree"]).cKDTree(pos).query(pos, k=3)
     edges = np.c_[np.repeat(np.arange(150), 2), nb[:, 1:].ravel()]
     sets = [rng.choice(150, k, replace=False) for k in (1, 4, 12, 30)]
@@ -145,7 +136,7 @@ def test_bubble_sets_equals_one_by_one():
 
 def test_progress_is_called_and_can_cancel():
     rng = np.random.default_rng(5)
-    pos = _spread(60, rng, 10.0, 0.5)
+    pos = spread_points(60, rng, 10.0, 0.5)
     sets = [rng.choice(60, 4, replace=False) for _ in range(20)]
     calls = []
     bubble_sets(pos, sets, progress=lambda f, m: calls.append(f))
@@ -375,7 +366,7 @@ def test_far_apart_members_get_coarser_pixels_not_unbounded_memory():
 
 def test_far_from_the_origin():
     rng = np.random.default_rng(7)
-    base = _spread(60, rng, 10.0, 0.5)
+    base = spread_points(60, rng, 10.0, 0.5)
     members = rng.choice(60, 12, replace=False)
     near = bubble_set(base, members)
     far = bubble_set(base + 1e6, members)

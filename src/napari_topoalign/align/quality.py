@@ -31,6 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import shortest_path
 
+from .._utils.validation import check_array, check_generator, check_int
 from ..model import MapperGraph
 from .coupling import check_same_inputs, node_coupling
 
@@ -40,18 +41,31 @@ def _as_positions(graphs, positions, offsets, what="positions"):
         offsets = getattr(positions, "offsets", None)
     positions = list(positions)
     if len(positions) != len(graphs):
-        raise ValueError(f"{what}: expected one array per graph ({len(graphs)}), got {len(positions)}")
+        raise ValueError(
+            f"{what}: expected one array per graph ({len(graphs)}), got {len(positions)}"
+        )
     out = []
     for g, (graph, p) in enumerate(zip(graphs, positions)):
-        p = np.asarray(p, dtype=np.float64)
+        if graph.n_nodes == 0 and np.size(p) == 0:
+            out.append(np.zeros((0, 2)))
+            continue
+        p = check_array(p, f"{what}[{g}]", ndim=2)
         if p.shape != (graph.n_nodes, 2):
             raise ValueError(f"{what}[{g}]: expected shape ({graph.n_nodes}, 2), got {p.shape}")
         out.append(p)
     if offsets is not None:
         offsets = list(offsets)
         if len(offsets) != len(graphs):
-            raise ValueError(f"offsets: expected one offset per graph ({len(graphs)}), got {len(offsets)}")
-        out = [p - np.asarray(o, dtype=np.float64).reshape(2) for p, o in zip(out, offsets)]
+            raise ValueError(
+                f"offsets: expected one offset per graph ({len(graphs)}), got {len(offsets)}"
+            )
+        checked = []
+        for g, o in enumerate(offsets):
+            o = check_array(o, f"offsets[{g}]", ndim=1)
+            if o.shape != (2,):
+                raise ValueError(f"offsets[{g}]: expected shape (2,), got {o.shape}")
+            checked.append(o)
+        out = [p - o for p, o in zip(out, checked)]
     return out
 
 
@@ -77,11 +91,17 @@ def alignment(pos_a: np.ndarray, pos_b: np.ndarray, coupling: sp.spmatrix) -> fl
     return mean / scale if scale > 0 else float("nan")
 
 
-def stress(graph: MapperGraph, pos: np.ndarray, *, max_sources: int = 1500, random_state=0) -> float:
+def stress(
+    graph: MapperGraph, pos: np.ndarray, *, max_sources: int = 1500, random_state=0
+) -> float:
     """Normalised stress of one graph's layout (see the module docstring). NaN when the graph
     has no pair of connected nodes."""
     n = graph.n_nodes
-    pos = np.asarray(pos, dtype=np.float64)
+    max_sources = check_int(max_sources, "max_sources", minimum=1)
+    rng = check_generator(random_state)
+    pos = np.zeros((0, 2)) if n == 0 and np.size(pos) == 0 else check_array(pos, "pos", ndim=2)
+    if pos.shape != (n, 2):
+        raise ValueError(f"pos: expected shape ({n}, 2), got {pos.shape}")
     if n < 2:
         return float("nan")
     e = np.asarray(graph.edges, dtype=np.int64).reshape(-1, 2)
@@ -89,7 +109,7 @@ def stress(graph: MapperGraph, pos: np.ndarray, *, max_sources: int = 1500, rand
         return float("nan")
     A = sp.csr_matrix((np.ones(len(e)), (e[:, 0], e[:, 1])), shape=(n, n))
     if n > max_sources:
-        sources = np.sort(np.random.default_rng(random_state).choice(n, max_sources, replace=False))
+        sources = np.sort(rng.choice(n, max_sources, replace=False))
     else:
         sources = np.arange(n)
     D = shortest_path(A, method="D", directed=False, unweighted=True, indices=sources)
@@ -143,6 +163,7 @@ def layout_quality(
     """
     graphs = list(graphs)
     check_same_inputs(graphs, "graphs")
+    max_sources = check_int(max_sources, "max_sources", minimum=1)
     pos = _as_positions(graphs, positions, offsets)
     align = {}
     for a in range(len(graphs)):
@@ -156,7 +177,9 @@ def layout_quality(
     }
 
 
-def procrustes_align(reference: np.ndarray, moving: np.ndarray, coupling: sp.spmatrix) -> np.ndarray:
+def procrustes_align(
+    reference: np.ndarray, moving: np.ndarray, coupling: sp.spmatrix
+) -> np.ndarray:
     """Move ``moving`` onto ``reference`` by the orthogonal transform, uniform scale and
     translation that minimise the coupling-weighted squared distances of coupled nodes
     (``scipy.linalg.orthogonal_procrustes`` on the weighted, centred correspondences)."""
@@ -181,7 +204,9 @@ def procrustes_align(reference: np.ndarray, moving: np.ndarray, coupling: sp.spm
     return (moving - my) @ R * scale + mx
 
 
-def independent_baseline(graphs: Sequence[MapperGraph], random_state=None, *, iterations=None) -> list[np.ndarray]:
+def independent_baseline(
+    graphs: Sequence[MapperGraph], random_state=None, *, iterations=None
+) -> list[np.ndarray]:
     """Each graph laid out on its own (the engine of :func:`joint_layout` without the
     cross-graph forces and without the aligned start), then every graph aligned onto the
     first by :func:`procrustes_align` over its coupling with the first. The baseline that

@@ -116,13 +116,15 @@ def load_digits_sample(
         network's training accuracy, the PCA's explained variance and the recommended
         mapper parameters (:data:`DIGITS_MAPPER_PARAMS`).
     """
-    if isinstance(random_state, bool) or not isinstance(random_state, (int, np.integer)):
-        raise ValueError(f"random_state: the sample needs an integer seed, got {random_state!r}")
-    hidden = tuple(int(h) for h in hidden)
-    if len(hidden) != 2 or min(hidden) < 1:
+    from .._utils.validation import check_int
+
+    # an int seed only: the sample is cached per seed (a generator could not be a cache key)
+    random_state = check_int(random_state, "random_state", minimum=0, maximum=2**32 - 1)
+    if isinstance(hidden, (str, bytes)) or not hasattr(hidden, "__len__") or len(hidden) != 2:
         raise ValueError(f"hidden: expected two positive layer widths, got {hidden!r}")
-    if not 1 <= int(n_components) <= 64:
-        raise ValueError(f"n_components: must lie in 1..64 (the digits have 64 pixels), got {n_components!r}")
+    hidden = tuple(check_int(h, f"hidden[{i}]", minimum=1, maximum=4096) for i, h in enumerate(hidden))
+    n_components = check_int(n_components, "n_components", minimum=1, maximum=64)
+    max_iter = check_int(max_iter, "max_iter", minimum=1, maximum=100_000)
     pca, h1, h2, labels, images, accuracy, explained = _digits_arrays(
         int(random_state), int(n_components), hidden, int(max_iter)
     )

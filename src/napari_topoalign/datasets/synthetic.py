@@ -35,12 +35,12 @@ representation's scale: see :attr:`PlantedTruth.mapper_params`.
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from .._utils.validation import check_int, check_random_state, check_real
 from ..model import Representations
 
 __all__ = [
@@ -204,9 +204,7 @@ def _disc(rng, n, radius=0.8):
 
 
 def _check_positive_int(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name}: must be an integer >= {minimum}, got {value!r}")
-    return int(value)
+    return check_int(value, name, minimum=minimum, maximum=100_000)
 
 
 def make_planted_pair(
@@ -265,20 +263,15 @@ def make_planted_pair(
     >>> reps, truth = make_planted_pair(random_state=0)
     >>> a, b = (build_mapper(reps[n], **truth.mapper_params[n]) for n in reps.names)
     """
-    from sklearn.utils import check_random_state
-
     n_per_structure = _check_positive_int(n_per_structure, "n_per_structure", 0)
     n_points = _check_positive_int(n_points, "n_points", 30)
-    try:
-        dims = tuple(int(d) for d in dims)
-    except TypeError:
-        raise ValueError(f"dims: expected a pair of integers, got {dims!r}") from None
-    if len(dims) != 2 or min(dims) < 2:
-        raise ValueError(f"dims: expected two integers >= 2, got {dims!r}")
-    if not (isinstance(noise, numbers.Real) and 0 <= noise <= 0.1):
-        raise ValueError(f"noise: must be a number in [0, 0.1], got {noise!r}")
-    if not (isinstance(distortion, numbers.Real) and 0 <= distortion <= 0.5):
-        raise ValueError(f"distortion: must be a number in [0, 0.5], got {distortion!r}")
+    if isinstance(dims, (str, bytes)) or not hasattr(dims, "__len__") or len(dims) != 2:
+        raise ValueError(f"dims: expected a pair of integers, got {dims!r}")
+    dims = tuple(
+        check_int(d, f"dims[{i}]", minimum=2, maximum=100_000) for i, d in enumerate(dims)
+    )
+    noise = check_real(noise, "noise", low=0.0, high=0.1)
+    distortion = check_real(distortion, "distortion", low=0.0, high=0.5)
     if isinstance(differences, str):
         differences = [differences]
     differences = list(differences)
@@ -287,7 +280,7 @@ def make_planted_pair(
         raise ValueError(f"differences: unknown kind(s) {unknown}; choose from {DIFFERENCE_KINDS}")
     if len(set(differences)) != len(differences):
         raise ValueError(f"differences: each kind may appear once, got {differences}")
-    if len(names) != 2 or names[0] == names[1]:
+    if isinstance(names, str) or len(names) != 2 or names[0] == names[1]:
         raise ValueError(f"names: expected two different names, got {names!r}")
     kinds = [k for k in MATCH_KINDS for _ in range(n_per_structure)] + differences
     if not kinds:
