@@ -815,6 +815,8 @@ class Region:
     matched : float in [0, 1]
         Share of those inputs (their union) that lie in a strongly coupled, structurally
         consistent pair of nodes of the region.
+    matched_inputs : ndarray of int64
+        Those inputs.
     structure : float in [0, 1]
         Agreement of the two subgraphs: ``(1 + min) / (1 + max)`` of their components and of
         their cycles, times the share of nodes that are not folded.
@@ -843,6 +845,7 @@ class Region:
     structure: float = 1.0
     p_value: float = float("nan")
     statistic: float = 0.0
+    matched_inputs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     components: tuple = (0, 0)
     cycles: tuple = (0, 0)
     folds: tuple = (0, 0)
@@ -853,6 +856,7 @@ class Region:
         self.nodes_a = np.asarray(self.nodes_a, dtype=np.int64).ravel()
         self.nodes_b = np.asarray(self.nodes_b, dtype=np.int64).ravel()
         self.inputs = np.asarray(self.inputs, dtype=np.int64).ravel()
+        self.matched_inputs = np.asarray(self.matched_inputs, dtype=np.int64).ravel()
         if self.kind not in ("preserved", "changed"):
             raise ValueError(f"kind: expected 'preserved' or 'changed', got {self.kind!r}")
         self.differences = tuple(str(d) for d in self.differences)
@@ -898,6 +902,7 @@ class Region:
             "structure": float(self.structure),
             "p_value": None if np.isnan(self.p_value) else float(self.p_value),
             "statistic": float(self.statistic),
+            "matched_inputs": [int(i) for i in self.matched_inputs],
             "components": list(self.components),
             "cycles": list(self.cycles),
             "folds": list(self.folds),
@@ -926,6 +931,7 @@ class Region:
             structure=float(data.get("structure", 1.0)),
             p_value=float("nan") if p is None else float(p),
             statistic=float(data.get("statistic", 0.0)),
+            matched_inputs=np.asarray(data.get("matched_inputs", ()), dtype=np.int64),
             components=tuple(data.get("components", (0, 0))),
             cycles=tuple(data.get("cycles", (0, 0))),
             folds=tuple(data.get("folds", (0, 0))),

@@ -60,3 +60,25 @@ def test_coupling_empty_graph():
     empty = MapperGraph.empty(5)
     C = node_coupling(empty, _graph([[0, 1]], 5))
     assert C.shape == (0, 1) and C.nnz == 0
+
+
+def test_coupling_registry_lists_and_extends():
+    from napari_topoalign.align.coupling import COUPLINGS
+
+    assert {"jaccard", "overlap", "count", "lift"} <= set(COUPLINGS.names())
+    g = _graph([[0, 1, 2, 3], [4, 5]], 10)
+    lift = node_coupling(g, g, measure="lift").toarray()
+    assert lift[0, 0] == pytest.approx(10 / 4)
+
+    def dice(shared, size_a, size_b, n_inputs):
+        return 2 * shared / (size_a + size_b)
+
+    COUPLINGS.register("dice_test", dice)
+    try:
+        C = node_coupling(g, g, measure="dice_test").toarray()
+        np.testing.assert_allclose(np.diag(C), 1.0)
+        np.testing.assert_allclose(node_coupling(g, g, measure=dice).toarray(), C)
+    finally:
+        COUPLINGS.unregister("dice_test")
+    with pytest.raises(ValueError, match="measure"):
+        node_coupling(g, g, measure="dice_test")
