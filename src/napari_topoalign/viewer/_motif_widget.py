@@ -394,8 +394,8 @@ class MotifQueryWidget(SessionWidget):
                 paths.append(np.asarray(line, dtype=np.float64))
                 colours.append(colour)
             pores.extend(m.pore_positions.tolist())
-            sizes.extend((0.6 * m.params["padding"] + 0.6 * m.pore_sizes).tolist())
-        width = max(0.12 * np.mean([m.params["padding"] for m, _, _ in parts]), 1e-6) if parts else 1.0
+            sizes.extend((0.5 * m.params["padding"] + 0.3 * m.pore_sizes).tolist())
+        width = max(0.25 * np.mean([m.params["padding"] for m, _, _ in parts]), 1e-6) if parts else 1.0
         if MEMBRANE_LAYER in viewer.layers:
             layer = viewer.layers[MEMBRANE_LAYER]
             layer.data = []
@@ -416,7 +416,8 @@ class MotifQueryWidget(SessionWidget):
         else:
             pl = viewer.add_points(
                 data, name=PORES_LAYER, size=np.asarray(sizes) if len(data) else 1.0,
-                face_color=PORE_COLOUR, border_color="white", metadata={"topoalign": {"role": "pores"}},
+                face_color="transparent", border_color=PORE_COLOUR, border_width=0.3,
+                metadata={"topoalign": {"role": "pores"}},
             )
         del layer, pl
 
