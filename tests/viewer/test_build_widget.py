@@ -55,6 +55,13 @@ def test_build_draws_one_graph_layer_per_representation(make_napari_viewer, qtbo
     assert cmp.layout is not None and set(cmp.layout.positions) == {"A", "B"}
     assert "A:" in widget.status.value and "nodes" in widget.status.value
     assert "Next:" in widget.status.value  # what to do next
+    # the view is fitted to the graphs: every node in the canvas, spanning most of its width
+    from viewer_helpers import canvas_pixel
+
+    height, width = np.asarray(viewer.canvas.size, dtype=float)
+    pix = np.concatenate([canvas_pixel(viewer, np.asarray(get_graph_layers(viewer, n)[0].data)) for n in ("A", "B")])
+    assert pix.min() >= 0 and pix[:, 0].max() <= height and pix[:, 1].max() <= width
+    assert np.ptp(pix[:, 1]) >= 0.6 * width
 
     # colour every graph's nodes by a column of the node table
     assert {"size", "purity", "majority_label", "lens_mean"} <= set(widget.color_by.choices)

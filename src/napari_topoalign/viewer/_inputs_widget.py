@@ -46,6 +46,7 @@ class InputsWidget(Container):
         self._viewer = napari_viewer
         self.summary = Label(value="", name="summary")
         self.summary.native.setWordWrap(True)
+        self.summary.native.setMinimumWidth(60)  # not the wrapped text's own (wide) minimum
         self.append(self.summary)
         self.table = QTableWidget(0, 0)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -53,7 +54,7 @@ class InputsWidget(Container):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setMinimumHeight(160)
+        self.table.setMinimumHeight(120)
         self.native.layout().addWidget(self.table)
         on_selection(napari_viewer, self.show_selection)
         self.show_selection(current_selection(napari_viewer))

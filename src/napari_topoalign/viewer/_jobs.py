@@ -228,7 +228,7 @@ class SessionWidget(Container):
         self.progress = ProgressBar(value=0, min=0, max=100, name="progress", visible=False)
         self.status = Label(value="", name="status")
         self.status.native.setWordWrap(True)  # a long message wraps instead of widening the dock
-        self.status.native.setMinimumWidth(0)
+        self.status.native.setMinimumWidth(60)  # not the wrapped text's own (wide) minimum
 
     def _comparison(self):
         """The session: the viewer's, else the one given."""

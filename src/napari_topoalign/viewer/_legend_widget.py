@@ -67,6 +67,7 @@ class LegendWidget(Container):
 
         for label in (self.heading, self.bar, self.bar_limits, self.regions, self.reading):
             label.native.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+            label.native.setMinimumWidth(60)  # wrapped text must not widen the dock
         self.native.layout().setAlignment(Qt.AlignmentFlag.AlignTop)
         self.refresh()
 
