@@ -18,6 +18,33 @@ __all__ = ["knn", "prepare"]
 METRICS = ("cosine", "euclidean")
 
 
+#: Columns per chunk of the two-stage selection (:func:`_chunked_select`).
+CHUNK = 32
+
+
+def _chunked_select(D: np.ndarray, kk: int) -> np.ndarray:
+    """Indices of the ``kk`` smallest entries of each row of ``D`` (in no order), exactly,
+    without a selection over whole rows: the row is cut into chunks of :data:`CHUNK` columns,
+    the ``kk`` chunks with the smallest minima are kept (every entry below the ``kk``-th
+    smallest value lies in one of them: the kept minima are ``kk`` entries no larger than
+    the largest kept minimum), and the selection runs on those ``kk * CHUNK`` candidates. The
+    chunk minima are one vectorised reduction, several times faster than ``argpartition``
+    over the row. Only exact ties at the boundary value may be resolved differently."""
+    b, n = D.shape
+    n0 = (n // CHUNK) * CHUNK
+    mins = D[:, :n0].reshape(b, n0 // CHUNK, CHUNK).min(axis=2)
+    if n0 < n:
+        mins = np.concatenate([mins, D[:, n0:].min(axis=1, keepdims=True)], axis=1)
+    chunks = np.argpartition(mins, kk - 1, axis=1)[:, :kk]  # (b, kk)
+    cols = (chunks[:, :, None] * CHUNK + np.arange(CHUNK)[None, None, :]).reshape(b, -1)
+    valid = cols < n
+    cols = np.where(valid, cols, 0)
+    vals = np.take_along_axis(D, cols, axis=1)
+    vals[~valid] = np.inf
+    pick = np.argpartition(vals, kk - 1, axis=1)[:, :kk]
+    return np.take_along_axis(cols, pick, axis=1)
+
+
 def prepare(X: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray | None]:
     """``X`` ready for :func:`knn`: unit rows for cosine (a zero row stays zero), else ``X``
     and its squared row norms."""
@@ -72,27 +99,33 @@ def knn(
 
     def one(s: int) -> None:
         e = min(s + block, nq)
-        G = Q[s:e] @ Xp.T  # (b, n)
+        # D: the distances up to a per-row constant (ranking is all the selection needs),
+        # formed in place: |q|^2 - 2 q.x + |x|^2 without |q|^2, or -cos for cosine
+        D = Q[s:e] @ Xp.T  # (b, n)
         if metric == "cosine":
-            D = 1.0 - G
+            np.negative(D, out=D)
+            row_const = np.ones(e - s, dtype=D.dtype)
         else:
-            D = qsq[s:e, None] - 2.0 * G + sq[None, :]
-            np.maximum(D, 0, out=D)
+            D *= -2.0
+            D += sq[None, :]
+            row_const = qsq[s:e]
         if drop_self:
             D[np.arange(e - s), np.arange(s, e)] = np.inf
         if k == 1:
             j = np.argmin(D, axis=1)
             idx_out[s:e, 0] = j
-            dd = D[np.arange(e - s), j]
+            dd = np.maximum(D[np.arange(e - s), j] + row_const, 0)
             dist_out[s:e, 0] = np.sqrt(dd) if metric == "euclidean" else dd
             done[0] += e - s
             report(progress, done[0] / nq, "nearest neighbours")
             return
-        if kk < n:
+        if kk * CHUNK * 4 <= n:
+            part = _chunked_select(D, kk)
+        elif kk < n:
             part = np.argpartition(D, kk - 1, axis=1)[:, :kk]
         else:
             part = np.broadcast_to(np.arange(n), (e - s, n)).copy()
-        pd = np.take_along_axis(D, part, axis=1)
+        pd = np.maximum(np.take_along_axis(D, part, axis=1) + row_const[:, None], 0)
         # sort by (distance, index): lexsort on the candidates
         order = np.lexsort((part, pd), axis=1)
         part = np.take_along_axis(part, order, axis=1)[:, :k]
