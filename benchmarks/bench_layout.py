@@ -29,13 +29,17 @@ Usage::
 
     python benchmarks/bench_layout.py           # 2 x 2,000 (with networkx) and 2 x 20,000
     python benchmarks/bench_layout.py --quick   # 2 x 300 and 2 x 2,000, a few seconds
-    python benchmarks/bench_layout.py --acceptance   # issue 4's quality criteria, ~70 cases
+    python benchmarks/bench_layout.py --acceptance   # issues 4 and 12: ~70 cases + 27 real pairs
+    python benchmarks/bench_layout.py --acceptance --real-only   # the real pairs alone
 
 ``--acceptance`` checks the quality criteria of issue 4 (alignment ratio >= 2 and every
 stress ratio <= 1.10 against ``independent_baseline`` with the same seed) on the cases of
 ``tests/align/test_quality.py`` and on held-out ones: digits pairs (1-D PCA lens, 15
 intervals, overlap 0.4) at layout seeds 3-12 on all three pairs, synthetic pairs (the test's
-generator) at data seeds 4-13.
+generator) at data seeds 4-13. Then issue 12's criteria on every case and on real adjacent
+pairs built with the default parameters of a comparison (one shared lens): digits (2 pairs)
+and MiniLM (6 pairs), layout seeds 0-2: ratio >= 1 everywhere, stress ratios <= 1.10, median
+ratio over the MiniLM pairs >= 1.5.
 
 Results are printed and written to ``benchmarks/results/`` (git-ignored) as JSON.
 """
@@ -172,7 +176,11 @@ def acceptance_cases():
 
     reps = load_digits_sample(random_state=0)
     names = ("pixels_pca", "mlp_hidden1", "mlp_hidden2")
-    dg = {n: build_mapper(reps[n], lens="pca1", n_intervals=15, overlap=0.4, random_state=0, name=n) for n in names}
+    # the graphs of issue 4's battery: explicit DBSCAN (the default clusterer before issue 12)
+    dg = {
+        n: build_mapper(reps[n], lens="pca1", n_intervals=15, overlap=0.4, clusterer="dbscan", random_state=0, name=n)
+        for n in names
+    }
     pairs = [("pixels_pca", "mlp_hidden1"), ("mlp_hidden1", "mlp_hidden2"), ("pixels_pca", "mlp_hidden2")]
     synth = {d: _synthetic_pair(d) for d in range(14)}
     cases = [("tests", f"{a} vs {b}", [dg[a], dg[b]], s) for a, b in pairs[:2] for s in range(3)]
@@ -185,26 +193,78 @@ def acceptance_cases():
     return cases
 
 
-def run_acceptance() -> dict:
+def real_cases(seeds=(0, 1, 2)):
+    """(set, label, graphs, seed) of real adjacent pairs with the default mapper parameters of
+    a comparison (one lens shared by all representations): digits pixels -> hidden1 ->
+    hidden2 and the MiniLM sample's 6 adjacent layer pairs (when it is installed)."""
+    import warnings
+
+    from napari_topoalign import Comparison
+    from napari_topoalign.datasets import load_digits_sample
+
+    samples = {"digits": load_digits_sample(random_state=0)}
+    try:
+        from napari_topoalign.datasets import load_minilm_sample
+
+        samples["minilm"] = load_minilm_sample()
+    except Exception as exc:  # the sample is optional
+        print(f"(MiniLM sample not available: {exc})")
+    cases = []
+    for sample, reps in samples.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            graphs = Comparison(reps).build_mappers(random_state=0)
+        names = list(reps.names)
+        for a, b in zip(names[:-1], names[1:]):
+            cases += [(f"real {sample}", f"{a} vs {b}", [graphs[a], graphs[b]], s) for s in seeds]
+    return cases
+
+
+def run_acceptance(*, real_only: bool = False, coupling_strength: float | None = None) -> dict:
+    """Issue 4's criteria (alignment ratio >= 2, stress ratios <= 1.10) on its battery, and
+    issue 12's on every case (ratio >= 1: never worse than independent layouts aligned by
+    Procrustes; stress ratios <= 1.10) and on the real pairs (median ratio >= 1.5 over the
+    MiniLM adjacent-layer pairs)."""
     from napari_topoalign.align import joint_layout, layout_quality
     from napari_topoalign.align.quality import independent_baseline
 
+    kw = {} if coupling_strength is None else {"coupling_strength": coupling_strength}
+    cases = ([] if real_only else acceptance_cases()) + real_cases()
     rows = []
-    for which, label, graphs, seed in acceptance_cases():
-        joint = layout_quality(graphs, joint_layout(graphs, random_state=seed))
+    print(f"{'set':12s} {'case':28s} {'seed':>4s} {'joint':>6s} {'base':>6s} {'ratio':>6s}  stress ratios   fallback")
+    for which, label, graphs, seed in cases:
+        pos = joint_layout(graphs, random_state=seed, **kw)
+        joint = layout_quality(graphs, pos)
         base = layout_quality(graphs, independent_baseline(graphs, random_state=seed))
         ratio = base["mean_alignment"] / joint["mean_alignment"]
         stress_ratio = [j / b for j, b in zip(joint["stress"], base["stress"])]
-        ok = ratio >= 2.0 and max(stress_ratio) <= 1.10
-        rows.append({"set": which, "case": label, "seed": seed, "joint": joint["mean_alignment"],
-                     "baseline": base["mean_alignment"], "ratio": ratio, "stress_ratio": stress_ratio, "ok": ok})
-        print(f"  {which:9s} {label:28s} seed {seed:2d}: alignment {joint['mean_alignment']:.3f} / "
-              f"{base['mean_alignment']:.3f} = {ratio:.2f}x, stress ratios "
-              + ", ".join(f"{r:.3f}" for r in stress_ratio) + ("" if ok else "  FAIL"), flush=True)
-    for which in ("tests", "held-out", "further"):
+        ok12 = ratio >= 1.0 - 1e-9 and max(stress_ratio) <= 1.10
+        ok4 = ratio >= 2.0 and max(stress_ratio) <= 1.10
+        rows.append({"set": which, "case": label, "seed": seed, "nodes": [g.n_nodes for g in graphs],
+                     "joint": joint["mean_alignment"], "baseline": base["mean_alignment"], "ratio": ratio,
+                     "stress_ratio": stress_ratio, "fallback": bool(pos.params.get("fallback")),
+                     "ok_issue12": ok12, "ok_issue4": ok4})
+        flag = "" if ok12 else "  FAIL (issue 12)"
+        if not which.startswith("real") and not ok4:
+            flag += "  below issue 4's 2x"
+        print(f"{which:12s} {label:28s} {seed:4d} {joint['mean_alignment']:6.3f} {base['mean_alignment']:6.3f} "
+              f"{ratio:6.2f}  " + ", ".join(f"{r:.3f}" for r in stress_ratio)
+              + f"   {'yes' if pos.params.get('fallback') else 'no'}{flag}", flush=True)
+    print()
+    for which in dict.fromkeys(r["set"] for r in rows):
         sel = [r for r in rows if r["set"] == which]
-        print(f"{which}: {sum(r['ok'] for r in sel)} of {len(sel)} pass; worst alignment ratio "
-              f"{min(r['ratio'] for r in sel):.2f}, worst stress ratio {max(max(r['stress_ratio']) for r in sel):.3f}")
+        ratios = [r["ratio"] for r in sel]
+        line = (f"{which:12s}: {len(sel):3d} cases, ratio min {min(ratios):.2f} median {np.median(ratios):.2f}, "
+                f"worst stress ratio {max(max(r['stress_ratio']) for r in sel):.3f}, "
+                f"issue 12 pass {sum(r['ok_issue12'] for r in sel)}/{len(sel)}")
+        if not which.startswith("real"):
+            line += f", issue 4 (>= 2x) pass {sum(r['ok_issue4'] for r in sel)}/{len(sel)}"
+        else:
+            line += f", fallback {sum(r['fallback'] for r in sel)}"
+        print(line)
+    mini = [r["ratio"] for r in rows if r["set"] == "real minilm"]
+    if mini:
+        print(f"MiniLM adjacent layers, shared lens: median ratio {np.median(mini):.2f} (target >= 1.5)")
     return {"cases": rows}
 
 
@@ -212,10 +272,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 x 300 vs networkx and 2 x 2,000 alone")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--acceptance", action="store_true", help="the quality criteria of issue 4 on ~70 cases")
+    parser.add_argument("--acceptance", action="store_true",
+                        help="the quality criteria of issues 4 and 12 on ~70 + 27 cases")
+    parser.add_argument("--real-only", action="store_true", help="with --acceptance: only the real pairs")
+    parser.add_argument("--coupling-strength", type=float, default=None, help="with --acceptance")
     args = parser.parse_args(argv)
     if args.acceptance:
-        result = {"benchmark": "bench_layout_acceptance", "python": sys.version.split()[0], **run_acceptance()}
+        result = {"benchmark": "bench_layout_acceptance", "python": sys.version.split()[0],
+                  **run_acceptance(real_only=args.real_only, coupling_strength=args.coupling_strength)}
         RESULTS.mkdir(parents=True, exist_ok=True)
         path = RESULTS / f"bench_layout_acceptance_{time.strftime('%Y%m%d-%H%M%S')}.json"
         path.write_text(json.dumps(result, indent=2))

@@ -89,7 +89,9 @@ def _synthetic_pair(seed, n=600):
     for k in range(2):
         M = rng.normal(size=(2, 8))
         X = np.tanh(Z @ M / 3) + rng.normal(scale=0.05, size=(len(Z), 8))
-        graphs.append(build_mapper(X, lens="pca1", n_intervals=12, overlap=0.4, random_state=0, name=f"s{k}"))
+        graphs.append(
+            build_mapper(X, lens="pca1", n_intervals=12, overlap=0.4, clusterer="dbscan", random_state=0, name=f"s{k}")
+        )
     return graphs
 
 
@@ -116,7 +118,9 @@ def digits_graphs():
         pytest.skip("the digits sample is not available")
     reps = datasets.load_digits_sample(random_state=0)
     return {
-        name: build_mapper(reps[name], lens="pca1", n_intervals=15, overlap=0.4, random_state=0, name=name)
+        name: build_mapper(
+            reps[name], lens="pca1", n_intervals=15, overlap=0.4, clusterer="dbscan", random_state=0, name=name
+        )
         for name in ("pixels_pca", "mlp_hidden1", "mlp_hidden2")
     }
 

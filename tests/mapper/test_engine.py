@@ -146,9 +146,11 @@ def test_automatic_eps_is_the_knee_and_recorded():
     X = make_blobs(n_samples=600, n_features=4, centers=4, cluster_std=0.5, random_state=0)[0]
     eps = knee_eps(X, 5, random_state=0)
     assert 0 < eps < np.ptp(X)
-    g = build_mapper(X, min_samples=5, random_state=0)
+    g = build_mapper(X, clusterer="dbscan", min_samples=5, random_state=0)
     assert g.params["eps"] == pytest.approx(eps)
     assert g.n_nodes > 0
+    # the default ("auto" without eps) uses no global eps
+    assert build_mapper(X, min_samples=5, random_state=0).params["eps"] is None
 
 
 def test_node_table_labels_and_purity():

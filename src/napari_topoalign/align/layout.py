@@ -132,7 +132,7 @@ _MAX_ITERATIONS = 100_000
 LAYOUT_PARAMS = {
     "arrangement": Param("side_by_side", "choice", choices=ARRANGEMENTS,
                          help="one panel per graph, or all graphs in one frame"),
-    "coupling_strength": Param(1.0, "float", low=0.0, high=1e6,
+    "coupling_strength": Param(2.0, "float", low=0.0, high=1e6,
                                help="stiffness of the pull between nodes of different graphs that share inputs"),
     "stress_tol": Param(_STRESS_TOL, "float", low=0.0, high=10.0,
                         help="each graph's stress may exceed that of its own layout by at most this share"),
@@ -383,7 +383,7 @@ def joint_layout(
     graphs: Sequence[MapperGraph],
     *,
     arrangement: str = "side_by_side",
-    coupling_strength: float = 1.0,
+    coupling_strength: float = 2.0,
     iterations: int | None = None,
     random_state=None,
     progress: Callable[[float, str], Any] | None = None,

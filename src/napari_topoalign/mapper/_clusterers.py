@@ -205,3 +205,44 @@ def _register():
 
 
 _register()
+
+
+#: the clusterers that adapt to each cover element (no global eps); ``cover="auto"`` gives
+#: them equal-count intervals
+ADAPTIVE = ("knn", "hdbscan", "dbscan_local", "single_gap")
+#: what ``clusterer="auto"`` means when no ``eps`` is given (chosen by measurement on the
+#: digits and MiniLM samples, docs/mapper.md "Defaults")
+AUTO_CLUSTERER = "knn"
+
+
+def resolve_auto(clusterer, cover, eps):
+    """The clusterer and cover that ``"auto"`` stands for.
+
+    ``clusterer="auto"``: ``"dbscan"`` when ``eps`` is given (KeplerMapper's DBSCAN with that
+    radius), else :data:`AUTO_CLUSTERER`. ``cover="auto"``: ``"balanced"`` for a clusterer that
+    adapts to each element (:data:`ADAPTIVE`), else ``"uniform"`` (KeplerMapper's cover), so
+    that explicit DBSCAN settings give KeplerMapper's graph.
+    """
+    if isinstance(clusterer, str) and clusterer == "auto":
+        clusterer = "dbscan" if eps is not None else AUTO_CLUSTERER
+    if isinstance(cover, str) and cover == "auto":
+        cover = "balanced" if isinstance(clusterer, str) and clusterer in ADAPTIVE else "uniform"
+    return clusterer, cover
+
+
+def _register_auto():
+    from .cluster import CLUSTERERS, register_clusterer
+    from .cover import COVERS, balanced_cover, register_cover
+
+    if "auto" not in CLUSTERERS:
+        def auto(eps, min_samples, random_state):
+            return KNNComponents(n_neighbors=5, min_samples=min_samples)
+
+        auto.uses_eps = False
+        register_clusterer("auto", auto, help="'knn' when eps is not given, else 'dbscan' with that eps")
+    if "auto" not in COVERS:
+        register_cover("auto", balanced_cover,
+                       help="'balanced' for the adaptive clusterers, else 'uniform' (KeplerMapper's)")
+
+
+_register_auto()

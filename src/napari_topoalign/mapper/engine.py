@@ -20,6 +20,7 @@ from .._utils.validation import (
     check_vector,
 )
 from ..model import MapperGraph
+from ._clusterers import resolve_auto
 from .cluster import (
     CLUSTERERS,
     knee_eps,
@@ -91,9 +92,9 @@ def _degenerate_cause(X: np.ndarray, lens_values: np.ndarray, min_samples: int) 
         choices=LENSES.names,
         help="the filter function the cover slices (or an array, or a callable)",
     ),
-    n_intervals=Param(10, "int", low=1, high=100_000, help="cover elements per lens dimension"),
+    n_intervals=Param(15, "int", low=1, high=100_000, help="cover elements per lens dimension"),
     overlap=Param(
-        0.3,
+        0.4,
         "float",
         low=0.0,
         high=1.0,
@@ -101,13 +102,18 @@ def _degenerate_cause(X: np.ndarray, lens_values: np.ndarray, min_samples: int) 
         help="fraction of an element's width shared with its neighbour",
     ),
     cover=Param(
-        "uniform",
+        "auto",
         "choice",
         choices=COVERS.names,
-        help="equal-width ('uniform') or equal-count ('balanced') intervals",
+        help="equal-width ('uniform') or equal-count ('balanced') intervals; 'auto': balanced "
+        "for the adaptive clusterers, uniform for DBSCAN",
     ),
     clusterer=Param(
-        "dbscan", "choice", choices=CLUSTERERS.names, help="clustering inside each cover element"
+        "auto",
+        "choice",
+        choices=CLUSTERERS.names,
+        help="clustering inside each cover element; 'auto': 'knn' (mutual 5-NN components), "
+        "or 'dbscan' when eps is given",
     ),
     eps=Param(
         None,
@@ -142,10 +148,10 @@ def build_mapper(
     X,
     *,
     lens="l2norm",
-    n_intervals=10,
-    overlap=0.3,
-    cover="uniform",
-    clusterer="dbscan",
+    n_intervals=15,
+    overlap=0.4,
+    cover="auto",
+    clusterer="auto",
     eps=None,
     min_samples=3,
     min_intersection=1,
@@ -215,6 +221,8 @@ def build_mapper(
     progress = check_callable(progress, "progress", signature="progress(fraction, message)")
     if eps is not None:
         eps = check_real(eps, "eps", low=0.0, low_open=True)
+    # "auto": the measured defaults, or KeplerMapper's DBSCAN and cover when eps is given
+    clusterer, cover = resolve_auto(clusterer, cover, eps)
     threads = 1 if n_jobs is None else n_threads(n_jobs)
     seed = _seed(random_state)
     if isinstance(clusterer, str):
