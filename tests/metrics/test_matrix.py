@@ -94,3 +94,18 @@ def test_session_keeps_scores():
     assert "svcca" not in cmp.scores
     cmp.update_from(other)
     assert "svcca" in cmp.scores
+
+
+@pytest.mark.parametrize("measure,params", [("lfm", dict(n_neighbors=6, n_eigenvectors=8, random_state=0)),
+                                            ("mutual_knn", dict(k=5))])
+def test_prepared_measures_equal_pairwise_calls(measure, params):
+    """LFM and mutual kNN compute each representation's graph / neighbours once per matrix:
+    the values equal the pairwise calls."""
+    reps = _reps()
+    M = similarity_matrix(reps, measure, **params)
+    fn = MEASURES.get(measure)
+    for a in reps:
+        for b in reps:
+            assert M.loc[a, b] == pytest.approx(fn(reps[a], reps[b], **params), abs=1e-9)
+    with pytest.raises(ValueError, match="must be smaller than the number of inputs"):
+        similarity_matrix(reps, measure, **{("n_neighbors" if measure == "lfm" else "k"): 80})

@@ -37,7 +37,7 @@ def test_manifest_is_valid_and_registered():
     contrib = manifest.contributions
     assert [s.key for s in contrib.sample_data] == ["digits", "minilm"]
     assert contrib.sample_data[0].display_name == "Digits: pixels vs MLP layers"
-    assert set(contrib.readers[0].filename_patterns) == {"*.npz", "*.npy"}
+    assert {"*.npz", "*.npy", "*.h5ad", "*.topoalign"} <= set(contrib.readers[0].filename_patterns)
     assert {w.display_name for w in contrib.widgets} >= {
         "Build mapper graphs",
         "Joint layout",

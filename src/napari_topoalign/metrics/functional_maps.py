@@ -477,6 +477,7 @@ def lfm(
     if top_k > n:
         raise ValueError(f"top_k: must be at most the number of inputs ({n}), got {top_k}")
     rs = check_random_state(random_state)
+    seed = int(rs.randint(0, 2**31 - 1))  # the eigensolver's start, drawn first (see _prepare_basis)
     if anchors is not None:
         if isinstance(anchors, (int, np.integer)) and not isinstance(anchors, bool):
             a = check_int(int(anchors), "anchors", minimum=1, maximum=n)
@@ -503,7 +504,6 @@ def lfm(
             raise ValueError("descriptors: 'anchors' needs anchors (indices of corresponding inputs)")
         if "labels" in which and labels is None:
             raise ValueError("descriptors: 'labels' needs labels (one per input)")
-    seed = int(rs.randint(0, 2**31 - 1))
 
     report(progress, 0.0, "kNN graph of X")
     Wx, Dx = knn_graph(X, n_neighbors, metric=metric, n_jobs=n_jobs, progress=sub_progress(progress, 0.0, 0.25, "kNN graph of X"))
@@ -551,4 +551,31 @@ def lfm_similarity(X, Y, **params) -> float:
     return float(lfm(X, Y, **params).similarity)
 
 
+def _prepare_basis(X, *, n_neighbors: int = 10, n_eigenvectors: int = 50, metric: str = "cosine",
+                   similarity_map: str = "known", random_state=None, n_jobs=None, **_ignored):
+    """The eigenbasis of one representation for :func:`similarity_matrix` (each
+    representation's graph and basis computed once, not once per pair), or None when the
+    similarity needs the fitted map. The same checks and start vector as :func:`lfm`."""
+    if similarity_map != "known":
+        return None
+    n_neighbors = check_int(n_neighbors, "n_neighbors", minimum=2)
+    n_eigenvectors = check_int(n_eigenvectors, "n_eigenvectors", minimum=2)
+    metric = check_option(metric, "metric", list(METRICS))
+    X, _ = check_pair(X, X, min_rows=3)
+    n = X.shape[0]
+    if n_neighbors >= n:
+        raise ValueError(f"n_neighbors: must be smaller than the number of inputs ({n}), got {n_neighbors}")
+    if n_eigenvectors >= n:
+        raise ValueError(f"n_eigenvectors: must be smaller than the number of inputs ({n}), got {n_eigenvectors}")
+    seed = int(check_random_state(random_state).randint(0, 2**31 - 1))
+    W, _ = knn_graph(X, n_neighbors, metric=metric, n_jobs=n_jobs)
+    return laplacian_eigenbasis(W, n_eigenvectors, random_state=seed)[1]
+
+
+def _compare_bases(Vx, Vy, **_ignored) -> float:
+    return subspace_similarity(Vy.T @ Vx)
+
+
 lfm_similarity.__params__ = dict(lfm.__params__)  # type: ignore[attr-defined]
+lfm_similarity.prepare = _prepare_basis  # type: ignore[attr-defined]
+lfm_similarity.compare = _compare_bases  # type: ignore[attr-defined]

@@ -94,9 +94,24 @@ def similarity_matrix(
     N = len(names)
     pairs = [(i, j) for i in range(N) for j in range(N) if not symmetric or j >= i]
     M = np.full((N, N), np.nan)
+    # measures with a per-representation stage (``fn.prepare(X, **params)`` -> state, then
+    # ``fn.compare(state_x, state_y, **params)``) run it once per representation
+    states = None
+    prepare, compare = getattr(fn, "prepare", None), getattr(fn, "compare", None)
+    if callable(prepare) and callable(compare):
+        states = []
+        for i, A in enumerate(arrays):
+            progress(0.5 * i / N, f"{label}: preparing {names[i]}")
+            states.append(prepare(A, **params))
+        if any(s is None for s in states):
+            states = None
+    start = 0.5 if states is not None else 0.0
     for t, (i, j) in enumerate(pairs):
-        progress(t / len(pairs), f"{label}: {names[i]} vs {names[j]}")
-        value = float(fn(arrays[i], arrays[j], **params))
+        progress(start + (1 - start) * t / len(pairs), f"{label}: {names[i]} vs {names[j]}")
+        if states is not None:
+            value = float(compare(states[i], states[j], **params))
+        else:
+            value = float(fn(arrays[i], arrays[j], **params))
         M[i, j] = value
         if symmetric:
             M[j, i] = value
