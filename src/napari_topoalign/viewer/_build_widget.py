@@ -10,11 +10,12 @@ here.
 
 from __future__ import annotations
 
-from magicgui.widgets import ComboBox, FloatSpinBox, PushButton, Select, SpinBox
+from magicgui.widgets import ComboBox, FloatSpinBox, Label, PushButton, Select, SpinBox
 
 from ..mapper.cluster import CLUSTERERS
 from ..mapper.cover import COVERS
 from ..mapper.lenses import LENSES
+from ..mapper.report import mapper_report
 from ._graph_layers import color_graphs_by, graph_of_layer
 from ._jobs import SessionWidget, apply_specs
 
@@ -47,6 +48,11 @@ class BuildMapperWidget(SessionWidget):
         )
         self.random_state = SpinBox(label="random seed", value=0, min=0, max=2**31 - 1, name="random_state")
         self.build_button = PushButton(text="Build", name="build")
+        # what each graph shows beyond its cover (mapper_report), filled after a build
+        self.report = Label(value="", name="report")
+        self.report.native.setWordWrap(True)
+        self.report.native.setMinimumWidth(60)
+        self.report.tooltip = "mapper_report of each graph: is it more than its cover, and what to change"
         self.color_by = ComboBox(
             label="colour nodes by", choices=self._columns, value=None, name="color_by", nullable=True
         )
@@ -64,6 +70,7 @@ class BuildMapperWidget(SessionWidget):
                 self.random_state,
                 self.build_button,
                 *self.job_controls(),
+                self.report,
                 self.color_by,
             ]
         )
@@ -158,9 +165,10 @@ class BuildMapperWidget(SessionWidget):
             scratch = cmp.copy()
             scratch.build_mappers(names, progress=lambda f, m: progress(0.8 * f, m), **params)
             scratch.layout_separately(random_state=seed, progress=lambda f, m: progress(0.8 + 0.2 * f, m))
-            return scratch
+            return scratch, {n: mapper_report(scratch.graphs[n]) for n in names}
 
-        def done(scratch):
+        def done(result):
+            scratch, reports = result
             from ._draw import draw_comparison, is_following
 
             following = is_following(self._viewer, cmp)
@@ -171,9 +179,27 @@ class BuildMapperWidget(SessionWidget):
             self.status.value = ", ".join(
                 f"{n}: {cmp.graphs[n].n_nodes} nodes, {cmp.graphs[n].n_edges} edges" for n in names
             ) + ". Next: Joint layout aligns the graphs; Matching regions finds what corresponds."
+            self.report.value = report_text(reports)
 
         return self.start(run, on_done=done, label="Build mapper graphs")
 
     def run(self):
         """Start building as if *Build* was pressed; returns the background worker."""
         return self._on_build()
+
+
+def report_text(reports) -> str:
+    """One line per graph (elements split, noise, largest node, cycles, branch points) and the
+    advice for every graph that is little more than its cover."""
+    lines = []
+    for name, r in reports.items():
+        if r.n_nodes == 0:
+            lines.append(f"{name}: empty")
+            continue
+        lines.append(
+            f"{name}: {r.n_split_elements}/{r.n_elements} elements split, noise {100 * r.noise_share:.0f} %, "
+            f"largest node {100 * r.largest_node_share:.0f} %, {r.n_cycles} cycles, {r.n_branch_points} branch points"
+        )
+    advice = [f"{name}: {r.advice}" for name, r in reports.items() if r.warnings]
+    return "\n".join(lines + (advice or ["Every graph shows structure beyond its cover."]))
+
