@@ -62,6 +62,9 @@ __all__ = [
 ]
 
 DESCRIPTORS = ("hks", "anchors", "labels")
+#: Maps with at most this many coefficients are solved by one dense factorisation; larger
+#: ones by matrix-free conjugate gradients (same minimiser).
+DENSE_MAP_SOLVE = 900
 
 
 # -- result ------------------------------------------------------------------------------------
@@ -293,8 +296,10 @@ def fit_functional_map(
     with ``A = Phi_x' F_x``, ``B = Phi_y' F_y`` the descriptors in the eigenbases (each
     descriptor scaled to unit norm on its graph), ``L`` the diagonal eigenvalue matrices and
     ``M^d = Phi' diag(f_d) Phi`` the multiplication operators of the descriptors (scaled to
-    maximum 1). The energy is quadratic in ``C``: solved exactly by one symmetric positive
-    definite system of ``k_x k_y`` unknowns (``vec`` identities), not by iterations.
+    maximum 1). The energy is quadratic in ``C``: its minimiser solves one symmetric positive
+    definite system of ``k_x k_y`` unknowns (``vec`` identities): factorised directly up to
+    :data:`DENSE_MAP_SOLVE` unknowns, else by preconditioned conjugate gradients to a relative
+    residual of 1e-10 (matrix-free, ``p k^3`` per product).
     """
     kx, ky = evecs_x.shape[1], evecs_y.shape[1]
     nx_ = np.linalg.norm(desc_x, axis=0)
@@ -303,30 +308,53 @@ def fit_functional_map(
     Fx, Fy = desc_x[:, keep], desc_y[:, keep]
     A = evecs_x.T @ (Fx / nx_[keep])  # (kx, p)
     B = evecs_y.T @ (Fy / ny_[keep])  # (ky, p)
-    # vec(C) column-major: vec(C A) = (A' (x) I) vec(C)
-    Iy = np.eye(ky)
-    Ix = np.eye(kx)
-    N = np.kron(A @ A.T, Iy)
-    rhs = (B @ A.T).ravel(order="F")
     lap = (evals_x[None, :] - evals_y[:, None]) ** 2  # (ky, kx)
-    N[np.diag_indices_from(N)] += w_laplacian * lap.ravel(order="F")
+    AAt = A @ A.T
+    rhs = B @ A.T  # (ky, kx)
+    Mxs, Mys = [], []
     if w_commute > 0 and Fx.shape[1]:
         mx = np.abs(Fx).max(axis=0)
         my = np.abs(Fy).max(axis=0)
-        sx = np.zeros((kx, kx))
-        sy = np.zeros((ky, ky))
-        cross = np.zeros_like(N)
         for j in range(Fx.shape[1]):
-            Mx = evecs_x.T @ (evecs_x * (Fx[:, j] / mx[j])[:, None])
-            My = evecs_y.T @ (evecs_y * (Fy[:, j] / my[j])[:, None])
-            sx += Mx @ Mx
-            sy += My @ My
-            cross += np.kron(Mx, My)
-        # ||C Mx - My C||^2 = vec(C)' [ (Mx^2 (x) I) + (I (x) My^2) - 2 (Mx (x) My) ] vec(C)
-        N += w_commute * (np.kron(sx, Iy) + np.kron(Ix, sy) - 2.0 * cross)
-    N[np.diag_indices_from(N)] += 1e-10 * max(1.0, float(np.trace(N)) / N.shape[0])
-    c = np.linalg.solve(N, rhs)
-    return c.reshape((ky, kx), order="F")
+            Mxs.append(evecs_x.T @ (evecs_x * (Fx[:, j] / mx[j])[:, None]))
+            Mys.append(evecs_y.T @ (evecs_y * (Fy[:, j] / my[j])[:, None]))
+    if kx * ky <= DENSE_MAP_SOLVE:
+        # vec(C) column-major: vec(C A) = (A' (x) I) vec(C)
+        Iy, Ix = np.eye(ky), np.eye(kx)
+        N = np.kron(AAt, Iy)
+        N[np.diag_indices_from(N)] += w_laplacian * lap.ravel(order="F")
+        if Mxs:
+            sx = sum(M @ M for M in Mxs)
+            sy = sum(M @ M for M in Mys)
+            cross = sum(np.kron(Mx, My) for Mx, My in zip(Mxs, Mys))
+            # ||C Mx - My C||^2 = vec(C)' [ (Mx^2 (x) I) + (I (x) My^2) - 2 (Mx (x) My) ] vec(C)
+            N += w_commute * (np.kron(sx, Iy) + np.kron(Ix, sy) - 2.0 * cross)
+        N[np.diag_indices_from(N)] += 1e-10 * max(1.0, float(np.trace(N)) / N.shape[0])
+        c = np.linalg.solve(N, rhs.ravel(order="F"))
+        return c.reshape((ky, kx), order="F")
+    # larger maps: the same normal equations by conjugate gradients, matrix-free (each product
+    # costs p k^3 instead of forming the (k^2 x k^2) matrix), Jacobi-preconditioned
+    from scipy.sparse.linalg import LinearOperator, cg
+
+    sx = sum(M @ M for M in Mxs) if Mxs else np.zeros((kx, kx))
+    sy = sum(M @ M for M in Mys) if Mys else np.zeros((ky, ky))
+    dcross = sum(np.outer(np.diag(My), np.diag(Mx)) for Mx, My in zip(Mxs, Mys)) if Mxs else 0.0
+
+    def apply(v):
+        C = v.reshape((ky, kx))
+        out = C @ AAt + w_laplacian * lap * C
+        if Mxs:
+            out += w_commute * (C @ sx + sy @ C - 2.0 * sum(My @ C @ Mx for Mx, My in zip(Mxs, Mys)))
+        return out.ravel()
+
+    diag = np.diag(AAt)[None, :] + w_laplacian * lap
+    if Mxs:
+        diag = diag + w_commute * (np.diag(sx)[None, :] + np.diag(sy)[:, None] - 2.0 * dcross)
+    diag = np.maximum(diag, 1e-12 * max(1.0, float(diag.max())))
+    op = LinearOperator((kx * ky, kx * ky), matvec=apply, dtype=np.float64)
+    pre = LinearOperator((kx * ky, kx * ky), matvec=lambda v: v / diag.ravel(), dtype=np.float64)
+    c, _ = cg(op, rhs.ravel(), M=pre, rtol=1e-10, atol=0.0, maxiter=20 * kx * ky)
+    return c.reshape((ky, kx))
 
 
 def map_to_matches(C: np.ndarray, evecs_x: np.ndarray, evecs_y: np.ndarray, *, top_k: int = 1, n_jobs=None, progress=None):
