@@ -91,13 +91,17 @@ class Representations:
 
     def __post_init__(self) -> None:
         if not isinstance(self.arrays, Mapping) or len(self.arrays) == 0:
-            raise ValueError("arrays: expected a non-empty mapping of name -> (n_inputs, n_features) array")
+            raise ValueError(
+                "arrays: expected a non-empty mapping of name -> (n_inputs, n_features) array"
+            )
         checked: dict[str, np.ndarray] = {}
         n = None
         first = None
         for key, value in self.arrays.items():
             if not isinstance(key, str) or not key:
-                raise ValueError(f"arrays: representation names must be non-empty strings, got {key!r}")
+                raise ValueError(
+                    f"arrays: representation names must be non-empty strings, got {key!r}"
+                )
             arr = check_representation(value, f"representation {key!r}")
             if n is None:
                 n, first = arr.shape[0], key
@@ -215,7 +219,9 @@ def node_table(
             j = int(np.argmax(counts))
             majority.append(values[j])
             purity[i] = counts[j] / max(len(members), 1)
-        table["majority_label"] = np.asarray(majority, dtype=labels.dtype) if n_nodes else labels[:0]
+        table["majority_label"] = (
+            np.asarray(majority, dtype=labels.dtype) if n_nodes else labels[:0]
+        )
         table["purity"] = purity
     return pd.DataFrame(table, index=pd.RangeIndex(n_nodes, name="node"))
 
@@ -266,7 +272,9 @@ class MapperGraph:
             )
         self.edge_weights = w
         if not isinstance(self.nodes, pd.DataFrame):
-            raise TypeError(f"nodes: expected a pandas DataFrame (the node table), got {type(self.nodes).__name__}")
+            raise TypeError(
+                f"nodes: expected a pandas DataFrame (the node table), got {type(self.nodes).__name__}"
+            )
         if len(self.nodes) != self.n_nodes:
             raise ValueError(f"nodes: has {len(self.nodes)} rows for {self.n_nodes} nodes")
         if "size" in self.nodes and self.n_nodes:
@@ -282,7 +290,9 @@ class MapperGraph:
             raise TypeError(f"params: expected a dict, got {type(self.params).__name__}")
         self.params = dict(self.params)
         if not isinstance(self.name, str):
-            raise TypeError(f"name: expected a string, got {type(self.name).__name__} {self.name!r}")
+            raise TypeError(
+                f"name: expected a string, got {type(self.name).__name__} {self.name!r}"
+            )
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -304,9 +314,13 @@ class MapperGraph:
         return cls(membership, edges, weights, table, dict(params or {}), name)
 
     @classmethod
-    def empty(cls, n_inputs: int, *, params: dict[str, Any] | None = None, name: str = "") -> MapperGraph:
+    def empty(
+        cls, n_inputs: int, *, params: dict[str, Any] | None = None, name: str = ""
+    ) -> MapperGraph:
         """A graph with no nodes over ``n_inputs`` inputs."""
-        return cls.from_membership(sp.csr_matrix((0, n_inputs), dtype=bool), params=params, name=name)
+        return cls.from_membership(
+            sp.csr_matrix((0, n_inputs), dtype=bool), params=params, name=name
+        )
 
     # -- basic properties -------------------------------------------------------------------
     @property
@@ -326,7 +340,9 @@ class MapperGraph:
         m = self.membership
         node = check_int(node, "node")
         if not 0 <= node < self.n_nodes:
-            raise IndexError(f"node: {node} is out of range [0, {self.n_nodes}) for a graph with {self.n_nodes} nodes")
+            raise IndexError(
+                f"node: {node} is out of range [0, {self.n_nodes}) for a graph with {self.n_nodes} nodes"
+            )
         return m.indices[m.indptr[node] : m.indptr[node + 1]].astype(np.int64)
 
     def nodes_of_inputs(self, inputs) -> np.ndarray:
@@ -360,7 +376,9 @@ class MapperGraph:
         edge attribute ``weight`` (Jaccard)."""
         import networkx as nx
 
-        g = nx.Graph(name=self.name, **{k: _plain_value(v) for k, v in self.params.items() if _is_plain(v)})
+        g = nx.Graph(
+            name=self.name, **{k: _plain_value(v) for k, v in self.params.items() if _is_plain(v)}
+        )
         records = self.nodes.to_dict(orient="records")
         for i, rec in enumerate(records):
             g.add_node(i, members=self.node_members(i).tolist(), **_plain(rec))
@@ -383,7 +401,13 @@ class MapperGraph:
         meta = {k: _plain_value(v) for k, v in self.params.items() if _is_plain(v)}
         # KeplerMapper's own key, read back by from_kmapper (edges are rebuilt with it)
         meta["nerve_min_intersection"] = int(self.params.get("min_intersection", 1) or 1)
-        return {"nodes": nodes, "links": links, "simplices": simplices, "meta_data": meta, "meta_nodes": {}}
+        return {
+            "nodes": nodes,
+            "links": links,
+            "simplices": simplices,
+            "meta_data": meta,
+            "meta_nodes": {},
+        }
 
     def _kmapper_ids(self) -> list[str]:
         if "cover_element" in self.nodes:
@@ -415,18 +439,26 @@ class MapperGraph:
         links exactly.
         """
         if not isinstance(graph, Mapping):
-            raise TypeError(f"graph: expected KeplerMapper's graph dictionary, got {type(graph).__name__}")
+            raise TypeError(
+                f"graph: expected KeplerMapper's graph dictionary, got {type(graph).__name__}"
+            )
         if "nodes" not in graph:
             raise ValueError("graph: not a KeplerMapper graph dictionary (no 'nodes' key)")
         n_inputs = check_int(n_inputs, "n_inputs", minimum=0)
         if not isinstance(graph["nodes"], Mapping):
-            raise TypeError(f"graph['nodes']: expected a dict of node id -> member list, got {type(graph['nodes']).__name__}")
+            raise TypeError(
+                f"graph['nodes']: expected a dict of node id -> member list, got {type(graph['nodes']).__name__}"
+            )
         node_ids = list(graph["nodes"])
-        cols = [_members_of(graph["nodes"][key], f"graph: node {key!r}", n_inputs) for key in node_ids]
+        cols = [
+            _members_of(graph["nodes"][key], f"graph: node {key!r}", n_inputs) for key in node_ids
+        ]
         membership = _membership_from_lists(cols, n_inputs)
         links = graph.get("links", {}) or {}
         if not isinstance(links, Mapping):
-            raise TypeError(f"graph['links']: expected a dict of node id -> linked ids, got {type(links).__name__}")
+            raise TypeError(
+                f"graph['links']: expected a dict of node id -> linked ids, got {type(links).__name__}"
+            )
         known = set(node_ids)
         for src, targets in links.items():
             if src not in known:
@@ -440,7 +472,9 @@ class MapperGraph:
         meta = dict(meta) if isinstance(meta, Mapping) else {}
         if min_intersection is None:
             value = meta.get("nerve_min_intersection", meta.get("min_intersection", 1))
-            min_intersection = check_int(1 if value is None else value, "meta_data['nerve_min_intersection']", minimum=1)
+            min_intersection = check_int(
+                1 if value is None else value, "meta_data['nerve_min_intersection']", minimum=1
+            )
         else:
             min_intersection = check_int(min_intersection, "min_intersection", minimum=1)
         if labels is not None:
@@ -448,9 +482,14 @@ class MapperGraph:
         if lens is not None:
             lens = check_array(lens, "lens", ndim=None)
             if lens.ndim not in (1, 2) or lens.shape[0] != n_inputs:
-                raise ValueError(f"lens: expected shape ({n_inputs},) or ({n_inputs}, 2), got {lens.shape}")
+                raise ValueError(
+                    f"lens: expected shape ({n_inputs},) or ({n_inputs}, 2), got {lens.shape}"
+                )
         cubes = np.array([_cube_of(k) for k in node_ids], dtype=np.int64)
-        params = {"source": "kmapper", **{k: _plain_value(v) for k, v in meta.items() if _is_plain(v)}}
+        params = {
+            "source": "kmapper",
+            **{k: _plain_value(v) for k, v in meta.items() if _is_plain(v)},
+        }
         params["min_intersection"] = min_intersection
         return cls.from_membership(
             membership,
@@ -502,16 +541,22 @@ class MapperGraph:
             raise ValueError("node-link data: missing field 'n_inputs' in 'graph'")
         n_inputs = check_int(info["n_inputs"], "node-link data: graph['n_inputs']", minimum=0)
         records = data["nodes"]
-        if not isinstance(records, (list, tuple)) or not all(isinstance(r, Mapping) for r in records):
+        if not isinstance(records, (list, tuple)) or not all(
+            isinstance(r, Mapping) for r in records
+        ):
             raise TypeError("node-link data: 'nodes' must be a list of node records (dicts)")
         for r in records:
             if "id" not in r or "members" not in r:
-                raise ValueError(f"node-link data: a node record lacks 'id' or 'members': {_short(r)}")
+                raise ValueError(
+                    f"node-link data: a node record lacks 'id' or 'members': {_short(r)}"
+                )
         ids = [r["id"] for r in records]
         try:
             unique = len(set(ids)) == len(ids)
         except TypeError:
-            raise TypeError("node-link data: node ids must be hashable (integers or strings)") from None
+            raise TypeError(
+                "node-link data: node ids must be hashable (integers or strings)"
+            ) from None
         if not unique:
             dup = next(i for i in ids if ids.count(i) > 1)
             raise ValueError(f"node-link data: node id {dup!r} appears more than once")
@@ -519,7 +564,10 @@ class MapperGraph:
         if int_ids:
             records = sorted(records, key=lambda r: int(r["id"]))
         position = {r["id"]: k for k, r in enumerate(records)}
-        cols = [_members_of(r["members"], f"node-link data: node {r['id']!r}", n_inputs) for r in records]
+        cols = [
+            _members_of(r["members"], f"node-link data: node {r['id']!r}", n_inputs)
+            for r in records
+        ]
         for r, c in zip(records, cols):
             if "size" in r and not (_is_number(r["size"]) and r["size"] == len(c)):
                 raise ValueError(
@@ -533,16 +581,22 @@ class MapperGraph:
         if "size" not in table:
             table.insert(0, "size", np.array([len(c) for c in cols], dtype=np.int64))
         links = data.get("links", data.get("edges", []))
-        if not isinstance(links, (list, tuple)) or not all(isinstance(lk, Mapping) for lk in links):
+        if not isinstance(links, (list, tuple)) or not all(
+            isinstance(lk, Mapping) for lk in links
+        ):
             raise TypeError("node-link data: 'links' must be a list of link records (dicts)")
         pairs, weights = [], []
         for lk in links:
             if "source" not in lk or "target" not in lk:
-                raise ValueError(f"node-link data: a link lacks 'source' or 'target': {_short(lk)}")
+                raise ValueError(
+                    f"node-link data: a link lacks 'source' or 'target': {_short(lk)}"
+                )
             try:
                 a, b = position[lk["source"]], position[lk["target"]]
             except (KeyError, TypeError):
-                raise ValueError(f"node-link data: link {_short(lk)} names an unknown node") from None
+                raise ValueError(
+                    f"node-link data: link {_short(lk)} names an unknown node"
+                ) from None
             if a == b:
                 raise ValueError(f"node-link data: node {lk['source']!r} is linked to itself")
             pairs.append((min(a, b), max(a, b)))
@@ -550,7 +604,9 @@ class MapperGraph:
         edges = np.array(pairs, dtype=np.int64).reshape(-1, 2)
         if len(set(pairs)) != len(pairs):
             dup = next(p for p in pairs if pairs.count(p) > 1)
-            raise ValueError(f"node-link data: the link between nodes {dup} appears more than once")
+            raise ValueError(
+                f"node-link data: the link between nodes {dup} appears more than once"
+            )
         if any(w is None for w in weights):
             sets = [set(c.tolist()) for c in cols]
             weights = [
@@ -559,12 +615,18 @@ class MapperGraph:
             ]
         for (a, b), w in zip(pairs, weights):
             if not _is_number(w):
-                raise TypeError(f"node-link data: link ({a}, {b}) has weight {w!r}, expected a number")
+                raise TypeError(
+                    f"node-link data: link ({a}, {b}) has weight {w!r}, expected a number"
+                )
         weights = np.array(weights, dtype=np.float64)
-        order = np.lexsort((edges[:, 1], edges[:, 0])) if len(edges) else np.zeros(0, dtype=np.int64)
+        order = (
+            np.lexsort((edges[:, 1], edges[:, 0])) if len(edges) else np.zeros(0, dtype=np.int64)
+        )
         params = info.get("params", {}) or {}
         if not isinstance(params, Mapping):
-            raise TypeError(f"node-link data: graph['params'] must be a dict, got {type(params).__name__}")
+            raise TypeError(
+                f"node-link data: graph['params'] must be a dict, got {type(params).__name__}"
+            )
         return cls(
             membership,
             edges[order],
@@ -591,6 +653,8 @@ def _members_of(value: Any, what: str, n_inputs: int) -> np.ndarray:
     sorted (a list of 1.5 or "3" is refused, not truncated)."""
     if isinstance(value, (str, bytes)) or isinstance(value, Mapping):
         raise TypeError(f"{what}: members must be a list of input indices, got {_short(value)}")
+    if isinstance(value, (list, tuple)) and any(isinstance(v, (bool, np.bool_)) for v in value):
+        raise TypeError(f"{what}: members must be input indices, got a boolean")
     try:
         arr = np.asarray(value)
     except Exception as exc:  # ragged
@@ -598,7 +662,9 @@ def _members_of(value: Any, what: str, n_inputs: int) -> np.ndarray:
     if arr.size == 0:
         return np.zeros(0, dtype=np.int64)
     if arr.ndim != 1:
-        raise ValueError(f"{what}: members must be a flat list of input indices, got shape {arr.shape}")
+        raise ValueError(
+            f"{what}: members must be a flat list of input indices, got shape {arr.shape}"
+        )
     if arr.dtype.kind == "b":
         raise TypeError(f"{what}: members must be input indices, got booleans")
     if arr.dtype.kind == "O":
@@ -640,7 +706,9 @@ def _check_membership(membership: Any) -> sp.csr_matrix:
         m = sp.csr_matrix(membership)
         data = m.data
     else:
-        arr = check_array(membership, "membership", ndim=2, min_rows=0, min_cols=0, dtype=None, finite=False)
+        arr = check_array(
+            membership, "membership", ndim=2, min_rows=0, min_cols=0, dtype=None, finite=False
+        )
         m = None
         data = arr.ravel()
     if data.dtype.kind not in "biuf":
@@ -672,10 +740,14 @@ def _check_edge_array(edges: Any, n_nodes: int) -> np.ndarray:
             raise ValueError(f"edges: node indices must be whole numbers, got {arr[~whole][0]!r}")
     arr = arr.astype(np.int64)
     if arr.min() < 0 or arr.max() >= n_nodes:
-        raise ValueError(f"edges: node indices must lie in [0, {n_nodes}), got {int(arr[(arr < 0) | (arr >= n_nodes)][0])}")
+        raise ValueError(
+            f"edges: node indices must lie in [0, {n_nodes}), got {int(arr[(arr < 0) | (arr >= n_nodes)][0])}"
+        )
     loops = arr[:, 0] == arr[:, 1]
     if loops.any():
-        raise ValueError(f"edges: edge {int(np.flatnonzero(loops)[0])} joins node {int(arr[loops][0, 0])} to itself")
+        raise ValueError(
+            f"edges: edge {int(np.flatnonzero(loops)[0])} joins node {int(arr[loops][0, 0])} to itself"
+        )
     key = np.sort(arr, axis=1)
     _, first, counts = np.unique(key, axis=0, return_index=True, return_counts=True)
     if (counts > 1).any():
@@ -695,7 +767,10 @@ def _cube_of(key: Any) -> int:
 
 
 def _is_scalar(value: Any) -> bool:
-    return isinstance(value, (str, int, float, bool, np.integer, np.floating, np.bool_)) or value is None
+    return (
+        isinstance(value, (str, int, float, bool, np.integer, np.floating, np.bool_))
+        or value is None
+    )
 
 
 def _is_plain(value: Any) -> bool:
@@ -737,9 +812,33 @@ class Layout:
     params: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.positions = {k: np.asarray(v, dtype=np.float64).reshape(-1, 2) for k, v in self.positions.items()}
-        for k in self.positions:
-            self.offsets[k] = np.asarray(self.offsets.get(k, np.zeros(2)), dtype=np.float64).reshape(2)
+        if not isinstance(self.positions, Mapping):
+            raise TypeError(
+                f"positions: expected a dict of graph name -> (n_nodes, 2) array, got {type(self.positions).__name__}"
+            )
+        if not isinstance(self.offsets, Mapping):
+            raise TypeError(
+                f"offsets: expected a dict of graph name -> (2,) array, got {type(self.offsets).__name__}"
+            )
+        positions = {}
+        for k, v in self.positions.items():
+            arr = np.asarray(v) if np.size(v) == 0 else check_array(v, f"positions[{k!r}]", ndim=2)
+            if arr.size == 0:
+                arr = np.zeros((0, 2))
+            if arr.ndim != 2 or arr.shape[1] != 2:
+                raise ValueError(f"positions[{k!r}]: expected shape (n_nodes, 2), got {arr.shape}")
+            positions[k] = np.asarray(arr, dtype=np.float64)
+        unknown = [k for k in self.offsets if k not in positions]
+        if unknown:
+            raise KeyError(f"offsets: for unknown graph(s) {unknown}; known: {list(positions)}")
+        offsets = {}
+        for k in positions:
+            o = check_array(self.offsets.get(k, np.zeros(2)), f"offsets[{k!r}]", ndim=1)
+            if o.shape != (2,):
+                raise ValueError(f"offsets[{k!r}]: expected shape (2,), got {o.shape}")
+            offsets[k] = np.asarray(o, dtype=np.float64)
+        self.positions = positions
+        self.offsets = offsets
 
     def centered(self, name: str) -> np.ndarray:
         """Positions of graph ``name`` with its panel offset removed."""
@@ -914,7 +1013,9 @@ class Region:
     def from_dict(cls, data: Mapping[str, Any]) -> Region:
         """Inverse of :meth:`to_dict`."""
         if not isinstance(data, Mapping):
-            raise TypeError(f"data: expected a mapping from Region.to_dict(), got {type(data).__name__}")
+            raise TypeError(
+                f"data: expected a mapping from Region.to_dict(), got {type(data).__name__}"
+            )
         missing = [k for k in ("nodes_a", "nodes_b", "inputs") if k not in data]
         if missing:
             raise ValueError(f"data: missing key(s) {missing} of a Region")

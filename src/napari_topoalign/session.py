@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ._utils.progress import Cancelled, ProgressFn
+from ._utils.validation import check_callable
 from .model import Correspondence, Layout, MapperGraph, Representations
 
 __all__ = ["Comparison", "Cancelled"]  # Cancelled lives in _utils.progress; re-exported here
@@ -183,6 +184,7 @@ class Comparison:
         from .mapper import build_mapper, compute_lens
 
         names = self._names(names, self.names, "names")
+        progress = check_callable(progress, "progress", signature="progress(fraction, message)")
         shared_lens = check_bool(shared_lens, "shared_lens")
         mapper_params = dict(mapper_params)
         shared_info = None
@@ -279,6 +281,7 @@ class Comparison:
         graphs are first drawn; :meth:`align_layout` then aligns them."""
         from .align.layout import _panel_offsets, independent_layout
 
+        progress = check_callable(progress, "progress", signature="progress(fraction, message)")
         names = self._names(names, self.graphs, "graphs")
         if not names:
             raise ValueError("no mapper graphs to lay out; call build_mappers() first")

@@ -96,7 +96,11 @@ def knee_eps(
     """
     from sklearn.neighbors import NearestNeighbors
 
-    X = np.asarray(X)
+    from .._utils.validation import check_array, check_int
+
+    X = check_array(X, "X")
+    min_samples = check_int(min_samples, "min_samples", minimum=1)
+    max_queries = check_int(max_queries, "max_queries", minimum=1)
     n = X.shape[0]
     k = int(min(max(min_samples, 2), n))
     if n > max_queries:

@@ -27,6 +27,26 @@ COVERS = Registry("cover")
 #: take hours or the membership lists gigabytes
 MAX_ELEMENTS = 1_000_000
 MAX_MEMBERSHIPS = 400_000_000
+#: the most cover elements one input may lie in, on average (overlap 0.999 in 1-D)
+MAX_REDUNDANCY = 1000
+
+
+def _check_memberships(total: float, n_inputs: int) -> None:
+    """Refuse a cover whose elements would hold more than :data:`MAX_MEMBERSHIPS` input
+    memberships in all, or more than :data:`MAX_REDUNDANCY` per input on average (clustering
+    that many overlapping elements takes hours)."""
+    check_budget(
+        total,
+        MAX_MEMBERSHIPS,
+        "cover: its elements would hold memberships",
+        "use a smaller overlap or fewer intervals",
+    )
+    check_budget(
+        total / max(n_inputs, 1),
+        MAX_REDUNDANCY,
+        "overlap: every input would lie in this many cover elements on average",
+        "use a smaller overlap or fewer intervals",
+    )
 
 
 def register_cover(
@@ -65,12 +85,7 @@ class Cover:
             values = lens2[order, 0]
             lo = np.searchsorted(values, self.lower[:, 0], side="left")
             hi = np.searchsorted(values, self.upper[:, 0], side="right")
-            check_budget(
-                float((hi - lo).sum()),
-                MAX_MEMBERSHIPS,
-                "cover: its elements would hold memberships",
-                "use a smaller overlap or fewer intervals",
-            )
+            _check_memberships(float((hi - lo).sum()), len(lens2))
             return [np.sort(order[a:b]) for a, b in zip(lo, hi)]
         # 2-D: the memberships, estimated per dimension before any element is filled
         est = float(len(lens2))
@@ -82,12 +97,7 @@ class Cover:
                     values, lo_d, side="left"
                 )
                 est *= float(per.sum()) / max(len(values), 1)
-        check_budget(
-            est,
-            MAX_MEMBERSHIPS,
-            "cover: its elements would hold memberships",
-            "use a smaller overlap or fewer intervals",
-        )
+        _check_memberships(est, len(lens2))
         out = []
         for lower, upper in zip(self.lower, self.upper):
             inside = np.all((lens2 >= lower) & (lens2 <= upper), axis=1)

@@ -16,6 +16,7 @@ import numpy as np
 
 from .._utils.parallel import thread_map
 from .._utils.params import Param, Registry, declare_params
+from .._utils.progress import Cancelled
 from .._utils.validation import check_array, check_random_state
 
 __all__ = ["LENSES", "register_lens", "compute_lens", "squared_norms", "l2norm"]
@@ -156,8 +157,17 @@ def _lens_values(X: np.ndarray, lens, random_state, source: str | None = None) -
             values = fn(X, random_state=random_state) if _takes_random_state(fn) else fn(X)
         source = f"lens {lens!r}"
     elif callable(lens):
-        with np.errstate(over="ignore", invalid="ignore"):
-            values = lens(X, random_state=random_state) if _takes_random_state(lens) else lens(X)
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                values = (
+                    lens(X, random_state=random_state) if _takes_random_state(lens) else lens(X)
+                )
+        except Cancelled:
+            raise
+        except Exception as exc:
+            raise ValueError(
+                f"lens: the lens callable raised {type(exc).__name__}: {exc}"
+            ) from exc
         source = "lens callable's result"
     else:
         values = lens
