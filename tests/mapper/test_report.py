@@ -27,7 +27,9 @@ def test_a_path_of_one_cluster_per_interval_is_called_its_cover():
     assert r.is_cover_path and r.n_cycles == 0 and r.n_branch_points == 0 and r.n_components == 1
     assert r.noise_share == pytest.approx(0.0)
     assert r.largest_node_share == pytest.approx(20 / 80)
-    assert "path of one cluster per interval" in r.advice and "eps" in r.advice
+    assert "path of one cluster per interval" in r.advice and "more intervals" in r.advice
+    g.params["clusterer"] = "dbscan"  # a global-eps clusterer: the advice names the adaptive ones
+    assert "clusterer='knn'" in mapper_report(g).advice and "smaller eps" in mapper_report(g).advice
 
 
 def test_a_loop_with_branches_shows_structure():

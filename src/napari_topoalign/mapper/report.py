@@ -159,15 +159,20 @@ def mapper_report(graph: MapperGraph) -> MapperReport:
     if noise > NOISE_HIGH:
         found.append(
             f"{100 * noise:.0f} % of the inputs are noise (in no node): use a larger eps or a "
-            "smaller min_samples, or clusterer='hdbscan' with a smaller min_samples."
+            "smaller min_samples, or clusterer='knn'."
         )
     if is_path or split_share < SPLIT_LOW:
         what = "a path of one cluster per interval" if is_path else (
             f"little more than its cover ({n_split} of {n_elem} elements split)")
+        clusterer = str(graph.params.get("clusterer", ""))
+        if clusterer in ("dbscan", "single") or "DBSCAN" in clusterer:
+            change = ("Use a clusterer that adapts to each element (clusterer='knn', the default, or "
+                      "'dbscan_local') or a smaller eps")
+        else:
+            change = "Use more intervals, or clusterer='dbscan_local' or 'hdbscan'"
         found.append(
             f"The graph is {what}: the clusterer joins each cover element into one cluster. "
-            "Use a smaller eps (or eps='per_element', or clusterer='hdbscan'), or a lens that "
-            "spreads the inputs more (e.g. pca1 of a reference)."
+            f"{change}; or a lens that spreads the inputs more (e.g. pca1 of a reference)."
         )
     if largest_share > LARGEST_HIGH:
         found.append(
