@@ -166,3 +166,22 @@ def test_bad_input():
         lfm(X, X, n_neighbors=5, n_eigenvectors=5, anchors=[1, 99])
     with pytest.raises(ValueError, match="labels: expected shape"):
         lfm(X, X, n_neighbors=5, n_eigenvectors=5, labels=[1, 2])
+
+
+def test_iterative_map_solve_equals_dense(monkeypatch):
+    """Above DENSE_MAP_SOLVE coefficients the map is solved by conjugate gradients: the same
+    minimiser as the dense factorisation."""
+    from napari_topoalign.metrics import functional_maps as fm
+
+    X, _ = _blobs(n_per=50)
+    Y = X + 0.4 * np.random.default_rng(0).normal(size=X.shape)
+    W, D = knn_graph(X, 8)
+    W2, D2 = knn_graph(Y, 8)
+    ev, V = laplacian_eigenbasis(W, 32, random_state=0)
+    ev2, V2 = laplacian_eigenbasis(W2, 32, random_state=0)
+    F = fm.descriptor_functions(["hks", "anchors"], ev, V, D, anchors=np.arange(0, 200, 20))
+    G = fm.descriptor_functions(["hks", "anchors"], ev2, V2, D2, anchors=np.arange(0, 200, 20))
+    C_cg = fit_functional_map(F, G, V, V2, ev, ev2)
+    monkeypatch.setattr(fm, "DENSE_MAP_SOLVE", 10**9)
+    C_dense = fit_functional_map(F, G, V, V2, ev, ev2)
+    np.testing.assert_allclose(C_cg, C_dense, atol=1e-6 * np.abs(C_dense).max())
