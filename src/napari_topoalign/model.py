@@ -675,7 +675,9 @@ def _members_of(value: Any, what: str, n_inputs: int) -> np.ndarray:
     if arr.dtype.kind == "f":
         whole = np.isfinite(arr) & (arr == np.round(arr))
         if not whole.all():
-            raise ValueError(f"{what}: members must be whole numbers, got {arr[~whole][0]!r}")
+            raise ValueError(
+                f"{what}: members must be whole numbers, got {arr[~whole][0].item()!r}"
+            )
         arr = arr.astype(np.int64)
     elif arr.dtype.kind not in "iu":
         raise TypeError(f"{what}: members must be input indices, got dtype {arr.dtype}")
@@ -715,7 +717,7 @@ def _check_membership(membership: Any) -> sp.csr_matrix:
         raise TypeError(f"membership: expected a boolean (0/1) matrix, got dtype {data.dtype}")
     if data.dtype.kind != "b" and data.size and not np.isin(data, (0, 1)).all():
         bad = data[~np.isin(data, (0, 1))][0]
-        raise ValueError(f"membership: entries must be 0/1 (or booleans), got {bad!r}")
+        raise ValueError(f"membership: entries must be 0/1 (or booleans), got {bad.item()!r}")
     m = sp.csr_matrix(m if m is not None else arr, dtype=bool)
     m.eliminate_zeros()
     m.sort_indices()
@@ -737,7 +739,9 @@ def _check_edge_array(edges: Any, n_nodes: int) -> np.ndarray:
     if arr.dtype.kind == "f":
         whole = np.isfinite(arr) & (arr == np.round(arr))
         if not whole.all():
-            raise ValueError(f"edges: node indices must be whole numbers, got {arr[~whole][0]!r}")
+            raise ValueError(
+                f"edges: node indices must be whole numbers, got {arr[~whole][0].item()!r}"
+            )
     arr = arr.astype(np.int64)
     if arr.min() < 0 or arr.max() >= n_nodes:
         raise ValueError(

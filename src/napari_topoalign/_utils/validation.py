@@ -81,8 +81,8 @@ def check_real(
     lo_bad = low is not None and (value <= low if low_open else value < low)
     hi_bad = high is not None and (value >= high if high_open else value > high)
     if lo_bad or hi_bad:
-        left = "(" if low_open else "["
-        right = ")" if high_open else "]"
+        left = "(" if low_open or low is None else "["
+        right = ")" if high_open or high is None else "]"
         lo = "-inf" if low is None else f"{low:g}"
         hi = "inf" if high is None else f"{high:g}"
         raise ValueError(f"{name}: must lie in {left}{lo}, {hi}{right}, got {value:g}")
@@ -171,6 +171,8 @@ def check_array(
             raise TypeError(f"{name}: cannot be read as an array ({exc})") from exc
     if isinstance(X, (str, bytes)):
         raise TypeError(f"{name}: expected an array, got a string {_show(X)}")
+    if X is None:
+        raise TypeError(f"{name}: expected an array, got None")
     try:
         arr = np.array(X, copy=copy) if copy else np.asarray(X)
     except Exception as exc:
@@ -212,7 +214,7 @@ def check_array(
         raise ValueError(
             f"{name}: expected a {ndim}-D array{shape_hint}, got {arr.ndim}-D with shape {arr.shape}"
         )
-    if arr.ndim >= 1 and arr.shape[0] < max(min_rows, 1 if arr.ndim else 0):
+    if arr.ndim >= 1 and arr.shape[0] < min_rows:  # min_rows=0 accepts an empty array
         if arr.shape[0] == 0:
             raise ValueError(f"{name}: is empty (shape {arr.shape})")
         raise ValueError(f"{name}: has {arr.shape[0]} rows, needs at least {min_rows}")
@@ -236,11 +238,58 @@ def check_array(
 
 def _all_finite(arr: np.ndarray, block_bytes: int = 1 << 26) -> bool:
     """Whether every value is finite, checked in blocks of rows, so that a large (or
-    memory-mapped) array is streamed through instead of getting a mask as large as itself."""
+    memory-mapped) array is streamed through instead of getting a mask as large as itself.
+    The pages of a read-only memory map are handed back to the OS after each block, so that
+    checking a mapped file does not keep it resident."""
     if arr.ndim < 2 or arr.nbytes <= block_bytes:
         return bool(np.isfinite(arr).all())
     step = max(1, block_bytes // max(arr.nbytes // len(arr), 1))
-    return all(bool(np.isfinite(arr[s : s + step]).all()) for s in range(0, len(arr), step))
+    release = _page_release(arr)
+    for s in range(0, len(arr), step):
+        block = arr[s : s + step]
+        ok = bool(np.isfinite(block).all())
+        if release is not None:
+            release(block)
+        if not ok:
+            return False
+    return True
+
+
+def _page_release(arr: np.ndarray):
+    """For an array backed by a read-only ``np.memmap``: a function that drops a block's
+    pages from the process (``madvise(MADV_DONTNEED)``; they stay in the page cache and are
+    read again on the next access). None for anything else."""
+    import mmap
+
+    base = arr
+    while base is not None and not isinstance(base, np.memmap):
+        base = getattr(base, "base", None)
+    mm = getattr(base, "_mmap", None)
+    if (
+        mm is None
+        or getattr(base, "mode", None) != "r"
+        or not hasattr(mm, "madvise")
+        or not hasattr(mmap, "MADV_DONTNEED")
+    ):
+        return None
+    view = np.frombuffer(mm, dtype=np.uint8)
+    start_addr = view.ctypes.data
+    size = len(view)
+    del view
+
+    def release(block: np.ndarray) -> None:
+        if not block.flags.c_contiguous or block.nbytes == 0:
+            return
+        begin = block.ctypes.data - start_addr
+        if begin < 0 or begin + block.nbytes > size:
+            return
+        aligned = begin - begin % mmap.PAGESIZE
+        try:
+            mm.madvise(mmap.MADV_DONTNEED, aligned, begin + block.nbytes - aligned)
+        except (OSError, ValueError):
+            pass
+
+    return release
 
 
 def check_vector(value: Any, name: str, n: int, *, numeric: bool = False) -> np.ndarray:
@@ -280,7 +329,7 @@ def check_index_array(
     if arr.dtype.kind == "f":
         if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
             bad = arr[~(np.isfinite(arr) & (arr == np.round(arr)))][0]
-            raise ValueError(f"{name}: indices must be whole numbers, got {bad!r}")
+            raise ValueError(f"{name}: indices must be whole numbers, got {bad.item()!r}")
         arr = arr.astype(np.int64)
     elif arr.dtype.kind not in "iu":
         raise TypeError(f"{name}: expected integer indices, got dtype {arr.dtype}")
