@@ -111,3 +111,14 @@ def test_cluster_quality_tracks_separation():
     assert q["silhouette"].is_monotonic_increasing
     assert q["davies_bouldin"].is_monotonic_decreasing
     assert q["ari"].iloc[-1] == pytest.approx(1.0)
+
+
+def test_mst_class_structure_counts_the_crossings():
+    from napari_topoalign.topology import mst_class_structure
+
+    X, y = blobs(n_per=40, k=3, spread=0.5, gap=20.0, seed=8)
+    s = mst_class_structure(persistence(X, maxdim=0), y)
+    assert s["mst_cross_share"] == pytest.approx(2 / (len(y) - 1))  # the tree enters each class once
+    assert s["mst_cross_ratio"] > 5
+    mixed = mst_class_structure(persistence(X, maxdim=0), np.random.default_rng(0).permutation(y))
+    assert mixed["mst_cross_share"] > 0.5

@@ -79,3 +79,21 @@ def test_session_keeps_topology():
     assert list(cmp.copy().topology) == list(cmp.topology)
     with pytest.raises(KeyError, match="names"):
         cmp.topology(["zz"])
+
+
+def test_topology_survives_the_session_file(tmp_path):
+    X, y = _blobs(3)
+    cmp = Comparison({"a": X, "b": X[:, ::-1] * 3}, labels=y)
+    cmp.topology(maxdim=1, n_landmarks=50)
+    path = tmp_path / "s.topoalign"
+    cmp.save(path)
+    back = Comparison.load(path)
+    a, b = cmp.topology, back.topology
+    assert set(a) <= set(b)
+    for name in ("a", "b"):
+        for k in range(2):
+            np.testing.assert_array_equal(a["diagrams"][name].dgms[k], b["diagrams"][name].dgms[k])
+        np.testing.assert_array_equal(a["stages"][name]["labels"], b["stages"][name]["labels"])
+    np.testing.assert_array_equal(a["flows"]["labels"].inputs_of_link(0), b["flows"]["labels"].inputs_of_link(0))
+    assert b["distances"]["wasserstein_H1"].equals(a["distances"]["wasserstein_H1"])
+    assert callable(back.topology)

@@ -41,6 +41,7 @@ _LAZY = {
     "BlobGraph": ".clusters",
     "blob_graph": ".clusters",
     "cluster_quality": ".clusters",
+    "mst_class_structure": ".clusters",
     "PERTURBATIONS": ".robustness",
     "perturb": ".robustness",
     "compress_mlp": ".robustness",
@@ -66,6 +67,7 @@ if TYPE_CHECKING:
         cluster_stages,
         clusters_at,
         heatmap_dendrogram,
+        mst_class_structure,
     )
     from .diagrams import (  # noqa: F401
         Diagrams,

@@ -33,6 +33,7 @@ __all__ = [
     "BlobGraph",
     "blob_graph",
     "cluster_quality",
+    "mst_class_structure",
     "STAGE_ORDER",
 ]
 
@@ -454,17 +455,38 @@ def blob_graph(X, diagrams: Diagrams, threshold: float, labels=None, *, min_size
 
 
 # -- cluster quality --------------------------------------------------------------------------------
+def mst_class_structure(diagrams: Diagrams, labels) -> dict:
+    """How the classes sit in H0: of the minimum spanning tree's edges (one per finite H0
+    death), the share that join two different labels (``mst_cross_share``: at least
+    ``(n_classes - 1) / (n - 1)``, reached when every class is one cluster that the tree
+    enters once) and the median length of those over the median length of the edges inside
+    a class (``mst_cross_ratio``: large when the classes are separated by gaps)."""
+    d = _check_diagrams(diagrams)
+    y = np.asarray(check_vector(labels, "labels", d.n_points))
+    e = d.mst_edges
+    cross = y[e[:, 0]] != y[e[:, 1]]
+    w = d.mst_weights
+    inside = np.median(w[~cross]) if (~cross).any() else np.nan
+    ratio = float(np.median(w[cross]) / inside) if cross.any() and inside > 0 else np.nan
+    return {"mst_cross_share": float(cross.mean()) if len(e) else 0.0, "mst_cross_ratio": ratio}
+
+
+
 @declare_params(
     sample_size=Param(2000, "int", low=10, none_ok=True, help="inputs sampled for the silhouette"),
     random_state=Param(0, "int", low=0, none_ok=True, help="seed of the silhouette sample"),
 )
-def cluster_quality(representations: dict, labels, *, stages: dict | None = None, sample_size: int | None = 2000,
-                    random_state=0, progress=None) -> pd.DataFrame:
+def cluster_quality(representations: dict, labels, *, stages: dict | None = None, diagrams: dict | None = None,
+                    sample_size: int | None = 2000, random_state=0, progress=None) -> pd.DataFrame:
     """Class separation per layer (rows, in the order given): silhouette, Calinski-Harabasz
     and Davies-Bouldin of the labels in each layer (scikit-learn), and, with ``stages``
     (layer -> :class:`Stages`), the ARI and NMI of the single-linkage clustering of the
     ``"labels"`` stage against the labels, its threshold relative to the one-cluster
-    threshold, and its number of large clusters."""
+    threshold, and its number of large clusters. With ``diagrams`` (layer ->
+    :class:`Diagrams`), the H0 structure of the classes (:func:`mst_class_structure`):
+    ``mst_cross_share``, the share of the minimum spanning tree's edges (H0 deaths) that join
+    two classes, and ``mst_cross_ratio``, the median length of those over the median length
+    of the edges inside a class."""
     from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
     if not isinstance(representations, dict) or not representations:
@@ -489,6 +511,8 @@ def cluster_quality(representations: dict, labels, *, stages: dict | None = None
                 row["nmi"] = float(t.loc["labels", "nmi"])
                 row["labels_threshold_rel"] = float(t.loc["labels", "threshold"] / t.loc["one", "threshold"])
                 row["labels_n_large"] = int(t.loc["labels", "n_large"])
+        if diagrams is not None and name in diagrams:
+            row.update(mst_class_structure(diagrams[name], y))
         rows.append(row)
     report(progress, 1.0, "quality")
     return pd.DataFrame(rows).set_index("layer")

@@ -23,6 +23,7 @@ __all__ = ["layer_topology"]
     min_size=Param(None, "int", low=1, none_ok=True, help="smallest cluster drawn (None: 1% of the inputs)"),
     normalize=Param(True, "bool", help="diagram distances on diagrams divided by their H0 scale"),
     random_state=Param(0, "int", low=0, none_ok=True, help="seed of the landmarks and samples"),
+    representatives=Param(True, "bool", help="keep the inputs of each H1 bar (ripser's cocycles)"),
 )
 def layer_topology(
     representations: dict,
@@ -35,6 +36,7 @@ def layer_topology(
     min_size: int | None = None,
     normalize: bool = True,
     random_state=0,
+    representatives: bool = True,
     progress=None,
 ) -> dict:
     """Persistence diagrams, stages, cluster flows, diagram distances and cluster quality of
@@ -71,7 +73,8 @@ def layer_topology(
         sub = sub_progress(progress, 0.8 * j / len(names), 0.8 * (j + 1) / len(names), name)
         diagrams[name] = persistence(arrays[name], maxdim=maxdim, metric=metric,
                                      n_landmarks=n_landmarks if maxdim else None,
-                                     random_state=random_state, progress=sub)
+                                     random_state=random_state, representatives=representatives,
+                                     progress=sub)
         stages[name] = cluster_stages(diagrams[name], labels, n_intermediate=n_intermediate, min_size=min_size)
     report(progress, 0.8, "cluster flows")
     common = [s for s in stages[names[0]].names if all(s in stages[m].labels for m in names)]
@@ -88,7 +91,8 @@ def layer_topology(
            "summary": summary}
     if labels is not None and np.unique(np.asarray(labels)).size >= 2:
         report(progress, 0.92, "cluster quality")
-        out["quality"] = cluster_quality(arrays, labels, stages=stages, random_state=random_state)
+        out["quality"] = cluster_quality(arrays, labels, stages=stages, diagrams=diagrams,
+                                         random_state=random_state)
     out["params"] = {"maxdim": maxdim, "metric": metric, "n_landmarks": n_landmarks,
                      "n_intermediate": n_intermediate, "min_size": min_size, "normalize": normalize,
                      "random_state": random_state, "layers": names}

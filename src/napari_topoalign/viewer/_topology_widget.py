@@ -222,7 +222,10 @@ class LayerTopologyWidget(SessionWidget):
             index = int(np.clip(np.floor(event.mouseevent.ydata), 0, len(obj.order) - 1))
         elif index is not None and len(index):
             index = int(np.atleast_1d(index)[0])
-        self.select(tag, index)
+        try:
+            self.select(tag, index)
+        except (ValueError, IndexError, KeyError) as exc:  # said in the status, never raised into Qt
+            self.status.value = f"cannot select: {exc}"
 
     def select(self, tag, index=None) -> np.ndarray:
         """Select the inputs of a drawn element (``tag`` as in the drawing's pick dict)."""
