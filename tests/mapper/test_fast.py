@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sklearn.cluster import DBSCAN
 
 from napari_topoalign import build_mapper
-from napari_topoalign.mapper import _dbscan, compute_lens, make_cover
+from napari_topoalign.mapper import _dbscan, _pairs, _pivots, compute_lens, make_cover
 from napari_topoalign.mapper.fast import cluster_elements
 
 
@@ -129,7 +129,7 @@ def test_two_dimensional_lens():
 @pytest.fixture
 def small_groups(monkeypatch):
     """Pivot groups of ~200 points, so that small data sets exercise the group pruning."""
-    monkeypatch.setattr(_dbscan, "_POINTS_PER_PIVOT", 200)
+    monkeypatch.setattr(_pairs, "_POINTS_PER_PIVOT", 200)
 
 
 def test_threads_give_the_same_nodes(small_groups):
@@ -156,7 +156,7 @@ def test_pivot_groups_with_outliers(small_groups):
 @pytest.mark.parametrize("project", [False, True])
 def test_pivot_assignment_in_threads_equals_sequential(monkeypatch, project):
     if project:
-        monkeypatch.setattr(_dbscan, "_PROJECT_MIN_WORK", 0)
+        monkeypatch.setattr(_pivots, "_PROJECT_MIN_WORK", 0)
     X = blobs(3000, 120, 10, seed=14).astype(np.float32)
     idx = np.random.default_rng(0).permutation(3000)
     one = _dbscan._pivot_groups(X, idx, 10, chunk=256, n_jobs=1)
@@ -172,7 +172,7 @@ def test_pivot_assignment_in_storage_order(small_groups, monkeypatch, project):
     from sklearn.neighbors import radius_neighbors_graph
 
     if project:
-        monkeypatch.setattr(_dbscan, "_PROJECT_MIN_WORK", 0)
+        monkeypatch.setattr(_pivots, "_PROJECT_MIN_WORK", 0)
     X = blobs(3000, 120, 10, seed=21).astype(np.float32)
     idx = np.random.default_rng(3).permutation(3000)
     eps = 14.5
@@ -190,7 +190,7 @@ def test_pivot_assignment_in_storage_order(small_groups, monkeypatch, project):
 
 def test_projected_pivot_assignment(small_groups, monkeypatch):
     # large inputs assign pivots in a few principal directions; radii stay exact bounds
-    monkeypatch.setattr(_dbscan, "_PROJECT_MIN_WORK", 0)
+    monkeypatch.setattr(_pivots, "_PROJECT_MIN_WORK", 0)
     X = blobs(3000, 160, 12, seed=8, spread=3.0).astype(np.float32)
     group, _, centres, radius = _dbscan._pivot_groups(X, np.arange(3000), 12)
     exact = np.linalg.norm(X.astype(np.float64) - centres[group], axis=1)
