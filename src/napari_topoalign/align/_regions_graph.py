@@ -14,7 +14,10 @@ from scipy.sparse.csgraph import connected_components
 from .._utils.graph import csr_adjacency
 from ..model import MapperGraph
 
-__all__ = ["Side", "flag_betti1", "n_components"]
+#: Graphs with at most this many edges take the plain-Python path of :func:`flag_betti1`.
+SMALL_EDGES = 300
+
+__all__ = ["Side", "flag_betti1", "n_components", "rows_union", "indicator"]
 
 
 def _bool_csr(m) -> sp.csr_matrix:
@@ -44,21 +47,18 @@ class Side:
 
     # -- units ------------------------------------------------------------------------------
     def _build_units(self):
-        import networkx as nx
-
-        g = nx.Graph()
-        g.add_nodes_from(range(self.n))
-        g.add_edges_from(map(tuple, self.edges.tolist()))
-        blocks = [np.array(sorted(b), dtype=np.int64) for b in nx.biconnected_components(g) if len(b) >= 3]
+        blocks = [b for b in biconnected_blocks(self.adj) if len(b) >= 3]
         block_of: dict[int, list[int]] = {}
         for k, b in enumerate(blocks):
             for v in b.tolist():
                 block_of.setdefault(v, []).append(k)
         edge_block: dict[tuple[int, int], int] = {}
         for u, v in self.edges.tolist():
-            shared = set(block_of.get(u, ())) & set(block_of.get(v, ()))
-            if shared:
-                edge_block[(u, v)] = min(shared)
+            bu, bv = block_of.get(u), block_of.get(v)
+            if bu and bv:
+                shared = set(bu) & set(bv)
+                if shared:
+                    edge_block[(u, v)] = min(shared)
         self._units = (blocks, block_of, edge_block)
 
     def block_unit(self, v: int, limit: int) -> np.ndarray:
@@ -114,9 +114,92 @@ class Side:
         return self.adj[nodes][:, nodes]
 
     def inputs_of(self, nodes: np.ndarray) -> np.ndarray:
-        if len(nodes) == 0:
-            return np.zeros(0, dtype=np.int64)
-        return np.unique(self.membership[nodes].indices).astype(np.int64)
+        """The sorted union of the inputs of ``nodes``."""
+        return rows_union(self.membership.indptr, self.membership.indices, nodes, self.n_inputs)
+
+
+def rows_union(indptr, indices, rows, n_cols) -> np.ndarray:
+    """Sorted union of the column indices of CSR ``rows`` (no sub-matrix built)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    if len(rows) == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = indptr[rows]
+    lengths = indptr[rows + 1] - starts
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+    cols = indices[np.arange(total) + offsets]
+    if total > n_cols // 8:
+        mask = np.zeros(n_cols, dtype=bool)
+        mask[cols] = True
+        return np.flatnonzero(mask)
+    return np.unique(cols).astype(np.int64)
+
+
+def indicator(groups, n_cols) -> sp.csr_matrix:
+    """CSR (len(groups), n_cols) with ones at each group's members."""
+    lengths = np.array([len(g) for g in groups], dtype=np.int64)
+    rows = np.repeat(np.arange(len(groups)), lengths)
+    cols = np.concatenate([np.asarray(g, dtype=np.int64) for g in groups]) if len(groups) else np.zeros(0, np.int64)
+    m = sp.csr_matrix((np.ones(len(cols), dtype=np.int32), (rows, cols)), shape=(len(groups), n_cols))
+    m.sum_duplicates()
+    m.data[:] = 1
+    return m
+
+
+def biconnected_blocks(adj: sp.csr_matrix) -> list[np.ndarray]:
+    """Node sets of the biconnected components of an undirected graph (iterative Tarjan on
+    the CSR arrays; a bridge is a block of two nodes, an isolated node is in none)."""
+    n = adj.shape[0]
+    indptr, indices = adj.indptr, adj.indices
+    disc = np.full(n, -1, dtype=np.int64)
+    low = np.zeros(n, dtype=np.int64)
+    disc_l, low_l = disc.tolist(), low.tolist()
+    ptr = indptr[:-1].tolist()
+    end = indptr[1:].tolist()
+    idx = indices.tolist()
+    blocks = []
+    time = 0
+    for root in range(n):
+        if disc_l[root] != -1 or ptr[root] == end[root]:
+            continue
+        disc_l[root] = low_l[root] = time
+        time += 1
+        stack = [(root, -1)]
+        edges: list[tuple[int, int]] = []
+        while stack:
+            v, parent = stack[-1]
+            if ptr[v] < end[v]:
+                w = idx[ptr[v]]
+                ptr[v] += 1
+                if w == parent:
+                    continue
+                if disc_l[w] == -1:
+                    edges.append((v, w))
+                    disc_l[w] = low_l[w] = time
+                    time += 1
+                    stack.append((w, v))
+                elif disc_l[w] < disc_l[v]:
+                    edges.append((v, w))
+                    if disc_l[w] < low_l[v]:
+                        low_l[v] = disc_l[w]
+            else:
+                stack.pop()
+                if stack:
+                    u = stack[-1][0]
+                    if low_l[v] < low_l[u]:
+                        low_l[u] = low_l[v]
+                    if low_l[v] >= disc_l[u]:
+                        nodes = set()
+                        while edges:
+                            x, y = edges.pop()
+                            nodes.add(x)
+                            nodes.add(y)
+                            if (x, y) == (u, v):
+                                break
+                        blocks.append(np.array(sorted(nodes), dtype=np.int64))
+    return blocks
 
 
 def n_components(adj: sp.csr_matrix) -> int:
@@ -125,40 +208,248 @@ def n_components(adj: sp.csr_matrix) -> int:
     return int(connected_components(adj, directed=False)[0])
 
 
-def flag_betti1(adj: sp.csr_matrix) -> int:
-    """Independent cycles of the flag (clique) complex of a graph: ``E - V + C`` minus the
-    rank over GF(2) of the triangles' boundaries, so that triangles (and the 4-cliques a 2-D
-    cover makes at its corners) do not count as cycles; a loop counts as one whatever its
-    resolution."""
+def _edge_keys(up: sp.csr_matrix):
+    rows, cols = up.nonzero()
+    keys = rows.astype(np.int64) * up.shape[0] + cols.astype(np.int64)
+    order = np.argsort(keys)
+    return keys[order], order
+
+
+def _lookup(keys, order, n, u, v):
+    """Edge ids of the (u, v) pairs (-1 when no edge)."""
+    lo, hi = np.minimum(u, v), np.maximum(u, v)
+    q = lo * n + hi
+    pos = np.searchsorted(keys, q)
+    pos = np.minimum(pos, len(keys) - 1)
+    found = keys[pos] == q
+    return np.where(found, order[pos], -1)
+
+
+def _run_pairs(sizes: np.ndarray):
+    """For runs of the given sizes, every pair ``i < j`` inside a run: ``(run, i, j)``."""
+    sizes = np.asarray(sizes, dtype=np.int64)
+    counts = sizes * (sizes - 1) // 2
+    total = int(counts.sum())
+    run = np.repeat(np.arange(len(sizes)), counts)
+    local = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    d = sizes[run].astype(np.float64)
+    i = np.floor((2 * d - 1 - np.sqrt(np.maximum((2 * d - 1) ** 2 - 8 * local, 0.0))) / 2).astype(np.int64)
+    i = np.clip(i, 0, None)
+    m = sizes[run]
+    for _ in range(2):  # correct rounding of the square root
+        base = i * (2 * m - i - 1) // 2
+        i = np.where(base > local, i - 1, i)
+        nxt = (i + 1) * (2 * m - i - 2) // 2
+        i = np.where(nxt <= local, i + 1, i)
+    base = i * (2 * m - i - 1) // 2
+    j = local - base + i + 1
+    return run, i, j
+
+
+def _faces(up: sp.csr_matrix, max_faces: int, *, triangles: bool = True, squares: bool = True):
+    """Edge ids of the triangles (F, 3) and of the chordless 4-cycles (F, 4) of a graph
+    given by its upper-triangular adjacency (squares left out past ``max_faces``)."""
+    n = up.shape[0]
+    keys, order = _edge_keys(up)
+    sym = (up + up.T).tocsr()
+    sym.sort_indices()
+    deg = np.diff(sym.indptr).astype(np.int64)
+    empty3, empty4 = np.zeros((0, 3), np.int64), np.zeros((0, 4), np.int64)
+    if int((deg * (deg - 1) // 2).sum()) > 20 * max_faces:
+        return empty3, empty4
+    # 2-paths x - c - y (x < y) through every centre c
+    centre, i, j = _run_pairs(deg)
+    if len(centre) == 0:
+        return empty3, empty4
+    start = sym.indptr[:-1].astype(np.int64)[centre]
+    x = sym.indices[start + i].astype(np.int64)
+    y = sym.indices[start + j].astype(np.int64)
+    chord = _lookup(keys, order, n, x, y)
+    tri = chord >= 0
+    keep = tri & (centre < x)  # x < y, so the centre is the smallest corner
+    want_squares = squares
+    if triangles:
+        triangles = np.c_[
+            _lookup(keys, order, n, centre[keep], x[keep]),
+            _lookup(keys, order, n, centre[keep], y[keep]),
+            chord[keep],
+        ]
+    else:
+        triangles = empty3
+    if not want_squares:
+        return triangles, empty4
+    # chordless squares: two 2-paths with the same ends and different centres
+    xs, ys, cs = x[~tri], y[~tri], centre[~tri]
+    kq = xs * n + ys
+    o = np.argsort(kq, kind="stable")
+    kq, xs, ys, cs = kq[o], xs[o], ys[o], cs[o]
+    first = np.flatnonzero(np.r_[True, kq[1:] != kq[:-1]]) if len(kq) else np.zeros(0, np.int64)
+    size = np.diff(np.r_[first, len(kq)])
+    if int((size * (size - 1) // 2).sum()) > max_faces:
+        return triangles, empty4
+    run, a_, b_ = _run_pairs(size)
+    s0 = first[run]
+    ca, cb = cs[s0 + a_], cs[s0 + b_]
+    xx, yy = xs[s0], ys[s0]
+    squares = np.c_[
+        _lookup(keys, order, n, xx, ca),
+        _lookup(keys, order, n, ca, yy),
+        _lookup(keys, order, n, xx, cb),
+        _lookup(keys, order, n, cb, yy),
+    ]
+    return triangles, squares
+
+
+def _betti_small(up: sp.csr_matrix, rank_1: int) -> int:
+    """:func:`flag_betti1` for a small graph, in plain Python."""
+    n = up.shape[0]
+    rows, cols = up.nonzero()
+    index = {(u, v): k for k, (u, v) in enumerate(zip(rows.tolist(), cols.tolist()))}
+    nbrs = [set() for _ in range(n)]
+    for u, v in index:
+        nbrs[u].add(v)
+        nbrs[v].add(u)
+
+    def e(u, v):
+        return 1 << index[(u, v) if u < v else (v, u)]
+
+    pivots: dict[int, int] = {}
+    rank = 0
+    faces = []
+    for u in range(n):
+        for v in nbrs[u]:
+            if v > u:
+                for w in nbrs[u] & nbrs[v]:
+                    if w > v:
+                        faces.append(e(u, v) | e(u, w) | e(v, w))
+    for u in range(n):
+        via: dict[int, list[int]] = {}
+        for v in nbrs[u]:
+            for w in nbrs[v]:
+                if w > u and w not in nbrs[u]:
+                    via.setdefault(w, []).append(v)
+        for w, mids in via.items():
+            for i in range(len(mids)):
+                for j in range(i + 1, len(mids)):
+                    v, x = mids[i], mids[j]
+                    faces.append(e(u, v) | e(v, w) | e(w, x) | e(x, u))
+    for col in faces:
+        while col:
+            low = col.bit_length() - 1
+            if low in pivots:
+                col ^= pivots[low]
+            else:
+                pivots[low] = col
+                rank += 1
+                break
+        if rank >= rank_1:
+            return 0
+    return int(rank_1 - rank)
+
+
+def flag_betti1(adj: sp.csr_matrix, *, max_faces: int = 400_000) -> int:
+    """Independent cycles of a graph once its triangles and its chordless 4-cycles are
+    filled: ``E - V + C`` minus the rank over GF(2) of the boundaries of those faces.
+
+    A loop counts as one at any resolution (of five nodes or more), while the triangles and
+    4-cliques of a 2-D cover and the diamonds of a cover element cut into two parallel
+    clusters do not count as cycles. The rank is computed on the coordinates of the faces in
+    the cycle space (their edges outside a spanning forest): faces with one free coordinate
+    are pivoted first in bulk, the rest by elimination. Past ``max_faces`` faces the count
+    is of the triangles only."""
+    from scipy.sparse.csgraph import minimum_spanning_tree
+
     n = adj.shape[0]
     if n == 0:
         return 0
+    adj = sp.csr_matrix(adj)
     up = sp.triu(adj, k=1).tocsr()
+    up.data[:] = 1
+    up.eliminate_zeros()
     up.sort_indices()
     n_edges = up.nnz
     rank_1 = n_edges - n + n_components(adj)
     if rank_1 <= 0:
         return 0
-    # triangles u < v < w
-    index = {}
-    rows, cols = up.nonzero()
-    for k, (u, v) in enumerate(zip(rows.tolist(), cols.tolist())):
-        index[(u, v)] = k
-    nbrs = [set(up.indices[up.indptr[u] : up.indptr[u + 1]].tolist()) for u in range(n)]
-    pivots: dict[int, int] = {}
-    rank = 0
-    for u in range(n):
-        for v in sorted(nbrs[u]):
-            for w in sorted(nbrs[u] & nbrs[v]):
-                col = (1 << index[(u, v)]) | (1 << index[(u, w)]) | (1 << index[(v, w)])
+    if n_edges <= SMALL_EDGES:
+        return _betti_small(up, rank_1)
+    # coordinates: the edges outside a spanning forest
+    forest = minimum_spanning_tree(up).tocsr()
+    keys, order = _edge_keys(up)
+    fr, fc = forest.nonzero()
+    tree_ids = _lookup(keys, order, n, fr.astype(np.int64), fc.astype(np.int64))
+    active = np.ones(n_edges, dtype=bool)
+    active[tree_ids] = False
+    state = {"rank": 0, "pivots": {}}
+
+    def reduce(F):
+        """Add the faces ``F`` (edge ids, -1 padded) to the span; True when it is full."""
+        F = np.where((F >= 0) & active[np.maximum(F, 0)], F, -1)
+        while len(F):
+            live = (F >= 0) & active[np.maximum(F, 0)]
+            count = live.sum(axis=1)
+            keep = count >= 1
+            F, live, count = F[keep], live[keep], count[keep]
+            single = np.flatnonzero(count == 1)
+            if len(single) == 0:
+                break
+            rows = np.unique(F[single][live[single]])
+            active[rows] = False
+            state["rank"] += len(rows)
+            F = np.delete(F, single, axis=0)
+            if state["rank"] >= rank_1:
+                return True
+        if len(F):
+            R = np.where((F >= 0) & active[np.maximum(F, 0)], F, -1)
+            R = np.unique(np.sort(R, axis=1), axis=0)
+            pivots = state["pivots"]
+            for f in R.tolist():
+                col = 0
+                for e in f:
+                    if e >= 0:
+                        col ^= 1 << int(e)
                 while col:
                     low = col.bit_length() - 1
                     if low in pivots:
                         col ^= pivots[low]
                     else:
                         pivots[low] = col
-                        rank += 1
+                        state["rank"] += 1
                         break
-                if rank >= rank_1:
+                if state["rank"] >= rank_1:
+                    return True
+        return False
+
+    # triangles first: most dense regions are filled by them alone
+    triangles, squares = _faces(up, max_faces, squares=False)
+    if len(triangles) and reduce(triangles):
+        return 0
+    if state["pivots"]:
+        # pivots of the elimination refer to coordinates still active: keep them valid by
+        # continuing the elimination only (no more peeling)
+        _, squares = _faces(up, max_faces, triangles=False)
+        if len(squares):
+            F = np.where((squares >= 0) & active[np.maximum(squares, 0)], squares, -1)
+            R = np.unique(np.sort(F, axis=1), axis=0)
+            pivots = state["pivots"]
+            for f in R.tolist():
+                col = 0
+                for e in f:
+                    if e >= 0:
+                        col ^= 1 << int(e)
+                while col:
+                    low = col.bit_length() - 1
+                    if low in pivots:
+                        col ^= pivots[low]
+                    else:
+                        pivots[low] = col
+                        state["rank"] += 1
+                        break
+                if state["rank"] >= rank_1:
                     return 0
+        return int(rank_1 - state["rank"])
+    _, squares = _faces(up, max_faces, triangles=False)
+    if len(squares) and reduce(squares):
+        return 0
+    rank = state["rank"]
     return int(rank_1 - rank)

@@ -43,7 +43,7 @@ from .._utils.params import Param, declare_params
 from .._utils.progress import check_progress
 from .._utils.validation import check_random_state
 from ..model import MapperGraph, Region
-from ._regions_graph import Side, flag_betti1, n_components
+from ._regions_graph import Side, flag_betti1, indicator, n_components
 from .coupling import COUPLINGS, check_same_inputs, coupling_measure, shared_counts
 
 __all__ = ["Region", "find_matching_regions", "score_region", "REGION_PARAMS"]
@@ -173,37 +173,65 @@ def _partners(nodes, px, py, n_y):
     return np.unique(py[mask[px]])
 
 
-def _inside(side: Side, inputs: np.ndarray) -> np.ndarray:
-    """Nodes of ``side`` that hold at least :data:`INSIDE` of their inputs in ``inputs``."""
-    if len(inputs) == 0:
-        return np.zeros(0, dtype=np.int64)
-    mask = np.zeros(side.n_inputs, dtype=np.float64)
-    mask[inputs] = 1.0
-    held = side.membership @ mask
-    return np.flatnonzero(held >= INSIDE * side.sizes)
+def _inside_many(sx: Side, sy: Side, groups) -> list[np.ndarray]:
+    """For each node group of X, the nodes of Y that hold at least :data:`INSIDE` of their
+    inputs among the group's inputs (one sparse product for all groups)."""
+    if not groups:
+        return []
+    ind = indicator(groups, sx.n)
+    inputs = (ind @ sx.membership).tocsr()
+    inputs.data[:] = 1
+    held = (sy.membership @ inputs.T).tocoo()
+    ok = held.data >= INSIDE * sy.sizes[held.row]
+    rows, cols = held.row[ok], held.col[ok]
+    order = np.argsort(cols, kind="stable")
+    rows, cols = rows[order], cols[order]
+    bounds = np.searchsorted(cols, np.arange(len(groups) + 1))
+    return [rows[bounds[g] : bounds[g + 1]].astype(np.int64) for g in range(len(groups))]
 
 
-def _unmatched_groups(sx: Side, sy: Side, unmatched_x, unmatched_y, Mx, My):
-    """Connected groups of nodes of X without any strong partner, each with the nodes of Y
-    without a strong partner that hold at least half their inputs inside the group's."""
+def _close(sa: Side, sb: Side, seeds):
+    """Each seed also takes the nodes of the other side mostly inside its inputs, both ways."""
+    if not seeds:
+        return seeds
+    add_b = _inside_many(sa, sb, [xa for xa, _ in seeds])
+    seeds = [(xa, np.union1d(xb, yb)) for (xa, xb), yb in zip(seeds, add_b)]
+    add_a = _inside_many(sb, sa, [xb for _, xb in seeds])
+    return [(np.union1d(xa, ya), xb) for (xa, xb), ya in zip(seeds, add_a)]
+
+
+def _unmatched_labels(sx, sy, unmatched_x, unmatched_y, Mx, My):
+    """Connected groups of the nodes of X without any strong partner (``label_x``, -1 for
+    the others) and, for each node of Y without a strong partner, the group that holds at
+    least half its inputs (``label_y``, -1 for none)."""
+    label_x = np.full(sx.n, -1, dtype=np.int64)
+    label_y = np.full(sy.n, -1, dtype=np.int64)
     idx = np.flatnonzero(unmatched_x)
-    out = []
     if len(idx) == 0:
-        return out
+        return 0, label_x, label_y
     ncomp, lab = connected_components(sx.adj[idx][:, idx], directed=False)
+    label_x[idx] = lab
     ind = sp.csr_matrix((np.ones(len(idx), dtype=np.int32), (lab, idx)), shape=(ncomp, sx.n))
     comp_inputs = (ind @ Mx).tocsr()
     comp_inputs.data[:] = 1
     ycand = np.flatnonzero(unmatched_y)
     if len(ycand):
-        inside = (My[ycand] @ comp_inputs.T).toarray() / sy.sizes[ycand][:, None]
-        best = inside.argmax(axis=1)
-        ok = inside[np.arange(len(ycand)), best] >= INSIDE
-    for g in range(ncomp):
-        nodes_x = idx[lab == g]
-        nodes_y = ycand[ok & (best == g)] if len(ycand) else np.zeros(0, dtype=np.int64)
-        out.append((nodes_x, nodes_y))
-    return out
+        held = (My[ycand] @ comp_inputs.T).tocsr()
+        if held.nnz:
+            coo = held.tocoo()
+            share = coo.data / sy.sizes[ycand][coo.row]
+            order = np.lexsort((-share, coo.row))
+            first = np.r_[True, coo.row[order][1:] != coo.row[order][:-1]]
+            best_row, best_col, best_share = coo.row[order][first], coo.col[order][first], share[order][first]
+            ok = best_share >= INSIDE
+            label_y[ycand[best_row[ok]]] = best_col[ok]
+    return ncomp, label_x, label_y
+
+
+def _unmatched_groups(sx, sy, unmatched_x, unmatched_y, Mx, My):
+    """The groups of :func:`_unmatched_labels` as (nodes of X, nodes of Y) pairs."""
+    ncomp, label_x, label_y = _unmatched_labels(sx, sy, unmatched_x, unmatched_y, Mx, My)
+    return [(np.flatnonzero(label_x == g), np.flatnonzero(label_y == g)) for g in range(ncomp)]
 
 
 def _merge_seeds(seeds, na, nb):
@@ -243,15 +271,24 @@ def _product_components(pa, pb, adj_a: sp.csr_matrix, adj_b: sp.csr_matrix):
     return connected_components(sp.csr_matrix(w), directed=False)
 
 
-def _groups_by_label(lab, ncomp, pa, pb, na, nb):
-    """Node sets of each product component, components sharing a node joined."""
-    seeds = []
-    order = np.argsort(lab, kind="stable")
-    bounds = np.searchsorted(lab[order], np.arange(ncomp + 1))
+def _groups_by_label(lab, ncomp, pa, pb, na, nb, k):
+    """Node sets of each product component; a node in pairs of several components goes to
+    the one where its pairs share the most inputs (so that regions share no node)."""
+    out = []
+    if ncomp == 0:
+        return out
+    for p_nodes, n_side in ((pa, na), (pb, nb)):
+        key = p_nodes * ncomp + lab
+        mass = np.bincount(key, weights=k, minlength=n_side * ncomp).reshape(n_side, ncomp)
+        best = mass.argmax(axis=1)
+        keep = best[p_nodes] == lab
+        out.append(keep)
+    keep_a, keep_b = out
+    groups = []
     for g in range(ncomp):
-        sel = order[bounds[g] : bounds[g + 1]]
-        seeds.append((np.unique(pa[sel]), np.unique(pb[sel])))
-    return _merge_seeds(seeds, na, nb)
+        sel = lab == g
+        groups.append((np.unique(pa[sel & keep_a]), np.unique(pb[sel & keep_b])))
+    return groups
 
 
 # -- step 5: scores ------------------------------------------------------------------------------
@@ -362,60 +399,84 @@ def _excess(ind_a, ind_b, Ma, Mb, n):
     return shared - size_a * size_b / n
 
 
-def _null_max(sa: Side, sb: Side, Mb_perm, fn, min_coupling, min_shared) -> float:
-    """An upper bound of the largest statistic of a region the search could report on
-    permuted inputs: the largest of the components of the full strong product (no pair
-    removed) and of every strong pair's shared inputs together with the best group without
-    partners (a changed region can gather both)."""
-    n = sa.n_inputs
-    K = shared_counts(sa.membership, Mb_perm)
-    pa, pb, k = _strong_pairs(sa, sb, K, fn, min_coupling, min_shared)
-    best = 0.0
-    total = float(k.sum())
-    if len(pa):
-        ncomp, lab = _product_components(pa, pb, sa.closed1, sb.closed1)
-        mass = np.bincount(lab, weights=k, minlength=ncomp)
-        ind_a = sp.csr_matrix((np.ones(len(pa), dtype=np.int32), (lab, pa)), shape=(ncomp, sa.n))
-        ind_b = sp.csr_matrix((np.ones(len(pb), dtype=np.int32), (lab, pb)), shape=(ncomp, sb.n))
-        ex = _excess(ind_a, ind_b, sa.membership, Mb_perm, n)
-        best = float(np.max(mass + np.maximum(ex, 0.0)))
-    un_a = np.ones(sa.n, dtype=bool)
-    un_a[pa] = False
-    un_b = np.ones(sb.n, dtype=bool)
-    un_b[pb] = False
-    sb_perm = _SideView(sb, Mb_perm)
-    best_unmatched = 0.0
-    for sx, sy, ux, uy, Mx, My in (
-        (sa, sb_perm, un_a, un_b, sa.membership, Mb_perm),
-        (sb_perm, sa, un_b, un_a, Mb_perm, sa.membership),
-    ):
-        groups = _unmatched_groups(sx, sy, ux, uy, Mx, My)
-        groups = [(gx, gy) for gx, gy in groups if len(gy)]
-        if not groups:
-            continue
-        rows_x = np.concatenate([np.full(len(gx), g) for g, (gx, _) in enumerate(groups)])
-        rows_y = np.concatenate([np.full(len(gy), g) for g, (_, gy) in enumerate(groups)])
-        ind_x = sp.csr_matrix(
-            (np.ones(len(rows_x), dtype=np.int32), (rows_x, np.concatenate([g[0] for g in groups]))),
-            shape=(len(groups), sx.n),
-        )
-        ind_y = sp.csr_matrix(
-            (np.ones(len(rows_y), dtype=np.int32), (rows_y, np.concatenate([g[1] for g in groups]))),
-            shape=(len(groups), sy.n),
-        )
-        ex = _excess(ind_x, ind_y, Mx, My, n)
-        best_unmatched = max(best_unmatched, float(np.max(ex)))
-    return max(best, total + best_unmatched)
+class _Null:
+    """The search's building blocks on permuted inputs, with what does not depend on the
+    permutation computed once.
+
+    For one relabelling of B's inputs it returns an upper bound of the statistic of a region
+    the search could report: the largest of the components of the full strong product (no
+    pair removed), and of the shared inputs of every strong pair together with the best
+    group without partners (a changed region can gather both). Groups without partners are
+    taken as whole connected components of each graph (the unmatched nodes of a component
+    of unrelated graphs are nearly all of it), with the nodes of the other graph that have no
+    strong partner and hold at least half their inputs among the group's inputs."""
+
+    def __init__(self, sa: Side, sb: Side, p: dict):
+        from scipy.sparse.csgraph import connected_components as cc
+
+        self.sa, self.sb, self.p = sa, sb, p
+        self.n = sa.n_inputs
+        self.comp = []
+        for side in (sa, sb):
+            ncomp, lab = cc(side.adj, directed=False)
+            ind = sp.csr_matrix(
+                (np.ones(side.n, dtype=np.int32), (lab, np.arange(side.n))), shape=(ncomp, side.n)
+            )
+            inputs = (ind @ side.membership).tocsr()
+            inputs.data[:] = 1
+            self.comp.append((ncomp, inputs, np.diff(inputs.indptr).astype(np.float64)))
+
+    def __call__(self, label: np.ndarray) -> float:
+        sa, sb, p, n = self.sa, self.sb, self.p, self.n
+        mb = _permuted(sb.membership, label)
+        K = shared_counts(sa.membership, mb)
+        pa, pb, k = _strong_pairs(sa, sb, K, p["fn"], p["min_coupling"], p["min_shared"])
+        best = 0.0
+        total = float(k.sum())
+        if len(pa):
+            ncomp, lab = _product_components(pa, pb, sa.closed1, sb.closed1)
+            mass = np.bincount(lab, weights=k, minlength=ncomp)
+            ex = np.zeros(ncomp)
+            order = np.argsort(lab, kind="stable")
+            bounds = np.searchsorted(lab[order], np.arange(ncomp + 1))
+            for g in range(ncomp):
+                sel = order[bounds[g] : bounds[g + 1]]
+                ia = sa.inputs_of(np.unique(pa[sel]))
+                ib = _rows_union_csr(mb, np.unique(pb[sel]), n)
+                ex[g] = len(np.intersect1d(ia, ib, assume_unique=True)) - len(ia) * len(ib) / n
+            best = float(np.max(mass + np.maximum(ex, 0.0)))
+        matched_a = np.zeros(sa.n, dtype=bool)
+        matched_a[pa] = True
+        matched_b = np.zeros(sb.n, dtype=bool)
+        matched_b[pb] = True
+        (nca, ia_comp, size_a), (ncb, ib_comp, size_b) = self.comp
+        ib_comp = _permuted(ib_comp, label)
+        best_unmatched = 0.0
+        for comp_inputs, comp_size, My, sizes_y, matched_y in (
+            (ia_comp, size_a, mb, sb.sizes, matched_b),
+            (ib_comp, size_b, sa.membership, sa.sizes, matched_a),
+        ):
+            held = (My @ comp_inputs.T).tocoo()
+            ok = (held.data >= INSIDE * sizes_y[held.row]) & ~matched_y[held.row]
+            if not ok.any():
+                continue
+            rows, cols = held.row[ok], held.col[ok]  # a node holds >= half in one group at most
+            ind_y = sp.csr_matrix(
+                (np.ones(len(rows), dtype=np.int32), (cols, rows)), shape=(comp_inputs.shape[0], My.shape[0])
+            )
+            iy = (ind_y @ My).tocsr()
+            iy.data[:] = 1
+            size_y = np.diff(iy.indptr)
+            shared = np.asarray(comp_inputs.multiply(iy).sum(axis=1)).ravel()
+            ex = shared - comp_size * size_y / n
+            best_unmatched = max(best_unmatched, float(ex.max()))
+        return max(best, total + best_unmatched)
 
 
-class _SideView:
-    """A side with another membership (the permuted inputs) and the same graph."""
+def _rows_union_csr(m: sp.csr_matrix, rows, n_cols) -> np.ndarray:
+    from ._regions_graph import rows_union
 
-    def __init__(self, side: Side, membership):
-        self.n = side.n
-        self.adj = side.adj
-        self.sizes = side.sizes
-        self.membership = membership
+    return rows_union(m.indptr, m.indices, rows, n_cols)
 
 
 # -- the public functions -------------------------------------------------------------------------
@@ -463,12 +524,9 @@ def _search(sa: Side, sb: Side, p: dict, progress):
         seeds.append((gx, gy))
     for gy, gx in _unmatched_groups(sb, sa, un_b, un_a, sb.membership, sa.membership):
         seeds.append((gx, gy))
-    seeds = [(xa, np.union1d(xb, _inside(sb, sa.inputs_of(xa)))) for xa, xb in seeds]
-    seeds = [(np.union1d(xa, _inside(sa, sb.inputs_of(xb))), xb) for xa, xb in seeds]
+    seeds = _close(sa, sb, seeds)
     diffs = _merge_seeds(seeds, sa.n, sb.n)
-    diffs = [(xa, np.union1d(xb, _inside(sb, sa.inputs_of(xa)))) for xa, xb in diffs]
-    diffs = [(np.union1d(xa, _inside(sa, sb.inputs_of(xb))), xb) for xa, xb in diffs]
-    diffs = _merge_seeds(diffs, sa.n, sb.n)
+    diffs = _merge_seeds(_close(sa, sb, diffs), sa.n, sb.n)
     progress(0.15, "differences")
 
     # step 4: preserved regions
@@ -482,7 +540,7 @@ def _search(sa: Side, sb: Side, p: dict, progress):
     cb = _untorn(sb, torn_b)
     qa, qb = pa[keep], pb[keep]
     ncomp, lab = _product_components(qa, qb, ca, cb)
-    kept = _groups_by_label(lab, ncomp, qa, qb, sa.n, sb.n)
+    kept = _groups_by_label(lab, ncomp, qa, qb, sa.n, sb.n, k[keep])
     progress(0.25, "preserved regions")
 
     pairs = _Pairs(pa, pb, main)
@@ -514,10 +572,10 @@ def _p_values(sa, sb, regions, p, rng, progress, start=0.3):
     n = sa.n_inputs
     stats = np.array([r.statistic for r in regions])
     exceed = np.zeros(len(regions), dtype=np.int64)
+    null = _Null(sa, sb, p)
+    dtype = sb.membership.indices.dtype
     for t in range(n_perm):
-        label = rng.permutation(n).astype(sb.membership.indices.dtype)
-        mb = _permuted(sb.membership, label)
-        best = _null_max(sa, sb, mb, p["fn"], p["min_coupling"], p["min_shared"])
+        best = null(rng.permutation(n).astype(dtype))
         exceed += best >= stats - 1e-9
         progress(start + (1 - start) * (t + 1) / n_perm, f"permutation {t + 1}/{n_perm}")
     for r, e in zip(regions, exceed):
