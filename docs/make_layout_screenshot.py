@@ -1,7 +1,8 @@
 """Make docs/images/joint_layout.png: two digits graphs laid out jointly, side by side.
 
-The digits sample's ``pixels_pca`` and ``mlp_hidden1`` representations, mapper graphs with a
-1-D PCA lens (15 intervals, overlap 0.4), ``joint_layout`` with default parameters, drawn as
+The digits sample's ``pixels_pca`` and ``mlp_hidden1`` representations, mapper graphs on one
+1-D PCA lens of ``pixels_pca`` shared by both (15 intervals, overlap 0.4, the default
+clusterer), ``joint_layout`` with default parameters, drawn as
 graph layers (nodes coloured by their majority digit, the same colours in both panels).
 
 Needs a display with OpenGL (e.g. ``xvfb-run -a -s "-screen 0 1600x1200x24 +extension GLX
