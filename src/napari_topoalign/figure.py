@@ -260,8 +260,14 @@ def comparison_figure(
                 if not sets or not len(xy):
                     continue
                 from .shapes import bubble_sets
+                from .shapes.bubbles import default_scale
 
-                for rank, rings in enumerate(bubble_sets(xy, sets, edges=graph.edges)):
+                # outlines a few marker diameters wide, as on the canvas
+                size = graph.nodes["size"].to_numpy(dtype=np.float64)
+                d_pt = float(np.median(np.maximum(d_max * np.sqrt(size / max(max_size, 1.0)), d_min)))
+                unit_per_pt = (xlim[1] - xlim[0]) / (0.92 * panel_pt)
+                scale = max(default_scale(xy), 2.5 * d_pt * unit_per_pt)
+                for rank, rings in enumerate(bubble_sets(xy, sets, edges=graph.edges, scale=scale)):
                     colour = _colors.region_color(rank)
                     for ring in rings:
                         ax.add_patch(

@@ -182,8 +182,10 @@ def test_regions_widget_opened_after_show_lists_them_best_first(shown):
     assert isinstance(widget, MatchingRegionsWidget)
     table = widget.table
     assert table.rowCount() == len(regions)
+    # the first row is the best region (the session ranks them best first)
     score = [float(table.item(r, COLUMNS.index("score")).data(256)) for r in range(table.rowCount())]
-    assert widget.region_at_row(0) == 0 and score[0] == max(score)
+    assert widget.region_at_row(0) == 0 and score[0] == pytest.approx(float(regions[0].score))
+    assert int(table.item(0, COLUMNS.index("A")).data(256)) == len(regions[0].nodes_a)
     assert [widget.region_at_row(r) for r in range(table.rowCount())] == list(range(len(regions)))
     # new regions found from the console reach the open table
     cmp.find_regions("A", "C", n_permutations=0)
@@ -207,6 +209,15 @@ def test_status_labels_wrap_and_docks_stay_narrow(shown):
     widget.status.value = "a very long message " * 30
     assert widget.status.native.wordWrap()
     assert widget.native.minimumSizeHint().width() < 450
+    # with every dock of the plugin open (tabbed), the window stays within the screen
+    for name in ("Build mapper graphs", "Joint layout", "Matching regions", "Inputs", "Legend"):
+        viewer.window.add_plugin_dock_widget("napari-topoalign", name, tabify=True)
+    from qtpy.QtWidgets import QApplication
+
+    QApplication.processEvents()
+    qt_window = viewer.window._qt_window
+    free = qt_window.screen().availableGeometry()
+    assert qt_window.height() <= free.height() and qt_window.width() <= free.width()
 
 
 def test_controls_take_limits_defaults_and_tooltips_from_the_specs(shown):

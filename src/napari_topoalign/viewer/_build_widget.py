@@ -17,7 +17,7 @@ from ..mapper.cover import COVERS
 from ..mapper.lenses import LENSES
 from ..mapper.report import mapper_report
 from ._graph_layers import color_graphs_by, graph_of_layer
-from ._jobs import SessionWidget, apply_specs
+from ._jobs import WRAP_WIDTH, SessionWidget, apply_specs
 
 __all__ = ["BuildMapperWidget"]
 
@@ -51,7 +51,7 @@ class BuildMapperWidget(SessionWidget):
         # what each graph shows beyond its cover (mapper_report), filled after a build
         self.report = Label(value="", name="report")
         self.report.native.setWordWrap(True)
-        self.report.native.setMinimumWidth(60)
+        self.report.native.setMinimumWidth(WRAP_WIDTH)
         self.report.tooltip = "mapper_report of each graph: is it more than its cover, and what to change"
         self.color_by = ComboBox(
             label="colour nodes by", choices=self._columns, value=None, name="color_by", nullable=True
@@ -77,6 +77,11 @@ class BuildMapperWidget(SessionWidget):
         from ..mapper import build_mapper
 
         self.specs = apply_specs(self, build_mapper, auto_zero=("eps",), skip=("representations",))
+        from ..session import SHARED_LENS_DEFAULT
+
+        # the graphs are built by Comparison.build_mappers on one lens shared by all
+        # representations: its default lens, not build_mapper's
+        self.lens.value = SHARED_LENS_DEFAULT
         self.representations.tooltip = "the representations to build a mapper graph of (one graph each)"
         self.random_state.tooltip = self.random_state.tooltip or "seed of every random step"
         self.color_by.tooltip = "colour the nodes of every graph by this node-table column (one colour map for all graphs)"

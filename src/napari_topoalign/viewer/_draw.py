@@ -18,7 +18,7 @@ from ._graph_layers import (
     set_positions,
     to_napari,
 )
-from ._selection import SELECTED_LAYER, inputs_layer, link_graph_layers, place_beside_graphs
+from ._selection import MONTAGE_FRACTION, SELECTED_LAYER, inputs_layer, link_graph_layers, place_beside_graphs
 from ._state import METADATA_KEY, set_comparison
 
 __all__ = [
@@ -153,7 +153,7 @@ def _style(viewer, cmp, pos: dict, names: list):
     """The draw style of the graphs ``names`` drawn at ``pos`` on this viewer's canvas (the
     inputs' images below the graphs take part of its height)."""
     size = canvas_size(viewer) if getattr(viewer, "canvas", None) is not None else None
-    below = 1.0 + (0.65 if cmp.representations.images is not None else 0.0)
+    below = 1.0 + (MONTAGE_FRACTION + 0.05 if cmp.representations.images is not None else 0.0)
     return draw_style(
         [pos[n] for n in names],
         [cmp.graphs[n] for n in names],
@@ -352,7 +352,7 @@ def _move_graphs(viewer, cmp, positions: dict | None = None, *, frame: bool = Fa
         return
     for layer, side in ((inputs_layer(viewer, roles=("inputs",)), "below_left"), (_layer(viewer, SELECTED_LAYER), "below_right")):
         if layer is not None:
-            place_beside_graphs(viewer, layer, side)
+            place_beside_graphs(viewer, layer, side, fraction=MONTAGE_FRACTION if side == "below_right" else 0.6)
     draw_all_regions(viewer, cmp)
     fit_view(viewer)
 

@@ -12,6 +12,7 @@ from magicgui.widgets import Container, Label
 from qtpy.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 from ._selection import current_selection, on_selection
+from ._jobs import WRAP_WIDTH
 from ._state import get_comparison
 
 __all__ = ["InputsWidget", "MAX_ROWS", "summarize"]
@@ -46,7 +47,7 @@ class InputsWidget(Container):
         self._viewer = napari_viewer
         self.summary = Label(value="", name="summary")
         self.summary.native.setWordWrap(True)
-        self.summary.native.setMinimumWidth(60)  # not the wrapped text's own (wide) minimum
+        self.summary.native.setMinimumWidth(WRAP_WIDTH)  # not the wrapped text's own (wide) minimum
         self.append(self.summary)
         self.table = QTableWidget(0, 0)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

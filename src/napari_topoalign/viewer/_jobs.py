@@ -25,7 +25,11 @@ from magicgui.widgets import Container, Label, ProgressBar, PushButton
 
 from ._state import get_comparison
 
-__all__ = ["start_job", "Job", "SessionWidget", "apply_specs"]
+__all__ = ["start_job", "Job", "SessionWidget", "apply_specs", "WRAP_WIDTH"]
+
+#: Minimum width of word-wrapped labels: a long message wraps instead of widening the dock,
+#: and its height (at this width) stays modest, so stacked docks do not grow the window.
+WRAP_WIDTH = 180
 
 
 def apply_specs(widget, fn, *, auto_zero=(), skip=()) -> dict:
@@ -228,7 +232,10 @@ class SessionWidget(Container):
         self.progress = ProgressBar(value=0, min=0, max=100, name="progress", visible=False)
         self.status = Label(value="", name="status")
         self.status.native.setWordWrap(True)  # a long message wraps instead of widening the dock
-        self.status.native.setMinimumWidth(60)  # not the wrapped text's own (wide) minimum
+        self.status.native.setMinimumWidth(WRAP_WIDTH)  # not the wrapped text's own (wide) minimum
+        from qtpy.QtWidgets import QSizePolicy
+
+        self.status.native.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
 
     def _comparison(self):
         """The session: the viewer's, else the one given."""

@@ -21,6 +21,7 @@ from qtpy.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableW
 
 from .. import colors as _colors
 from ._graph_layers import graph_of_layer, layer_tag
+from ._jobs import WRAP_WIDTH
 from ._state import get_comparison
 
 __all__ = ["LegendWidget"]
@@ -67,8 +68,11 @@ class LegendWidget(Container):
 
         for label in (self.heading, self.bar, self.bar_limits, self.regions, self.reading):
             label.native.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-            label.native.setMinimumWidth(60)  # wrapped text must not widen the dock
-        self.native.layout().setAlignment(Qt.AlignmentFlag.AlignTop)
+            label.native.setMinimumWidth(WRAP_WIDTH)  # wrapped text must not widen the dock
+        layout = self.native.layout()
+        layout.removeWidget(self.table)  # heading, then the table (or the bar), then the rest
+        layout.insertWidget(1, self.table, 1)
+        layout.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.refresh()
 
     def _nodes_layers(self) -> list:

@@ -271,6 +271,12 @@ class MatchingRegionsWidget(SessionWidget):
         table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         table.setSortingEnabled(True)
         table.sortItems(0, Qt.SortOrder.AscendingOrder)  # best first
+        # wide enough for every column's contents: the dock takes this width, no scroll bar
+        header = table.horizontalHeader()
+        needed = sum(
+            max(table.sizeHintForColumn(c), header.sectionSizeHint(c)) for c in range(table.columnCount())
+        )
+        table.setMinimumWidth(min(needed + 2 * table.frameWidth() + 4, 520))
 
     # -- browse -----------------------------------------------------------------------------
     def region_at_row(self, row: int) -> int:

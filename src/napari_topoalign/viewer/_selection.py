@@ -52,6 +52,8 @@ HIGHLIGHT = HIGHLIGHT
 SELECTED_LAYER = "selected inputs"
 #: At most this many images go into the montage (the Inputs widget lists all).
 MAX_MONTAGE = 400
+#: The montage of the selected inputs is this share of the graphs' height tall (below them).
+MONTAGE_FRACTION = 0.9
 _HIGHLIGHT_WIDTH = 0.3
 _PICKED_WIDTH = 0.4
 
@@ -280,7 +282,7 @@ def _show_images(viewer, cmp, inputs: np.ndarray) -> None:
         layer.data = tiled
         layer.visible = True
     layer.metadata["topoalign"]["inputs"] = shown
-    place_beside_graphs(viewer, layer, "below_right")
+    place_beside_graphs(viewer, layer, "below_right", fraction=MONTAGE_FRACTION)
     _step_stack_to(viewer, int(shown[0]))
 
 
