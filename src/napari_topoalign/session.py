@@ -18,6 +18,10 @@ from .model import Correspondence, Layout, MapperGraph, Representations
 
 __all__ = ["Comparison", "Cancelled"]  # Cancelled lives in _utils.progress; re-exported here
 
+#: the lens of a comparison when none is named: the first principal component of the
+#: reference representation, shared by all (docs/mapper.md "Comparable graphs")
+SHARED_LENS_DEFAULT = "pca1"
+
 
 class TopologyResults(dict):
     """The layer-topology results of a session (a plain dict: ``"diagrams"``, ``"stages"``,
@@ -226,7 +230,7 @@ class Comparison:
         # not named: the first principal component of the reference (measured on the digits and
         # MiniLM samples to depend less on which representation is the reference than the
         # L2 norm; docs/mapper.md "Comparable graphs")
-        lens = params.get("lens", "pca1")
+        lens = params.get("lens", SHARED_LENS_DEFAULT)
         reps = self.representations
         if isinstance(lens, str) or callable(lens):
             if lens_from is None:
