@@ -105,15 +105,7 @@ def encode(value: Any, writer: _Writer, where: str = "session") -> Any:
     import pandas as pd
     import scipy.sparse as sp
 
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, float):
-        if math.isfinite(value):
-            return value
-        return {"__float__": repr(value)}
-    if isinstance(value, np.generic):
+    if isinstance(value, np.generic):  # before float: np.float64 is a float subclass
         arr = np.asarray(value)
         if arr.dtype.kind in "biuf":
             item = value.item()
@@ -122,6 +114,16 @@ def encode(value: Any, writer: _Writer, where: str = "session") -> Any:
         if arr.dtype.kind in "US":
             return {"__npscalar__": arr.dtype.str, "value": value.item() if arr.dtype.kind == "U" else base64.b64encode(value.item()).decode()}
         return {"__npscalar_array__": writer.add(arr.reshape(1))}
+    if isinstance(value, str):
+        return str(value)
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        return {"__float__": repr(value)}
     if isinstance(value, np.ndarray):
         if type(value) is not np.ndarray:  # memmap and other subclasses: plain arrays
             value = np.asarray(value)
