@@ -1,0 +1,37 @@
+"""Viewer tests need napari, Qt and an X server with OpenGL (scripts/test.sh runs them under
+Xvfb with Mesa). Without napari or a Qt binding every module here is skipped cleanly at
+collection, whatever it imports at its top (each module also starts with
+``pytest.importorskip("napari")``)."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+
+def _missing() -> str | None:
+    for mod in ("napari", "qtpy"):
+        try:
+            if importlib.util.find_spec(mod) is None:
+                return mod
+        except (ImportError, ValueError):
+            return mod
+    return None
+
+
+_MISSING = _missing()
+if _MISSING is not None:
+    collect_ignore_glob = ["test_*.py"]
+
+
+def pytest_report_header(config):
+    if _MISSING is not None:
+        return f"viewer tests skipped: {_MISSING} is not installed"
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _no_viewer_without_napari():
+    if _MISSING is not None:  # pragma: no cover - modules are not collected then
+        pytest.skip(f"{_MISSING} is not installed")
