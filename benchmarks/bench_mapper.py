@@ -253,7 +253,9 @@ def main(argv=None):
         import kmapper  # the reference: in the test extra, not a runtime dependency
     except ImportError:
         if not args.no_compare:
-            print("KeplerMapper is not installed (pip install 'napari-topoalign[test]'); use --no-compare")
+            print(
+                "KeplerMapper is not installed (pip install 'napari-topoalign[test]'); use --no-compare"
+            )
             return 2
         kmapper = None
 

@@ -44,7 +44,9 @@ def _digits_mlp(random_state: int, hidden: tuple[int, int], max_iter: int):
     return mlp
 
 
-def load_digits_mlp(*, random_state: int = 0, hidden: tuple[int, int] = (64, 32), max_iter: int = 300):
+def load_digits_mlp(
+    *, random_state: int = 0, hidden: tuple[int, int] = (64, 32), max_iter: int = 300
+):
     """The fitted MLP of :func:`load_digits_sample` (a copy), its inputs (the standardised
     pixels) and the labels: ``(mlp, inputs, labels)``."""
     import copy
@@ -122,7 +124,9 @@ def load_digits_sample(
     random_state = check_int(random_state, "random_state", minimum=0, maximum=2**32 - 1)
     if isinstance(hidden, (str, bytes)) or not hasattr(hidden, "__len__") or len(hidden) != 2:
         raise ValueError(f"hidden: expected two positive layer widths, got {hidden!r}")
-    hidden = tuple(check_int(h, f"hidden[{i}]", minimum=1, maximum=4096) for i, h in enumerate(hidden))
+    hidden = tuple(
+        check_int(h, f"hidden[{i}]", minimum=1, maximum=4096) for i, h in enumerate(hidden)
+    )
     n_components = check_int(n_components, "n_components", minimum=1, maximum=64)
     max_iter = check_int(max_iter, "max_iter", minimum=1, maximum=100_000)
     pca, h1, h2, labels, images, accuracy, explained = _digits_arrays(

@@ -287,7 +287,11 @@ def build_mapper(
     fitted = make_cover(lens_values, cover, n_intervals, overlap)
     elements = fitted.members(lens_values)
 
-    if isinstance(clusterer, str) and eps is None and getattr(CLUSTERERS.get(clusterer), "uses_eps", True):
+    if (
+        isinstance(clusterer, str)
+        and eps is None
+        and getattr(CLUSTERERS.get(clusterer), "uses_eps", True)
+    ):
         eps = knee_eps(X, min_samples, random_state=seed)
     params: dict[str, Any] = {
         "lens": lens if isinstance(lens, str) else "custom",
