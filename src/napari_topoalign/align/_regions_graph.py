@@ -300,6 +300,19 @@ def _faces(up: sp.csr_matrix, max_faces: int, *, triangles: bool = True, squares
     return triangles, squares
 
 
+def _unique_rows(F: np.ndarray, n_edges: int) -> np.ndarray:
+    """The distinct rows of ``F`` (entries in [-1, n_edges)) after sorting each row."""
+    F = np.sort(F, axis=1)
+    base = n_edges + 1
+    if F.shape[1] * np.log2(base) < 62:
+        key = np.zeros(len(F), dtype=np.int64)
+        for c in range(F.shape[1]):
+            key = key * base + (F[:, c] + 1)
+        _, first = np.unique(key, return_index=True)
+        return F[np.sort(first)]
+    return np.unique(F, axis=0)
+
+
 def _betti_small(up: sp.csr_matrix, rank_1: int) -> int:
     """:func:`flag_betti1` for a small graph, in plain Python."""
     n = up.shape[0]
@@ -401,7 +414,7 @@ def flag_betti1(adj: sp.csr_matrix, *, max_faces: int = 400_000) -> int:
                 return True
         if len(F):
             R = np.where((F >= 0) & active[np.maximum(F, 0)], F, -1)
-            R = np.unique(np.sort(R, axis=1), axis=0)
+            R = _unique_rows(R, n_edges)
             pivots = state["pivots"]
             for f in R.tolist():
                 col = 0
@@ -430,7 +443,7 @@ def flag_betti1(adj: sp.csr_matrix, *, max_faces: int = 400_000) -> int:
         _, squares = _faces(up, max_faces, triangles=False)
         if len(squares):
             F = np.where((squares >= 0) & active[np.maximum(squares, 0)], squares, -1)
-            R = np.unique(np.sort(F, axis=1), axis=0)
+            R = _unique_rows(F, n_edges)
             pivots = state["pivots"]
             for f in R.tolist():
                 col = 0
