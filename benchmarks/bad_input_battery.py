@@ -1302,6 +1302,247 @@ def _other_cases():
     )
 
 
+def _others_cases():
+    """Public functions of the other stages (owned elsewhere; counted under their own area)."""
+    import napari_topoalign as nt
+
+    g = nt.build_mapper(
+        X, random_state=0, n_intervals=8, overlap=0.3, cover="uniform", clusterer="dbscan"
+    )
+    h = nt.build_mapper(
+        X + 0.01, random_state=0, n_intervals=8, overlap=0.3, cover="uniform", clusterer="dbscan"
+    )
+    small = nt.build_mapper(
+        X[:100], random_state=0, n_intervals=5, overlap=0.3, cover="uniform", clusterer="dbscan"
+    )
+    Y = X @ np.random.default_rng(3).normal(size=(5, 5))
+    Xn = X.copy()
+    Xn[4, 1] = np.nan
+    rows = [
+        (
+            "align.coupling",
+            "node_coupling.measure=unknown",
+            lambda: nt.node_coupling(g, h, measure="x"),
+            "measure",
+        ),
+        (
+            "align.coupling",
+            "node_coupling.other_inputs",
+            lambda: nt.node_coupling(g, small),
+            "graphs",
+        ),
+        ("align.coupling", "node_coupling.not_graph", lambda: nt.node_coupling(g, X), "graph"),
+        (
+            "align.layout",
+            "joint_layout.iterations=1e6",
+            lambda: nt.joint_layout([g, h], iterations=10**6),
+            "iterations",
+        ),
+        (
+            "align.layout",
+            "joint_layout.iterations=True",
+            lambda: nt.joint_layout([g, h], iterations=True),
+            "iterations",
+        ),
+        (
+            "align.layout",
+            "joint_layout.coupling_strength=nan",
+            lambda: nt.joint_layout([g, h], coupling_strength=float("nan")),
+            "coupling_strength",
+        ),
+        (
+            "align.layout",
+            "joint_layout.arrangement=x",
+            lambda: nt.joint_layout([g, h], arrangement="x"),
+            "arrangement",
+        ),
+        (
+            "align.layout",
+            "joint_layout.random_state=str",
+            lambda: nt.joint_layout([g, h], random_state="x"),
+            "random_state",
+        ),
+        (
+            "align.layout",
+            "joint_layout.progress=3",
+            lambda: nt.joint_layout([g, h], progress=3),
+            "progress",
+        ),
+        (
+            "align.layout",
+            "joint_layout.callback=3",
+            lambda: nt.joint_layout([g, h], callback=3),
+            "callback",
+        ),
+        ("align.layout", "joint_layout.graphs=[]", lambda: nt.joint_layout([]), "graphs"),
+        (
+            "align.regions",
+            "regions.min_size=0",
+            lambda: nt.find_matching_regions(g, h, min_size=0),
+            "min_size",
+        ),
+        (
+            "align.regions",
+            "regions.min_size=True",
+            lambda: nt.find_matching_regions(g, h, min_size=True),
+            "min_size",
+        ),
+        (
+            "align.regions",
+            "regions.n_permutations=-1",
+            lambda: nt.find_matching_regions(g, h, n_permutations=-1),
+            "n_permutations",
+        ),
+        (
+            "align.regions",
+            "regions.n_permutations=1e9",
+            lambda: nt.find_matching_regions(g, h, n_permutations=10**9),
+            "n_permutations",
+        ),
+        (
+            "align.regions",
+            "regions.min_coupling=2",
+            lambda: nt.find_matching_regions(g, h, min_coupling=2.0),
+            "min_coupling",
+        ),
+        (
+            "align.regions",
+            "regions.coupling=x",
+            lambda: nt.find_matching_regions(g, h, coupling="x"),
+            "coupling",
+        ),
+        (
+            "align.regions",
+            "regions.random_state=str",
+            lambda: nt.find_matching_regions(g, h, random_state="x"),
+            "random_state",
+        ),
+        (
+            "align.regions",
+            "regions.progress=3",
+            lambda: nt.find_matching_regions(g, h, progress=3),
+            "progress",
+        ),
+        (
+            "align.regions",
+            "regions.other_inputs",
+            lambda: nt.find_matching_regions(g, small),
+            "graph",
+        ),
+        ("align.motifs", "motifs.unknown", lambda: nt.find_motifs(g, "hexagon"), "motif"),
+        (
+            "align.motifs",
+            "motifs.time_limit=-1",
+            lambda: nt.find_motifs(g, "loop", time_limit=-1),
+            "time_limit",
+        ),
+        (
+            "align.motifs",
+            "motifs.max_instances=0",
+            lambda: nt.find_motifs(g, "loop", max_instances=0),
+            "max_instances",
+        ),
+        (
+            "align.motifs",
+            "motifs.progress=3",
+            lambda: nt.find_motifs(g, "loop", progress=3),
+            "progress",
+        ),
+        ("metrics", "cka.rows_mismatch", lambda: nt.cka(X, Y[:-1]), "X"),
+        ("metrics", "cka.nan", lambda: nt.cka(Xn, Y), "X"),
+        ("metrics", "cka.kernel=x", lambda: nt.cka(X, Y, kernel="x"), "kernel"),
+        ("metrics", "cka.debiased=1", lambda: nt.cka(X, Y, debiased=1), "debiased"),
+        (
+            "metrics",
+            "cka.sparse",
+            lambda: nt.cka(__import__("scipy.sparse", fromlist=["x"]).csr_matrix(X), Y),
+            "X",
+        ),
+        (
+            "metrics",
+            "svcca.n_components=2",
+            lambda: nt.svcca(X, Y, n_components=2.0),
+            "n_components",
+        ),
+        ("metrics", "mutual_knn.k=0", lambda: nt.mutual_knn(X, Y, k=0), "k"),
+        ("metrics", "mutual_knn.k=True", lambda: nt.mutual_knn(X, Y, k=True), "k"),
+        ("metrics", "mutual_knn.metric=x", lambda: nt.mutual_knn(X, Y, metric="x"), "metric"),
+        ("metrics", "procrustes.strings", lambda: nt.procrustes(X.astype(str), Y), "X"),
+        ("metrics", "lfm.n_neighbors=0", lambda: nt.lfm(X, Y, n_neighbors=0), "n_neighbors"),
+        (
+            "metrics",
+            "similarity.measure=x",
+            lambda: nt.similarity_matrix(nt.Representations({"a": X, "b": Y}), "x"),
+            "measure",
+        ),
+        ("topology", "persistence.maxdim=-1", lambda: nt.persistence(X, maxdim=-1), "maxdim"),
+        ("topology", "persistence.maxdim=True", lambda: nt.persistence(X, maxdim=True), "maxdim"),
+        ("topology", "persistence.nan", lambda: nt.persistence(Xn), "X"),
+        (
+            "topology",
+            "persistence.n_landmarks=0",
+            lambda: nt.persistence(X, n_landmarks=0),
+            "n_landmarks",
+        ),
+        (
+            "topology",
+            "persistence.random_state=str",
+            lambda: nt.persistence(X, n_landmarks=50, random_state="x"),
+            "random_state",
+        ),
+        (
+            "io",
+            "read.missing_file",
+            lambda: nt.read_representations("/nonexistent/file.npz"),
+            "file",
+        ),
+        ("io", "read.path=int", lambda: nt.read_representations(5), "path"),
+        (
+            "io",
+            "read.truncated_npz",
+            lambda: nt.read_representations(_truncated_npz()),
+            "truncated|corrupt|damaged",
+        ),
+        (
+            "io",
+            "read.not_npz",
+            lambda: nt.read_representations(_text_file(".npz")),
+            "npz|zip|corrupt|not",
+        ),
+        (
+            "shapes.membrane",
+            "membrane.positions_nan",
+            lambda: nt.membrane(np.full((5, 2), np.nan), [0, 1], [[0, 1]], [0.0, 0.0]),
+            "positions",
+        ),
+        ("mapper.report", "mapper_report.not_graph", lambda: nt.mapper_report(X), "graph"),
+    ]
+    for area, name, fn, expected in rows:
+        case(f"{area}.{name}", area, fn, error=tuple(expected.split("|")))
+
+
+def _truncated_npz():
+    import os
+    import tempfile
+
+    d = tempfile.mkdtemp()
+    path = os.path.join(d, "t.npz")
+    np.savez(path, a=X)
+    data = open(path, "rb").read()
+    open(path, "wb").write(data[: len(data) // 2])
+    return path
+
+
+def _text_file(suffix):
+    import os
+    import tempfile
+
+    d = tempfile.mkdtemp()
+    path = os.path.join(d, "t" + suffix)
+    open(path, "w").write("hello")
+    return path
+
+
 def _built(c):
     c.build_mappers(
         random_state=0, n_intervals=6, overlap=0.3, cover="uniform", clusterer="dbscan"
@@ -1339,7 +1580,10 @@ def _run_case(c: Case):
             if c.expect == "error":
                 if cancelled and "Cancelled" in c.names:
                     return "clear", msg
-                if isinstance(exc, ERRORS) and _names_in(str(exc), c.names):
+                ours = type(exc).__module__.startswith(
+                    "napari_topoalign"
+                )  # e.g. RepresentationFileError
+                if (isinstance(exc, ERRORS) or ours) and _names_in(str(exc), c.names):
                     return "clear", msg
                 if isinstance(exc, ERRORS) and (
                     isinstance(exc, KeyError) and _names_in(repr(exc.args), c.names)
@@ -1417,6 +1661,7 @@ def collect():
     _model_cases()
     _shapes_cases()
     _other_cases()
+    _others_cases()
     ids = Counter(c.id for c in CASES)
     dup = [k for k, v in ids.items() if v > 1]
     assert not dup, f"duplicate case ids: {dup}"
