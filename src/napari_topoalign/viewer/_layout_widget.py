@@ -56,6 +56,7 @@ class JointLayoutWidget(SessionWidget):
         self._before: dict[str, np.ndarray] = {}
         self.arrangement = ComboBox(label="arrangement", choices=ARRANGEMENTS, value="auto", name="arrangement")
         self.coupling_strength = FloatSpinBox(label="coupling strength", max=1e6, step=0.1, name="coupling_strength")
+        self.stress_tol = FloatSpinBox(label="stress bound", max=10.0, step=0.01, name="stress_tol")
         self.iterations = SpinBox(label="iterations (0: auto)", max=2**31 - 1, name="iterations")
         self.random_state = SpinBox(label="random seed", value=0, min=0, max=2**31 - 1, name="random_state")
         self.run_button = PushButton(text="Run", name="run")
@@ -71,6 +72,7 @@ class JointLayoutWidget(SessionWidget):
             [
                 self.arrangement,
                 self.coupling_strength,
+                self.stress_tol,
                 self.iterations,
                 self.random_state,
                 self.run_button,
@@ -85,6 +87,7 @@ class JointLayoutWidget(SessionWidget):
         return {
             "arrangement": "overlay" if self.arrangement.value == "overlay" else "side_by_side",
             "coupling_strength": float(self.coupling_strength.value),
+            "stress_tol": float(self.stress_tol.value),
             "iterations": None if n == 0 else n,
             "random_state": int(self.random_state.value),
         }
