@@ -266,8 +266,9 @@ def test_random_sessions_round_trip(tmp_path, scores, topo, motifs, seed, n):
     rng = np.random.default_rng(seed)
     reps = Representations({"x": rng.normal(size=(n, 2)), "y": rng.normal(size=(n, 3))}, labels=rng.integers(0, 2, n))
     cmp = Comparison(reps)
-    m = sp.csr_matrix(rng.random((3, n)) < 0.5)
-    m[:, 0] = True  # no empty node
+    dense = rng.random((3, n)) < 0.5
+    dense[:, 0] = True  # no empty node
+    m = sp.csr_matrix(dense)
     cmp.graphs["x"] = MapperGraph.from_membership(m, labels=reps.labels, name="x")
     cmp.scores = dict(scores)
     cmp.topology.update({"result": topo})
