@@ -238,7 +238,8 @@ def test_controls_take_limits_defaults_and_tooltips_from_the_specs(shown):
         if spec.kind in ("int", "float") and spec.high is not None and key != "random_state":
             assert control.max <= spec.high + 1e-9, key
         recommended = build._comparison().representations.metadata.get("mapper_params", {})
-        if spec.default is not None and key != "random_state" and key not in recommended:
+        # (the lens default is Comparison.build_mappers' shared lens, not build_mapper's)
+        if spec.default is not None and key not in ("random_state", "lens") and key not in recommended:
             if isinstance(spec.default, float):
                 assert control.value == pytest.approx(spec.default), key
             else:
@@ -279,6 +280,25 @@ def test_export_figure_from_the_menu(shown, tmp_path):
 
     menu = get_app_model().menus.get_menu("napari/file/io_utilities")
     assert any(getattr(item, "command", None) is not None and item.command.id == "napari-topoalign.export_figure" for item in menu)
+
+
+def test_opening_a_saved_session_fits_the_view(shown, tmp_path):
+    import napari
+
+    viewer, cmp = shown
+    path = tmp_path / "session.topoalign"
+    cmp.save(path)
+    camera(viewer).zoom = 0.01
+    camera(viewer).center = (0.0, 1e4, 1e4)[-len(camera(viewer).center):]
+    napari.current_viewer  # the reader draws into the current viewer
+    viewer.window._qt_window.activateWindow()
+    viewer.open(str(path), plugin="napari-topoalign")
+    loaded = viewer.layers[0].metadata  # noqa: F841 - the layers are redrawn in place
+    height, width = canvas_size(viewer)
+    names = list(cmp.graphs)
+    pix = np.concatenate([canvas_pixel(viewer, np.asarray(get_graph_layers(viewer, n)[0].data)) for n in names])
+    assert pix.min() >= 0 and pix[:, 0].max() <= height and pix[:, 1].max() <= width
+    assert np.ptp(pix[:, 1]) >= 0.6 * width
 
 
 def test_many_graphs_in_a_grid_titled_and_readable(shown):

@@ -145,6 +145,10 @@ def draw_comparison(viewer, cmp, *, dock_inputs: bool = True, fit: bool = True) 
         dock_inputs_widget(viewer)
         dock_legend_widget(viewer)
     refresh_legend(viewer)
+    if names and (layer_tag(viewer.layers.selection.active) or {}).get("role") in ("titles", "edges", None):
+        first, _ = get_graph_layers(viewer, names[0])  # the nodes, ready to be clicked
+        if first is not None:
+            viewer.layers.selection.active = first
     if fit and names:
         fit_view(viewer)
 
