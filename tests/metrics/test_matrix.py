@@ -109,3 +109,14 @@ def test_prepared_measures_equal_pairwise_calls(measure, params):
             assert M.loc[a, b] == pytest.approx(fn(reps[a], reps[b], **params), abs=1e-9)
     with pytest.raises(ValueError, match="must be smaller than the number of inputs"):
         similarity_matrix(reps, measure, **{("n_neighbors" if measure == "lfm" else "k"): 80})
+
+
+def test_scores_saved_in_the_session_file(tmp_path):
+    cmp = Comparison(_reps())
+    cmp.compute_scores("cka")
+    cmp.compute_scores("pwcca")
+    path = tmp_path / "s.topoalign"
+    cmp.save(path)
+    back = Comparison.load(path)
+    assert set(back.scores) == {"cka", "pwcca"}
+    pd.testing.assert_frame_equal(back.scores["pwcca"], cmp.scores["pwcca"])
