@@ -48,10 +48,16 @@ The optimisation runs in five phases:
 5. **stress guard**: every graph whose stress (defined as in
    :func:`~napari_topoalign.align.quality.stress`; measured on all node pairs of components
    up to 200 nodes and on the node-pivot pairs of larger ones, or of all components in
-   layouts above 10,000 nodes) is more than 5 % above that of its own layout from phase 1
-   is moved towards that own layout (fitted rigidly, component by component, onto where the
-   graph is) by the smallest fraction that brings it within 5 %. So aligning never costs a
-   graph more than 5 % of its own layout's stress (on those pairs).
+   layouts above 10,000 nodes) is more than ``stress_tol`` (5 %) above that of its own
+   layout from phase 1 is moved towards that own layout (fitted rigidly, component by
+   component, onto where the graph is) by the smallest fraction that brings it within the
+   bound. So aligning never costs a graph more than ``stress_tol`` of its own layout's stress
+   (on those pairs).
+6. **never worse than not laying out jointly**: the own layouts aligned onto the first graph
+   by Procrustes (exactly :func:`~napari_topoalign.align.quality.independent_baseline`) are
+   returned instead when the joint result's mean alignment is not at most theirs.
+
+The phases' code lives in :mod:`._layout_phases` (start, forces, rigid, guard).
 
 Side-by-side panels are a matter of the output only: the optimisation runs in the common
 frame (offsets removed) and the panel offsets are added at the end.
@@ -407,11 +413,16 @@ def joint_layout(
         ``graphs`` (the panel offsets are removed for the cross-graph forces, so a node sits
         at the same place within its panel as its partners in theirs). ``"overlay"``: all
         graphs in one frame.
-    coupling_strength : float >= 0
-        Stiffness of the cross-graph attraction relative to the edge springs. ``0`` lays out
-        each graph on its own (each still starts from the aligned placement).
+    coupling_strength : float in [0, 1e6]
+        Stiffness of the cross-graph attraction relative to the edge springs (default 2.0,
+        chosen on real layer pairs, docs/layout.md). ``0`` lays out each graph on its own
+        (each still starts from the aligned placement).
+    stress_tol : float in [0, 10]
+        The stress bound: no graph's stress above ``(1 + stress_tol)`` times that of its own
+        layout (phase 5).
     iterations : int, optional
-        Force iterations; ``None`` chooses from the total number of nodes
+        Force iterations (at most 100,000); ``None``: each graph's own layout takes the steps
+        :func:`independent_layout` takes for it, the joint phases follow the total number of nodes
         (:func:`default_iterations`).
     random_state : int, numpy Generator or None
         Seeds the pivot choice and a tiny jitter; the same seed gives the same layout.
