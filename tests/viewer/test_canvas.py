@@ -283,17 +283,13 @@ def test_export_figure_from_the_menu(shown, tmp_path):
 
 
 def test_opening_a_saved_session_fits_the_view(shown, tmp_path):
-    import napari
-
     viewer, cmp = shown
     path = tmp_path / "session.topoalign"
     cmp.save(path)
     camera(viewer).zoom = 0.01
     camera(viewer).center = (0.0, 1e4, 1e4)[-len(camera(viewer).center):]
-    napari.current_viewer  # the reader draws into the current viewer
-    viewer.window._qt_window.activateWindow()
+    viewer.window._qt_window.activateWindow()  # the reader draws into the current viewer
     viewer.open(str(path), plugin="napari-topoalign")
-    loaded = viewer.layers[0].metadata  # noqa: F841 - the layers are redrawn in place
     height, width = canvas_size(viewer)
     names = list(cmp.graphs)
     pix = np.concatenate([canvas_pixel(viewer, np.asarray(get_graph_layers(viewer, n)[0].data)) for n in names])

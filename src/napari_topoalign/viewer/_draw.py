@@ -18,7 +18,13 @@ from ._graph_layers import (
     set_positions,
     to_napari,
 )
-from ._selection import MONTAGE_FRACTION, SELECTED_LAYER, inputs_layer, link_graph_layers, place_beside_graphs
+from ._selection import (
+    MONTAGE_FRACTION,
+    SELECTED_LAYER,
+    inputs_layer,
+    link_graph_layers,
+    place_beside_graphs,
+)
 from ._state import METADATA_KEY, set_comparison
 
 __all__ = [

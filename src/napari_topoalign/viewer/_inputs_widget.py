@@ -11,8 +11,8 @@ import numpy as np
 from magicgui.widgets import Container, Label
 from qtpy.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
-from ._selection import current_selection, on_selection
 from ._jobs import WRAP_WIDTH
+from ._selection import current_selection, on_selection
 from ._state import get_comparison
 
 __all__ = ["InputsWidget", "MAX_ROWS", "summarize"]
