@@ -251,6 +251,15 @@ def test_controls_take_limits_defaults_and_tooltips_from_the_specs(shown):
     assert layout.coupling_strength.value == pytest.approx(spec.default)
     assert layout.coupling_strength.tooltip.startswith(spec.help)
     assert "0: automatic" in layout.iterations.tooltip
+    # every control of the work widgets says what it is
+    from napari_topoalign.viewer import MatchingRegionsWidget
+
+    regions = MatchingRegionsWidget(viewer, comparison=fresh)
+    for widget in (build, layout, regions):
+        for control in widget:
+            if control.name in ("status", "progress", "cancel", "report"):
+                continue
+            assert control.tooltip, f"{type(widget).__name__}.{control.name} has no tooltip"
 
 
 def test_opening_data_hints_at_the_next_step(shown, monkeypatch):

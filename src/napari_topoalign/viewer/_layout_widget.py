@@ -68,6 +68,7 @@ class JointLayoutWidget(SessionWidget):
             "overlay: all graphs in one frame"
         )
         self.run_button.tooltip = "lay out all graphs jointly (in the background; Cancel stops it)"
+        self.random_state.tooltip = self.random_state.tooltip or "seed of the layout's random start"
         self.extend(
             [
                 self.arrangement,

@@ -112,6 +112,7 @@ class MatchingRegionsWidget(SessionWidget):
             ("graph_a", "the first graph (A)"),
             ("graph_b", "the second graph (B)"),
             ("find_button", "find the matching regions of A and B (in the background; Cancel stops it)"),
+            ("random_state", "seed of the permutations behind the p-values"),
         ):
             widget = getattr(self, name)
             widget.tooltip = widget.tooltip or tip
