@@ -201,6 +201,14 @@ def test_representations_by_reference(tmp_path):
         fh.write(b"x")
     with pytest.raises(SessionFileError, match="has changed since the session was saved"):
         Comparison.load(path, source=moved)
+    # the reader's options are kept: labels from a column chosen by name come back
+    pytest.importorskip("anndata")
+    cells = write_representations(tmp_path / "cells.h5ad", cmp.representations)
+    picked = read_representations(cells, names=["b"], label_key="texts")
+    ref = Comparison(picked).save(tmp_path / "cells.topoalign", representations="reference")
+    again = Comparison.load(ref)
+    assert again.representations.names == ["b"]
+    np.testing.assert_array_equal(again.representations.labels, picked.labels)
     with pytest.raises(SessionFileError, match="not read from a file"):
         small_session().save(tmp_path / "x.topoalign", representations="reference")
 

@@ -14,6 +14,7 @@ library is imported only when its format is read or written.
 
 from ._common import RESERVED_KEYS, RepresentationFileError
 from .readers import READERS, SUFFIXES, read_representations
+from .session_file import SESSION_SUFFIX, SessionFileError, load_session, save_session
 from .writers import (
     read_graph_json,
     regions_table,
@@ -41,4 +42,8 @@ __all__ = [
     "write_node_table",
     "write_regions",
     "regions_table",
+    "save_session",
+    "load_session",
+    "SessionFileError",
+    "SESSION_SUFFIX",
 ]

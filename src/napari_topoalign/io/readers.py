@@ -101,7 +101,9 @@ def read_representations(path, **kwargs) -> Representations:
     Returns
     -------
     Representations
-        ``metadata["source"]`` is the path and ``metadata["format"]`` the format.
+        ``metadata["source"]`` is the path, ``metadata["format"]`` the format and
+        ``metadata["reader_kwargs"]`` the keyword arguments (a session that stores the
+        representations by reference reads them again with these).
 
     Raises
     ------
@@ -122,4 +124,6 @@ def read_representations(path, **kwargs) -> Representations:
         raise TypeError(
             f"{unknown[0]}: not a parameter of the {Path(path).suffix.lower()} reader; it takes {accepted}"
         )
-    return fn(path, **kwargs)
+    reps = fn(path, **kwargs)
+    reps.metadata["reader_kwargs"] = dict(kwargs)  # a session saved by reference reads it again so
+    return reps
