@@ -308,7 +308,19 @@ class MapperGraph:
         name: str = "",
     ) -> MapperGraph:
         """Build a graph from its membership matrix: the nerve and node table are derived."""
-        membership = sp.csr_matrix(membership, dtype=bool)
+        membership = _check_membership(membership)
+        n_nodes, n_inputs = membership.shape
+        min_intersection = check_int(min_intersection, "min_intersection", minimum=1)
+        if lens is not None:
+            lens = check_array(lens, "lens", ndim=None, min_rows=0)
+            if lens.ndim not in (1, 2) or lens.shape[0] != n_inputs:
+                raise ValueError(f"lens: expected shape ({n_inputs},) or ({n_inputs}, 2) (one value per input), got {lens.shape}")
+        if cover_element is not None:
+            cover_element = np.asarray(cover_element)
+            if cover_element.shape != (n_nodes,):
+                raise ValueError(f"cover_element: expected shape ({n_nodes},) (one per node), got {cover_element.shape}")
+        if labels is not None:
+            labels = check_vector(labels, "labels", n_inputs)
         edges, weights = _jaccard_edges(membership, min_intersection)
         table = node_table(membership, lens=lens, cover_element=cover_element, labels=labels)
         return cls(membership, edges, weights, table, dict(params or {}), name)
@@ -318,6 +330,7 @@ class MapperGraph:
         cls, n_inputs: int, *, params: dict[str, Any] | None = None, name: str = ""
     ) -> MapperGraph:
         """A graph with no nodes over ``n_inputs`` inputs."""
+        n_inputs = check_int(n_inputs, "n_inputs", minimum=0)
         return cls.from_membership(
             sp.csr_matrix((0, n_inputs), dtype=bool), params=params, name=name
         )
@@ -894,8 +907,8 @@ class Region:
     Made by :func:`napari_topoalign.align.find_matching_regions` (the method and every score
     are described in ``docs/regions.md``). A region is either *preserved* (its two node sets
     hold the same inputs in the same structure) or states what differs, read from B's side:
-    ``"cycles lost"`` / ``"cycles gained"`` (independent cycles of the flag complexes of the
-    two subgraphs differ), ``"split"`` (inputs that one node or one edge of A holds together
+    ``"cycles lost"`` / ``"cycles gained"`` (the two subgraphs have different numbers of
+    independent cycles once their triangles and 4-cycles are filled), ``"split"`` (inputs that one node or one edge of A holds together
     lie in separate places of B, or B's subgraph has more components), ``"merged"`` (the
     reverse),
     ``"rearranged"`` (the two node sets hold largely the same inputs, but their nodes do not
@@ -916,13 +929,13 @@ class Region:
     overlap : float in [0, 1]
         Jaccard index of the inputs of ``nodes_a`` and of ``nodes_b``.
     matched : float in [0, 1]
-        Share of those inputs (their union) that lie in a strongly coupled, structurally
-        consistent pair of nodes of the region.
+        Share of those inputs (their union) that lie in a strongly coupled pair of nodes of
+        the region (a pair that holds a substantial share of one of its nodes).
     matched_inputs : ndarray of int64
         Those inputs.
     structure : float in [0, 1]
         Agreement of the two subgraphs: ``(1 + min) / (1 + max)`` of their components and of
-        their cycles, times the share of nodes that are not folded.
+        their cycles, times the shares of nodes not folded and of edges not torn.
     p_value : float
         Permutation p-value, corrected for the regions reported and for the search (single-
         step max-T over ``n_permutations`` relabellings of B's inputs; NaN without
@@ -930,8 +943,8 @@ class Region:
     statistic : float
         The tested statistic: matched inputs plus the excess of shared inputs over chance.
     components, cycles, folds, torn : tuple of int
-        For A and for B: connected components of the subgraph, independent cycles of its
-        flag complex, nodes whose inputs go to separate places of the other graph, and edges
+        For A and for B: connected components of the subgraph, its independent cycles once
+        triangles and 4-cycles are filled, nodes whose inputs go to separate places of the other graph, and edges
         whose two ends land apart in the other graph.
     elsewhere : tuple of float
         Share of the inputs of A's side not held by B's side, and the reverse.

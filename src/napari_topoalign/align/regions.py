@@ -7,30 +7,32 @@ The method (``docs/regions.md`` gives it step by step, with the measurements tha
    ``|a ∩ b| / min(|a|, |b|)``, which does not depend on the resolution of either graph) is
    at least ``min_coupling``, they share at least ``min_shared`` inputs, and they share at
    least twice what two unrelated nodes of their sizes would.
-2. **Where each node lands.** A node's strong partners are grouped by distance in the other
-   graph (at most two edges apart: one group). A group is substantial when it holds at least
+2. **Where each node lands.** A node's strong partners are grouped by adjacency in the
+   other graph (partners joined by an edge: one group). A group is substantial when it holds at least
    ``fold_share`` of the node's inputs. A node with two substantial groups is *folded*: its
    inputs lie together in its own graph and in separate places of the other. An edge whose
    two ends land more than two edges apart is *torn*.
 3. **Differences.** Every folded node, torn edge and group of nodes without any strong
-   partner seeds a difference; it is widened to the unit of structure it belongs to (its
-   block — a loop, a blob — or its chain — an arm, a path) and to the units its inputs land
-   in on the other side. Seeds that share a node are one region.
+   partner seeds a difference; a fold or a tear inside a block (a biconnected component: a
+   loop, a blob) is stated about the whole block, and each seed takes the nodes of the other
+   side that hold at least half their inputs among its inputs (and back). Seeds that share a
+   node are one region.
 4. **Preserved regions.** The strong pairs outside every difference form a product graph:
    ``(a, b)`` and ``(a', b')`` are joined when ``a = a'`` or ``a a'`` is an edge that is not
    torn, and the same for ``b, b'``. Each connected component gives the node sets of a
    region, connected in both graphs; a change of resolution moves along one graph while the
    other stays on a node.
-5. **What each region is.** Components, independent cycles (of the flag complex, so that a
-   loop is one cycle at any resolution) and folds of both sides, the Jaccard index of their
+5. **What each region is.** Components, independent cycles (once triangles and 4-cycles
+   are filled, so that a loop is one cycle at any resolution), folds and tears of both sides, the Jaccard index of their
    inputs and the share of inputs in strongly coupled pairs give the differences (cycles
    lost or gained, split, merged, rearranged, inputs elsewhere) and the scores.
 6. **Significance.** The statistic of a region is the number of its inputs in strongly
    coupled pairs plus its shared inputs beyond chance. ``n_permutations`` times, B's inputs
    are relabelled (its membership columns permuted) and the search's building blocks (the
-   product-graph components and the groups without partners) are found again; a region's
-   p-value is the share of permutations whose best block reaches its statistic (single-step
-   max-T: corrected for every region reported, and for the search that chose them).
+   product-graph components, and all strong pairs with the best group without partners) are
+   found again; a region's p-value is the share of permutations whose best block reaches its
+   statistic (single-step max-T: corrected for every region reported, and for the search
+   that chose them).
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from .digits import DIGITS_MAPPER_PARAMS, DIGITS_NAMES, load_digits_sample
 from .minilm import MINILM_MAPPER_PARAMS, MINILM_NAMES, load_minilm_sample
+from .planted import PlantedTruth, make_planted_graphs
 
 __all__ = [
     "load_digits_sample",
@@ -10,4 +11,6 @@ __all__ = [
     "load_minilm_sample",
     "MINILM_NAMES",
     "MINILM_MAPPER_PARAMS",
+    "make_planted_graphs",
+    "PlantedTruth",
 ]
