@@ -11,7 +11,8 @@ opens napari on the result with the dock widgets ready.
 ``--headless`` runs the same pipeline and, instead of opening a window, writes to ``--out``
 (default ``./out``): ``canvas.png`` (a screenshot of the canvas, when an X server is there),
 ``graphs/<name>.json`` (node-link JSON of every graph), ``layout.json`` (node positions),
-``regions.json`` (the matching regions) and ``summary.json``.
+``regions.json`` (the matching regions), ``session.topoalign`` (the whole session: File >
+Open in napari restores it) and ``summary.json``.
 """
 
 from __future__ import annotations
@@ -135,6 +136,7 @@ def main(argv=None) -> int:
         return 0
 
     written = write_outputs(cmp, args.out)
+    written.append(cmp.save(args.out / "session.topoalign"))  # opens in napari as it was
     if os.environ.get("DISPLAY"):
         from .viewer._app import save_screenshots
 
