@@ -60,6 +60,10 @@ def test_noise_and_one_big_node_are_reported():
     r = mapper_report(g)
     assert r.noise_share == pytest.approx(0.8)
     assert "noise" in r.advice and "min_samples" in r.advice
+    g.params["clusterer"] = "knn"  # the default clusterer: a larger neighbourhood, not eps
+    assert "KNNComponents(n_neighbors=10)" in mapper_report(g).advice
+    g.params["clusterer"] = "dbscan"
+    assert "larger eps" in mapper_report(g).advice
     big = _graph([range(0, 90), range(85, 100)], 100, [0, 0])
     r = mapper_report(big)
     assert r.largest_node_share == pytest.approx(0.9) and r.largest_node == 0

@@ -7,6 +7,7 @@ widget lists.
 
 from .._utils.params import param_specs
 from . import _clusterers  # noqa: F401  (registers 'knn', 'hdbscan', 'single_gap', 'dbscan_local')
+from ._clusterers import ElementDBSCAN, ElementHDBSCAN, GapSingleLinkage, KNNComponents
 from .cluster import CLUSTERERS, knee_eps, register_clusterer
 from .cover import COVERS, Cover, make_cover, register_cover
 from .engine import DegenerateGraphWarning, EmptyGraphWarning, build_mapper
@@ -30,4 +31,8 @@ __all__ = [
     "param_specs",
     "mapper_report",
     "MapperReport",
+    "KNNComponents",
+    "ElementDBSCAN",
+    "ElementHDBSCAN",
+    "GapSingleLinkage",
 ]

@@ -156,15 +156,17 @@ def mapper_report(graph: MapperGraph) -> MapperReport:
     split_share = n_split / n_elem if n_elem else 0.0
 
     found: list[str] = []
+    clusterer = str(graph.params.get("clusterer", ""))
     if noise > NOISE_HIGH:
-        found.append(
-            f"{100 * noise:.0f} % of the inputs are noise (in no node): use a larger eps or a "
-            "smaller min_samples, or clusterer='knn'."
-        )
+        if clusterer == "knn" or "KNNComponents" in clusterer:
+            fix = ("a larger neighbourhood (clusterer=KNNComponents(n_neighbors=10)), more "
+                   "intervals (smaller elements) or a smaller min_samples")
+        else:
+            fix = "a larger eps or a smaller min_samples, or clusterer='knn'"
+        found.append(f"{100 * noise:.0f} % of the inputs are noise (in no node): use {fix}.")
     if is_path or split_share < SPLIT_LOW:
         what = "a path of one cluster per interval" if is_path else (
             f"little more than its cover ({n_split} of {n_elem} elements split)")
-        clusterer = str(graph.params.get("clusterer", ""))
         if clusterer in ("dbscan", "single") or "DBSCAN" in clusterer:
             change = ("Use a clusterer that adapts to each element (clusterer='knn', the default, or "
                       "'dbscan_local') or a smaller eps")
