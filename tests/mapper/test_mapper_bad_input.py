@@ -334,3 +334,36 @@ def test_count_parameters_refuse_non_integers(value):
 def test_overlap_outside_the_unit_interval_is_refused(value):
     with pytest.raises(ValueError, match="overlap"):
         build_mapper(X, overlap=value)
+
+
+class _WrongLength:
+    def fit_predict(self, Z):
+        return np.zeros(3)
+
+
+class _Raising:
+    def fit_predict(self, Z):
+        return 1 / 0
+
+
+@pytest.mark.parametrize(
+    "kwargs, text",
+    [
+        (
+            {"clusterer": _WrongLength()},
+            "clusterer: _WrongLength.fit_predict returned labels of shape (3,)",
+        ),
+        ({"clusterer": _Raising()}, "clusterer: _Raising failed on a cover element"),
+    ],
+)
+def test_misbehaving_clusterer_objects_are_named(kwargs, text):
+    with pytest.raises(ValueError) as info:
+        build_mapper(X, n_intervals=4, **kwargs)
+    assert text in str(info.value)
+
+
+def test_values_that_overflow_are_named():
+    with pytest.raises(ValueError, match="lens 'pca1': failed .* rescale it"):
+        build_mapper(X * 1e160, lens="pca1", random_state=0)
+    with pytest.raises(ValueError, match="lens 'l2norm': holds infinite values"):
+        build_mapper(X * 1e200, random_state=0)

@@ -142,3 +142,27 @@ def test_specs_are_declared_on_both_functions():
         specs = param_specs(fn)
         assert set(specs) == set(BUBBLE_PARAMS)
         assert all(s.help for s in specs.values())
+
+
+@pytest.mark.parametrize(
+    "call, text",
+    [
+        (lambda: bubble_set(POS, MEM, scale=1e-300), "scale: 1e-300 is below a billionth"),
+        (lambda: bubble_set(POS, MEM, scale=1e300), "scale: must lie in"),
+        (lambda: bubble_set(POS * 1e300, MEM), "positions: coordinates up to"),
+        (lambda: bubble_set(POS * 1e154, MEM), "positions: coordinates up to"),
+        (
+            lambda: bubble_set(POS, MEM, pixel_size=1e-12),
+            "pixel_size: 1e-12 is below node_r0/10000",
+        ),
+    ],
+    ids=["tiny_scale", "huge_scale", "huge_positions", "overflowing_positions", "tiny_pixels"],
+)
+def test_extreme_lengths_are_refused_not_overflowed(call, text):
+    with pytest.raises(ValueError, match=text):
+        call()
+
+
+def test_tiny_coordinates_still_outline():
+    polys = bubble_set(POS * 1e-300, MEM)
+    assert polys and all(np.isfinite(p).all() for p in polys)

@@ -3,7 +3,7 @@
 Converters (the constructor, ``from_node_link``, ``from_kmapper``) validate members, ids,
 links, weights and sizes; accessors refuse negative and fractional indices; round trips keep
 list-valued parameters and ``min_intersection``. (build_mapper's tables are in
-``tests/mapper/test_bad_input.py``, Bubble Sets' in ``tests/shapes/test_bad_input.py``.)
+``tests/mapper/test_mapper_bad_input.py``, Bubble Sets' in ``tests/shapes/test_bubbles_bad_input.py``.)
 """
 
 from __future__ import annotations
@@ -467,3 +467,40 @@ def test_fractional_members_are_never_truncated(values):
 def test_negative_indices_never_wrap(i):
     with pytest.raises(IndexError, match="out of range"):
         G.nodes_of_inputs([i])
+
+
+@pytest.mark.parametrize(
+    "call, text",
+    [
+        (
+            lambda: MapperGraph.from_membership(
+                sp.eye(3, 5, dtype=bool, format="csr"), min_intersection=0
+            ),
+            "min_intersection",
+        ),
+        (
+            lambda: MapperGraph.from_membership(
+                sp.eye(3, 5, dtype=bool, format="csr"), lens=np.zeros(2)
+            ),
+            "lens: expected shape (5,)",
+        ),
+        (
+            lambda: MapperGraph.from_membership(
+                sp.eye(3, 5, dtype=bool, format="csr"), labels=np.zeros(2)
+            ),
+            "labels",
+        ),
+        (
+            lambda: MapperGraph.from_membership(
+                sp.eye(3, 5, dtype=bool, format="csr"), cover_element=[0]
+            ),
+            "cover_element",
+        ),
+        (lambda: MapperGraph.empty(-1), "n_inputs"),
+        (lambda: MapperGraph.empty(1.5), "n_inputs"),
+    ],
+)
+def test_from_membership_and_empty_validate(call, text):
+    with pytest.raises((TypeError, ValueError)) as info:
+        call()
+    assert text in str(info.value)
