@@ -1543,6 +1543,117 @@ def _text_file(suffix):
     return path
 
 
+def _extreme_cases():
+    """Values at the ends of the float range, and user objects that misbehave."""
+    import scipy.sparse as sp
+
+    from napari_topoalign import MapperGraph, build_mapper
+    from napari_topoalign.shapes import bubble_set
+
+    pos = np.random.default_rng(1).uniform(0, 10, size=(60, 2))
+    mem = [0, 1, 2, 3]
+    rows = [
+        ("shapes", "bubble.scale=1e-300", lambda: bubble_set(pos, mem, scale=1e-300), "scale"),
+        ("shapes", "bubble.scale=1e300", lambda: bubble_set(pos, mem, scale=1e300), "scale"),
+        ("shapes", "bubble.positions*1e300", lambda: bubble_set(pos * 1e300, mem), "positions"),
+        ("shapes", "bubble.positions*1e154", lambda: bubble_set(pos * 1e154, mem), "positions"),
+        (
+            "shapes",
+            "bubble.pixel_size=1e-12",
+            lambda: bubble_set(pos, mem, pixel_size=1e-12),
+            "pixel_size",
+        ),
+    ]
+    bad_len = type("WrongLength", (), {"fit_predict": lambda self, Z: np.zeros(3)})()
+    raising = type("Raising", (), {"fit_predict": lambda self, Z: 1 / 0})()
+    M3 = sp.eye(3, 5, dtype=bool, format="csr")
+    rows += [
+        (
+            "mapper",
+            "build.clusterer_wrong_length",
+            lambda: build_mapper(X, clusterer=bad_len),
+            "clusterer",
+        ),
+        (
+            "mapper",
+            "build.clusterer_raises",
+            lambda: build_mapper(X, clusterer=raising),
+            "clusterer",
+        ),
+        (
+            "mapper",
+            "build.X*1e160_pca",
+            lambda: build_mapper(X * 1e160, lens="pca1", random_state=0),
+            "lens",
+        ),
+        (
+            "mapper",
+            "build.X*1e200_l2norm",
+            lambda: build_mapper(X * 1e200, random_state=0),
+            "lens",
+        ),
+        (
+            "model",
+            "from_membership.min_intersection=0",
+            lambda: MapperGraph.from_membership(M3, min_intersection=0),
+            "min_intersection",
+        ),
+        (
+            "model",
+            "from_membership.lens_short",
+            lambda: MapperGraph.from_membership(M3, lens=np.zeros(2)),
+            "lens",
+        ),
+        (
+            "model",
+            "from_membership.labels_short",
+            lambda: MapperGraph.from_membership(M3, labels=np.zeros(2)),
+            "labels",
+        ),
+        (
+            "model",
+            "from_membership.cover_short",
+            lambda: MapperGraph.from_membership(M3, cover_element=np.zeros(2)),
+            "cover_element",
+        ),
+        ("model", "empty(-1)", lambda: MapperGraph.empty(-1), "n_inputs"),
+        ("model", "empty(1.5)", lambda: MapperGraph.empty(1.5), "n_inputs"),
+    ]
+    for area, name, fn, expected in rows:
+        case(f"{area}.extreme.{name}", area, fn, error=expected)
+    case(
+        "shapes.extreme.positions*1e-300",
+        "shapes",
+        lambda: bubble_set(pos * 1e-300, mem),
+        ok=lambda r: len(r) >= 1,
+    )
+    case(
+        "shapes.extreme.max_iterations=1000",
+        "shapes",
+        lambda: bubble_set(pos, mem, max_iterations=1000),
+        ok=lambda r: len(r) >= 1,
+    )
+    case(
+        "shapes.extreme.all_members",
+        "shapes",
+        lambda: bubble_set(pos, list(range(60))),
+        ok=lambda r: len(r) >= 1,
+    )
+    case(
+        "mapper.extreme.X*1e-300",
+        "mapper",
+        lambda: build_mapper(X * 1e-300, random_state=0),
+        warns="constant",
+        or_error=True,
+    )
+    case(
+        "mapper.extreme.eps=1e300",
+        "mapper",
+        lambda: build_mapper(X, eps=1e300, random_state=0),
+        ok=lambda g: g.n_nodes > 0,
+    )
+
+
 def _built(c):
     c.build_mappers(
         random_state=0, n_intervals=6, overlap=0.3, cover="uniform", clusterer="dbscan"
@@ -1662,6 +1773,7 @@ def collect():
     _shapes_cases()
     _other_cases()
     _others_cases()
+    _extreme_cases()
     ids = Counter(c.id for c in CASES)
     dup = [k for k, v in ids.items() if v > 1]
     assert not dup, f"duplicate case ids: {dup}"

@@ -314,11 +314,15 @@ class MapperGraph:
         if lens is not None:
             lens = check_array(lens, "lens", ndim=None, min_rows=0)
             if lens.ndim not in (1, 2) or lens.shape[0] != n_inputs:
-                raise ValueError(f"lens: expected shape ({n_inputs},) or ({n_inputs}, 2) (one value per input), got {lens.shape}")
+                raise ValueError(
+                    f"lens: expected shape ({n_inputs},) or ({n_inputs}, 2) (one value per input), got {lens.shape}"
+                )
         if cover_element is not None:
             cover_element = np.asarray(cover_element)
             if cover_element.shape != (n_nodes,):
-                raise ValueError(f"cover_element: expected shape ({n_nodes},) (one per node), got {cover_element.shape}")
+                raise ValueError(
+                    f"cover_element: expected shape ({n_nodes},) (one per node), got {cover_element.shape}"
+                )
         if labels is not None:
             labels = check_vector(labels, "labels", n_inputs)
         edges, weights = _jaccard_edges(membership, min_intersection)

@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 from .._utils.parallel import n_threads
 from .._utils.params import Param, declare_params
-from .._utils.progress import ProgressFn
+from .._utils.progress import Cancelled, ProgressFn
 from .._utils.validation import (
     check_array,
     check_callable,
@@ -364,7 +364,28 @@ def build_mapper(
 
 
 def cluster_one(X_sub, clusterer, eps, min_samples, random_state):
-    """Cluster labels of the rows of ``X_sub`` (-1 is noise)."""
+    """Cluster labels of the rows of ``X_sub`` (-1 is noise); a clusterer that fails or
+    returns labels of the wrong shape is named in the error."""
+    what = clusterer if isinstance(clusterer, str) else type(clusterer).__name__
+    try:
+        labels = _cluster_labels(X_sub, clusterer, eps, min_samples, random_state)
+    except Cancelled:
+        raise
+    except Exception as exc:
+        raise ValueError(
+            f"clusterer: {what} failed on a cover element of {len(X_sub)} inputs "
+            f"({type(exc).__name__}: {exc})"
+        ) from exc
+    labels = np.asarray(labels)
+    if labels.shape != (len(X_sub),):
+        raise ValueError(
+            f"clusterer: {what}.fit_predict returned labels of shape {labels.shape} for a cover "
+            f"element of {len(X_sub)} inputs; expected ({len(X_sub)},)"
+        )
+    return labels
+
+
+def _cluster_labels(X_sub, clusterer, eps, min_samples, random_state):
     if clusterer == "dbscan":
         from sklearn.cluster import DBSCAN
 
@@ -377,7 +398,11 @@ def cluster_one(X_sub, clusterer, eps, min_samples, random_state):
         )
     from sklearn.base import clone
 
-    est = clone(clusterer)
-    if random_state is not None and "random_state" in est.get_params():
+    est = clone(clusterer, safe=False)  # a plain object with fit_predict is deep-copied
+    if (
+        random_state is not None
+        and hasattr(est, "get_params")
+        and "random_state" in est.get_params()
+    ):
         est.set_params(random_state=random_state)
     return np.asarray(est.fit_predict(X_sub))

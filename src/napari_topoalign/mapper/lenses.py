@@ -153,8 +153,17 @@ def _lens_values(X: np.ndarray, lens, random_state, source: str | None = None) -
                 f"lens: unknown lens {lens!r}; choose one of {LENSES.names()}, an array of shape "
                 f"({n},) or ({n}, 2), or a callable (add one with register_lens)"
             )
-        with np.errstate(over="ignore", invalid="ignore"):
-            values = fn(X, random_state=random_state) if _takes_random_state(fn) else fn(X)
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                values = fn(X, random_state=random_state) if _takes_random_state(fn) else fn(X)
+        except Cancelled:
+            raise
+        except Exception as exc:
+            big = float(np.abs(X).max())
+            hint = f"; X holds values up to {big:.3g}: rescale it" if big > 1e100 else ""
+            raise ValueError(
+                f"lens {lens!r}: failed with {type(exc).__name__}: {exc}{hint}"
+            ) from exc
         source = f"lens {lens!r}"
     elif callable(lens):
         try:

@@ -172,9 +172,15 @@ def default_scale(positions: np.ndarray) -> float:
     return s if s > 0 else 1.0
 
 
+#: the largest coordinate or length accepted: the energy field squares distances, and beyond
+#: this they overflow float64
+MAX_COORDINATE = 1e100
+
+
 def _positive(name: str, value: Any, *, allow_zero: bool = False) -> float:
-    """A finite real number > 0 (>= 0 with ``allow_zero``); booleans and strings refused."""
-    return check_real(value, name, low=0.0, low_open=not allow_zero)
+    """A finite real number > 0 (>= 0 with ``allow_zero``) and at most
+    :data:`MAX_COORDINATE`; booleans and strings refused."""
+    return check_real(value, name, low=0.0, low_open=not allow_zero, high=MAX_COORDINATE)
 
 
 def _make_params(
@@ -222,6 +228,11 @@ def _make_params(
     if pixel_size > node_r0:
         raise ValueError(
             f"pixel_size: {pixel_size} is larger than node_r0={node_r0}; members could fall outside"
+        )
+    if pixel_size < node_r0 * 1e-4:
+        raise ValueError(
+            f"pixel_size: {pixel_size:g} is below node_r0/10000 = {node_r0 * 1e-4:g}: the grid "
+            f"would need about {(node_r1 / pixel_size) ** 2:.3g} points per node; use at least that"
         )
     node_weight = _positive("node_weight", node_weight)
     edge_weight = _positive("edge_weight", edge_weight, allow_zero=True)
@@ -286,6 +297,12 @@ def _check_positions(positions) -> np.ndarray:
     if not np.isfinite(pos).all():
         row = int(np.flatnonzero(~np.isfinite(pos).all(axis=1))[0])
         raise ValueError(f"positions: row {row} is not finite ({pos[row].tolist()})")
+    big = float(np.abs(pos).max()) if pos.size else 0.0
+    if big > MAX_COORDINATE:
+        raise ValueError(
+            f"positions: coordinates up to {big:.3g} are too large for the energy field (its "
+            f"squared distances overflow beyond {MAX_COORDINATE:g}); rescale the layout"
+        )
     return pos
 
 

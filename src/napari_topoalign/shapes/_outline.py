@@ -152,7 +152,11 @@ def _bubble(
     if cells > p.max_cells:
         # a set spread far beyond its node spacing: coarser pixels keep memory and time bounded
         # (members stay inside: the grid points around them are always above the threshold)
-        f = math.sqrt(cells / p.max_cells)
+        if math.isfinite(cells):
+            f = math.sqrt(cells / p.max_cells)
+        else:  # pixels so small that the count overflows: the same factor, per axis
+            f = math.sqrt((hi[0] - lo[0]) / h + 1) * math.sqrt((hi[1] - lo[1]) / h + 1)
+            f /= math.sqrt(p.max_cells)
         h *= f
         # every length grows with the pixels, as if the node spacing were f times larger
         p = replace(
@@ -170,6 +174,12 @@ def _bubble(
         lo = pts.min(axis=0) - reach
         hi = pts.max(axis=0) + reach
     grid = _Grid(lo, hi, h)
+    if grid.size > 4 * p.max_cells:  # the lengths grew with the pixels beyond the budget
+        raise ValueError(
+            f"max_cells: this set needs a grid of {grid.size:.3g} points even with coarser "
+            f"pixels (max_cells={p.max_cells:,}); its lengths (node_r1={p.node_r1:.3g}, "
+            f"pixel_size={p.pixel_size:.3g}) are far from the layout's spacing"
+        )
     inside = np.all((obstacles > lo - p.nonmember_r1) & (obstacles < hi + p.nonmember_r1), axis=1)
     obstacles = obstacles[inside]
 

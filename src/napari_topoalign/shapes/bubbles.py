@@ -50,6 +50,7 @@ from ._bubble_params import (  # noqa: F401  (the parameters and checks, re-expo
     _check_positions,
     _make_params,
     _Params,
+    _positive,
     default_scale,
 )
 from ._field import _Grid, _obstacle_reach  # noqa: F401
@@ -64,6 +65,14 @@ def _prepare(positions, edges, params, scale):
     e = _check_edges(edges, len(pos))
     if scale is None:
         scale = default_scale(pos)
+    elif len(pos) > 1:
+        extent = float(np.ptp(pos, axis=0).max())
+        s = _positive("scale", scale)
+        if extent > 0 and s < extent * 1e-9:
+            raise ValueError(
+                f"scale: {s:g} is below a billionth of the layout's extent ({extent:.3g}); give "
+                "the typical node spacing (None: the median nearest-neighbour distance)"
+            )
     unknown = sorted(set(params) - _PARAM_NAMES)
     if unknown:
         raise TypeError(f"unknown parameter(s) {unknown}; known: {sorted(_PARAM_NAMES)}")
