@@ -312,3 +312,45 @@ def test_layout_parameters_declared_and_validated(pair):
         joint_layout(pair, progress="yes")
     with pytest.raises(TypeError, match="callback"):
         joint_layout(pair, callback=3)
+
+
+def test_own_layouts_are_the_independent_layouts_when_sizes_differ():
+    """Graphs whose default step counts differ (2,400 nodes: 80 steps; 300 nodes: 150) get
+    their own layouts in separate runs, each exactly its independent layout: with coupling 0
+    and stress_tol 0 the result is the Procrustes baseline or better, never worse."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from bench_layout import mapper_like_pair
+
+    from napari_topoalign.align import layout_quality
+    from napari_topoalign.align.quality import independent_baseline
+
+    big, other = mapper_like_pair(2400, seed=3)
+    small = MapperGraph.from_membership(other.membership[:300], name="small")
+    pos = joint_layout([big, small], random_state=1, arrangement="overlay")
+    assert pos.params["own_iterations"] == [80, 150]
+    base = independent_baseline([big, small], random_state=1)
+    jq, bq = layout_quality([big, small], pos), layout_quality([big, small], base)
+    assert jq["mean_alignment"] <= bq["mean_alignment"] + 1e-12
+    if pos.params["fallback"]:
+        for a, b in zip(pos, base):
+            np.testing.assert_allclose(a, b, atol=1e-9)
+    # the baseline inside the layout is built from exactly the independent layouts
+    from napari_topoalign.align import layout as layout_mod
+
+    seen = {}
+    real = layout_mod._procrustes_baseline
+
+    def spy(graphs, own):
+        seen["own"] = [o.copy() for o in own]
+        return real(graphs, own)
+
+    layout_mod._procrustes_baseline = spy
+    try:
+        joint_layout([big, small], random_state=1)
+    finally:
+        layout_mod._procrustes_baseline = real
+    for g, o in zip([big, small], seen["own"]):
+        np.testing.assert_array_equal(o, independent_layout(g, random_state=1))

@@ -268,7 +268,7 @@ def _layout(
             one = _Springs([graphs[g]], np.array([0, s1 - s0]), [comps_of[g]])
             Xg = X[s0:s1].copy()
             _relax(
-                Xg, one, np.zeros(s1 - s0, dtype=np.int64), comp_id[s0:s1] - comp_id[s0:s1].min(initial=0),
+                Xg, one, np.zeros(s1 - s0, dtype=np.int64), comp_id[s0:s1] - (comp_id[s0:s1].min() if s1 > s0 else 0),
                 own_iter[g], 2.0 * EDGE_LENGTH, 0.02 * EDGE_LENGTH,
                 report=lambda i, n, _g=g: report(0.12 + 0.5 * (_g + i / n) / n_graphs,
                                                  f"own layouts: graph {_g + 1}, step {i} of {n}"),
