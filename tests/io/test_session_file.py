@@ -77,8 +77,14 @@ def test_real_pipeline_round_trip(tmp_path):
     cmp.build_mappers(lens="pca1", n_intervals=8, overlap=0.4, random_state=0)
     cmp.layout_separately(iterations=30)
     cmp.find_regions(random_state=0)
+    # what later stages keep on the session is saved generically
+    if hasattr(cmp, "compute_scores"):
+        cmp.compute_scores("cka")
+    if hasattr(cmp, "query_motif"):
+        cmp.query_motif("loop")
     back = Comparison.load(cmp.save(tmp_path / "digits.topoalign"))
     assert_same_session(cmp, back)
+    assert list(back.scores) == list(cmp.scores) and list(back.motifs) == list(cmp.motifs)
     # a loaded session runs further stages
     back.find_regions(random_state=0)
 
