@@ -4,6 +4,7 @@ independent layouts aligned by Procrustes."""
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import clusters_and_loop_views
 
 from napari_topoalign import build_mapper
 from napari_topoalign.align import joint_layout, layout_quality
@@ -80,19 +81,11 @@ def test_procrustes_recovers_a_similarity():
 # -- acceptance: joint layout vs independent layouts aligned by Procrustes ----------------------
 def _synthetic_pair(seed, n=600):
     """Two noisy non-linear views of one point cloud: three clusters and a loop."""
-    rng = np.random.default_rng(seed)
-    parts = [rng.normal(c, 0.6, size=(n // 4, 2)) for c in [(0, 0), (6, 0), (3, 5)]]
-    t = rng.uniform(0, 2 * np.pi, n // 4)
-    parts.append(np.column_stack([3 + 2.5 * np.cos(t), -5 + 2.5 * np.sin(t)]))
-    Z = np.vstack(parts)
-    graphs = []
-    for k in range(2):
-        M = rng.normal(size=(2, 8))
-        X = np.tanh(Z @ M / 3) + rng.normal(scale=0.05, size=(len(Z), 8))
-        graphs.append(
-            build_mapper(X, lens="pca1", n_intervals=12, overlap=0.4, clusterer="dbscan", random_state=0, name=f"s{k}")
-        )
-    return graphs
+    views = clusters_and_loop_views(seed, n=n, dim=8)  # the shared generator (tests/conftest.py)
+    return [
+        build_mapper(X, lens="pca1", n_intervals=12, overlap=0.4, clusterer="dbscan", random_state=0, name=f"s{k}")
+        for k, X in enumerate(views)
+    ]
 
 
 def _compare(graphs, seed):
