@@ -74,9 +74,9 @@ def _load_local(model, tokenizer):
 
 
 def _check_texts(texts) -> list[str]:
-    if isinstance(texts, str) or not isinstance(texts, Sequence | np.ndarray):
+    if isinstance(texts, (str, bytes)) or not hasattr(texts, "__iter__"):
         raise TypeError(f"texts: expected a sequence of strings, got {type(texts).__name__}")
-    out = list(texts)
+    out = list(texts)  # lists, tuples, arrays, pandas Series
     if not out:
         raise ValueError("texts: is empty; give at least one text")
     bad = [i for i, t in enumerate(out) if not isinstance(t, str)]
