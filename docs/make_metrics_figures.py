@@ -170,12 +170,38 @@ def correspondence_table(reps, anchor_counts=(0, 10, 50), n_eigenvectors=50, see
     return "\n".join(lines)
 
 
+def widget_screenshot(path):
+    """The Alignment scores dock widget on the MiniLM layers (linear CKA), grabbed from Qt
+    (run under a display, e.g. xvfb-run)."""
+    import napari
+    from qtpy.QtWidgets import QApplication
+
+    from napari_topoalign import Comparison
+    from napari_topoalign.viewer._scores_widget import AlignmentScoresWidget
+
+    cmp = Comparison(load_minilm_sample())
+    viewer = napari.Viewer(show=False)
+    widget = AlignmentScoresWidget(viewer, comparison=cmp)
+    viewer.window.add_dock_widget(widget, name="Alignment scores")
+    widget.show_matrix(cmp.compute_scores("cka"), "cka")
+    widget.choose_pair("block2", "block3")
+    widget.native.resize(430, 640)
+    for _ in range(5):
+        QApplication.processEvents()
+    widget.native.grab().save(str(path))
+    viewer.close()
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--no-table", action="store_true")
+    parser.add_argument("--widget", action="store_true", help="only the widget screenshot")
     args = parser.parse_args(argv)
     IMAGES.mkdir(exist_ok=True)
+    if args.widget:
+        widget_screenshot(IMAGES / "metrics_scores_widget.png")
+        return
     distances = [0, 0.5, 1, 2, 4] if args.quick else [0, 0.25, 0.5, 1, 1.5, 2, 3, 4, 6]
 
     X, y = blobs()

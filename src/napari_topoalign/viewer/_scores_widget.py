@@ -131,10 +131,10 @@ class AlignmentScoresWidget(SessionWidget):
         self._lfm_pair: tuple[str, str] | None = None
         self.measure = ComboBox(label="measure", choices=MEASURES.names(), value="cka", name="measure")
         self.measure.tooltip = "; ".join(f"{n}: {MEASURES.help(n)}" for n in MEASURES.names())
-        self.params_box = Container(labels=True, name="params")
+        self.params_box = Container(labels=True, name="params", label="")
         self.compute_button = PushButton(text="Compute", name="compute")
         self.compute_button.tooltip = "the measure for every pair of representations (in the background)"
-        self.pair_label = Label(value="pair: click a cell", name="pair_label")
+        self.pair_label = Label(value="click a cell", label="pair", name="pair_label")
         self.lfm_button = PushButton(text="LFM correspondence", name="lfm")
         self.lfm_button.tooltip = "fit the latent functional map of the selected pair (point-to-point matches)"
         self.follow = CheckBox(value=True, label="highlight LFM matches", name="follow")
@@ -263,7 +263,7 @@ class AlignmentScoresWidget(SessionWidget):
         value = ""
         if self.matrix is not None:
             value = f" = {float(self.matrix.loc[a, b]):.3f}"
-        self.pair_label.value = f"pair: {a} vs {b}{value}"
+        self.pair_label.value = f"{a} vs {b}{value}"
         select_pair(self._viewer, a, b)
 
     # -- LFM correspondence ------------------------------------------------------------------------
