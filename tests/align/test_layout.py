@@ -312,6 +312,18 @@ def test_layout_parameters_declared_and_validated(pair):
         joint_layout(pair, progress="yes")
     with pytest.raises(TypeError, match="callback"):
         joint_layout(pair, callback=3)
+    with pytest.raises(TypeError, match="random_state"):
+        joint_layout(pair, random_state="x")
+    with pytest.raises(TypeError, match="random_state"):
+        joint_layout(pair, random_state=True)
+    with pytest.raises(ValueError, match="random_state"):
+        joint_layout(pair, random_state=-1)
+    with pytest.raises(TypeError, match="random_state"):
+        independent_layout(pair[0], random_state=1.5)
+    # a RandomState or a Generator is a seed too, and the same one gives the same layout
+    a = joint_layout(pair, random_state=np.random.RandomState(3), iterations=10)
+    b = joint_layout(pair, random_state=np.random.RandomState(3), iterations=10)
+    np.testing.assert_array_equal(a[0], b[0])
 
 
 def test_own_layouts_are_the_independent_layouts_when_sizes_differ():

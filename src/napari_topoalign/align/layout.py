@@ -175,9 +175,20 @@ def _seed_sequence(random_state) -> np.random.SeedSequence:
     for an int."""
     if isinstance(random_state, np.random.SeedSequence):
         return random_state
+    if isinstance(random_state, (bool, np.bool_)):
+        raise TypeError(f"random_state: expected None, an integer >= 0 or a numpy Generator, got {random_state!r}")
     if random_state is None or isinstance(random_state, (int, np.integer)):
+        if random_state is not None and random_state < 0:
+            raise ValueError(f"random_state: must be an integer >= 0, got {random_state}")
         return np.random.SeedSequence(None if random_state is None else int(random_state))
-    return np.random.SeedSequence(int(np.random.default_rng(random_state).integers(2**63)))
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.SeedSequence(int(random_state.randint(2**31 - 1)))
+    if isinstance(random_state, (np.random.Generator, np.random.BitGenerator)):
+        return np.random.SeedSequence(int(np.random.default_rng(random_state).integers(2**63)))
+    raise TypeError(
+        "random_state: expected None, an integer >= 0, a numpy Generator or RandomState, "
+        f"got {type(random_state).__name__} {random_state!r}"
+    )
 
 
 def _layout(
