@@ -14,7 +14,7 @@ Each stage runs in a fresh process, so the peak resident memory printed is that 
 (``ru_maxrss``; it includes the ~100-200 MB of the interpreter, numpy and scikit-learn):
 
 1. ``h0``: :func:`napari_topoalign.topology.persistence` with ``maxdim=0`` (exact H0 on all rows);
-2. ``landmarks``: 2,000 farthest-point landmarks;
+2. ``landmarks``: 2,000 farthest-point landmarks (saved for the next stages);
 3. ``h1_ours``: ``persistence(X[landmarks], maxdim=1)`` (our exact H0 + ripser's H1);
 4. ``h1_ripser``: ``ripser.ripser(X[landmarks], maxdim=1)`` directly;
 5. ``h0_ref_*``: on a 10,000-row subset, our H0 vs ripser ``maxdim=0`` and scipy's MST of the
@@ -70,28 +70,43 @@ def make_data(n: int, kind: str, seed: int = 0) -> np.ndarray:
     return X[rng.permutation(len(X))]
 
 
+def _landmark_file(args) -> Path:
+    import tempfile
+
+    return Path(tempfile.gettempdir()) / f"bench_topology_landmarks_{args.data}_{args.n}_{args.landmarks}.npy"
+
+
 def stage(name: str, args) -> dict:
     """Run one stage in this process and return its numbers."""
-    X = make_data(args.n, args.data)
     out: dict = {"stage": name}
-    if name.startswith("h1") or name == "landmarks" or name.startswith("choice"):
-        from napari_topoalign.topology import farthest_point_landmarks
+    if name.startswith("h1") or name.startswith("choice"):
+        Y = np.load(_landmark_file(args))  # the landmarks of the landmarks stage
+        X = None
+    else:
+        X = make_data(args.n, args.data)
+    # imports are not timed
+    import ripser  # noqa: F401
+    import sklearn.metrics  # noqa: F401
 
-        t = time.perf_counter()
-        L, eps = farthest_point_landmarks(X, args.landmarks, random_state=0)
-        out["landmark_seconds"] = time.perf_counter() - t
-        out["cover_radius"] = eps
-        Y = X[L]
+    from napari_topoalign.topology import diagrams  # noqa: F401
+
+    if name == "choice_gudhi":
+        import gudhi  # noqa: F401
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t = time.perf_counter()
-    if name == "h0":
+    if name == "landmarks":
+        from napari_topoalign.topology import farthest_point_landmarks
+
+        L, eps = farthest_point_landmarks(X, args.landmarks, random_state=0)
+        out["cover_radius"] = eps
+        out["bound"] = 2 * eps
+        np.save(_landmark_file(args), X[L])
+    elif name == "h0":
         from napari_topoalign.topology import persistence
 
         d = persistence(X, maxdim=0)
         out.update({k: v for k, v in d.stats.items() if not isinstance(v, float)})
         out["largest_death"] = float(d.mst_weights[-1])
-    elif name == "landmarks":
-        pass
     elif name == "h1_ours":
         from napari_topoalign.topology import persistence
 
@@ -106,6 +121,7 @@ def stage(name: str, args) -> dict:
         out["h1_longest"] = float((dg[1][:, 1] - dg[1][:, 0]).max()) if len(dg[1]) else 0.0
     elif name.startswith("h0_ref"):
         sub = X[: min(len(X), args.ref_n)]
+        del X
         t = time.perf_counter()
         if name == "h0_ref_ours":
             from napari_topoalign.topology import persistence

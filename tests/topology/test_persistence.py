@@ -155,3 +155,20 @@ def test_bad_input():
     big = np.random.default_rng(0).normal(size=(6000, 2))
     with pytest.raises(ValueError, match="n_landmarks"):
         persistence(big, maxdim=1)
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "manhattan", "cosine"])
+def test_pruned_farthest_points_equal_the_plain_ones(metric):
+    from scipy.spatial.distance import cdist
+
+    rng = np.random.default_rng(9)
+    X = np.r_[rng.normal(size=(800, 3)), rng.normal(size=(400, 3)) + 6]
+    idx, eps = farthest_point_landmarks(X, 60, metric=metric, random_state=1)
+    m = {"manhattan": "cityblock"}.get(metric, metric)
+    ref = [int(idx[0])]
+    near = cdist(X[ref], X, m)[0]
+    for _ in range(59):
+        ref.append(int(np.argmax(near)))
+        near = np.minimum(near, cdist(X[ref[-1:]], X, m)[0])
+    assert idx.tolist() == ref
+    assert eps == pytest.approx(near.max(), rel=1e-9)

@@ -71,41 +71,78 @@ def _knn(X, k, metric, n_jobs):
     return idx, dist
 
 
-def _exact_outside(X, points, comp, metric, progress_round=None):
-    """For each of ``points``: its nearest point in another component (index, distance)."""
-    from sklearn.metrics import pairwise_distances
+#: scipy's names of the metrics (``cdist``) for those scikit-learn names differently.
+_SCIPY_METRIC = {"manhattan": "cityblock", "l1": "cityblock", "l2": "euclidean"}
 
-    n = X.shape[0]
+
+class RowDistances:
+    """Distances from some rows of ``X`` to all rows, computed without re-validating ``X``
+    on every call: for the Euclidean metric through BLAS (``|x|^2 + |y|^2 - 2 x.y``, with
+    the squared norms computed once), otherwise with scipy's ``cdist``."""
+
+    def __init__(self, X, metric="euclidean"):
+        self.X = X
+        self.metric = metric
+        self.sq = np.einsum("ij,ij->i", X, X) if metric == "euclidean" else None
+
+    def __call__(self, rows) -> np.ndarray:
+        rows = np.atleast_1d(np.asarray(rows, dtype=np.int64))
+        if self.sq is not None:
+            D = self.X[rows] @ self.X.T
+            D *= -2.0
+            D += self.sq[rows][:, None]
+            D += self.sq[None, :]
+            np.maximum(D, 0.0, out=D)
+            np.sqrt(D, out=D)
+            D[np.arange(len(rows)), rows] = 0.0
+            return D
+        from scipy.spatial.distance import cdist
+
+        return cdist(self.X[rows], self.X, metric=_SCIPY_METRIC.get(self.metric, self.metric))
+
+    def between(self, row: int, cols) -> np.ndarray:
+        """Distances from row ``row`` to the rows ``cols`` (a vector)."""
+        cols = np.asarray(cols, dtype=np.int64)
+        if self.sq is not None:
+            d = self.X[cols] @ self.X[row]
+            d *= -2.0
+            d += self.sq[cols]
+            d += self.sq[row]
+            np.maximum(d, 0.0, out=d)
+            return np.sqrt(d, out=d)
+        from scipy.spatial.distance import cdist
+
+        return cdist(self.X[row : row + 1], self.X[cols], metric=_SCIPY_METRIC.get(self.metric, self.metric))[0]
+
+
+def _exact_outside(dist: RowDistances, points, comp):
+    """For each of ``points``: its nearest point in another component (index, distance)."""
+    n = dist.X.shape[0]
     block = max(1, _BLOCK_CELLS // max(n, 1))
     best_q = np.empty(len(points), dtype=np.int64)
     best_d = np.empty(len(points))
     for start in range(0, len(points), block):
         p = points[start : start + block]
-        D = pairwise_distances(X[p], X, metric=metric)
+        D = dist(p)
         D[comp[p][:, None] == comp[None, :]] = np.inf
         j = np.argmin(D, axis=1)
         best_q[start : start + block] = j
         best_d[start : start + block] = D[np.arange(len(p)), j]
-        if progress_round is not None:
-            progress_round(min(1.0, (start + block) / len(points)))
     return best_q, best_d
 
 
-def _pivots(X, m, metric):
+def _pivots(dist: RowDistances, m):
     """``m`` farthest-point pivots (from point 0) and every point's distances to them."""
-    from sklearn.metrics import pairwise_distances
-
-    n = X.shape[0]
+    n = dist.X.shape[0]
     piv = np.empty(m, dtype=np.int64)
     piv[0] = 0
-    near = pairwise_distances(X[:1], X, metric=metric)[0]
+    near = dist([0])[0]
     for j in range(1, m):
         piv[j] = int(np.argmax(near))
-        np.minimum(near, pairwise_distances(X[piv[j] : piv[j] + 1], X, metric=metric)[0], out=near)
+        np.minimum(near, dist([piv[j]])[0], out=near)
     P = np.empty((n, m))
-    step = max(1, _BLOCK_CELLS // m)
-    for s in range(0, n, step):
-        P[s : s + step] = pairwise_distances(X[s : s + step], X[piv], metric=metric)
+    for s in range(0, m, 64):
+        P[:, s : s + 64] = dist(piv[s : s + 64]).T
     return piv, P
 
 
@@ -186,10 +223,11 @@ def minimum_spanning_tree(X, *, metric="euclidean", k=16, n_pivots=128, n_jobs=N
     report(progress, 0.0, f"exact {k}-nearest neighbours of {n} points")
     nbr, nd = _knn(X, k, metric, n_jobs)
     dk = nd[:, -1]
+    dist = RowDistances(X, metric)
     pivots = P = None
     if n_pivots and n > 4 * n_pivots:
         report(progress, 0.45, f"distances to {n_pivots} pivots")
-        pivots, P = _pivots(X, n_pivots, metric)
+        pivots, P = _pivots(dist, n_pivots)
     report(progress, 0.5, "Boruvka rounds")
     uf = _UnionFind(n)
     tree_u: list[int] = []
@@ -223,14 +261,14 @@ def minimum_spanning_tree(X, *, metric="euclidean", k=16, n_pivots=128, n_jobs=N
                 if take.size == 0:
                     break
                 queried += int(take.size)
-                q, d = _exact_outside(X, take, comp, metric)
+                q, d = _exact_outside(dist, take, comp)
                 cand_q[take] = q
                 cand_d[take] = d
                 np.minimum.at(best, comp[take], d)
                 batch *= 2
         elif need.size:
             queried += int(need.size)
-            q, d = _exact_outside(X, need, comp, metric)
+            q, d = _exact_outside(dist, need, comp)
             cand_q[need] = q
             cand_d[need] = d
         # the shortest edge out of each component; ties broken by (min end, max end)

@@ -221,7 +221,7 @@ def farthest_point_landmarks(X, n_landmarks: int, *, metric: str = "euclidean", 
     cover_radius : float
         ``max_x min_l d(x, l)`` over all rows ``x`` (0 when every row is a landmark).
     """
-    from sklearn.metrics import pairwise_distances
+    from ._mst import RowDistances
 
     X = check_array(X, "X")
     n = X.shape[0]
@@ -232,10 +232,44 @@ def farthest_point_landmarks(X, n_landmarks: int, *, metric: str = "euclidean", 
         return np.arange(n, dtype=np.int64), 0.0
     idx = np.empty(m, dtype=np.int64)
     idx[0] = rng.randint(n)
-    near = pairwise_distances(X[idx[0] : idx[0] + 1], X, metric=metric)[0]
+    dist = RowDistances(X, metric)
+    near = dist([idx[0]])[0]
+    near[idx[0]] = 0.0
+    if metric == "cosine":  # not a metric: no triangle-inequality pruning
+        for j in range(1, m):
+            idx[j] = int(np.argmax(near))
+            np.minimum(near, dist([idx[j]])[0], out=near)
+        near[idx] = 0.0
+        return idx, float(near.max())
+    # Each point remembers its nearest landmark; a new landmark l can only come closer to the
+    # points of landmark a's group when d(a, l) < 2 * (the group's largest distance to a),
+    # by the triangle inequality, so the other groups are not even looked at.
+    assign = np.zeros(n, dtype=np.int64)
+    radius = np.zeros(m)
+    radius[0] = near.max()
     for j in range(1, m):
-        idx[j] = int(np.argmax(near))
-        np.minimum(near, pairwise_distances(X[idx[j] : idx[j] + 1], X, metric=metric)[0], out=near)
+        new = int(np.argmax(near))
+        idx[j] = new
+        to_landmarks = dist.between(new, idx[:j])
+        groups = np.flatnonzero(to_landmarks < 2.0 * radius[:j])
+        rows = np.flatnonzero(np.isin(assign, groups)) if len(groups) < j else None
+        if rows is None or 2 * len(rows) > n:  # most points: one pass over X, no gathered copy
+            rows = np.arange(n)
+            d = dist([new])[0]
+        else:
+            d = dist.between(new, rows)
+        closer = d < near[rows]
+        upd = rows[closer]
+        near[upd] = d[closer]
+        assign[upd] = j
+        near[new] = 0.0
+        assign[new] = j
+        touched = np.unique(np.r_[groups, j])
+        # the largest distance of each touched group to its landmark, from the points it kept
+        sel = np.isin(assign[rows], touched)
+        r_rows = rows[sel]
+        radius[touched] = 0.0
+        np.maximum.at(radius, assign[r_rows], near[r_rows])
     return idx, float(near.max())
 
 
