@@ -58,7 +58,8 @@ def arrange_panels(
     arrangement: str = "auto",
     *,
     ncols: int | None = None,
-    gap: float = 0.15,
+    gap: float = 0.25,
+    title_room: float | None = None,
 ) -> tuple[dict, dict]:
     """Positions of the graphs as drawn and the box of each graph's panel.
 
@@ -77,6 +78,9 @@ def arrange_panels(
         grid beyond.
     gap : float
         Space between panels, as a share of the panel size.
+    title_room : float, optional
+        Height kept free above every row of a grid for the titles, in layout units (default:
+        0.16 of the panel's larger side).
 
     Returns
     -------
@@ -110,7 +114,8 @@ def arrange_panels(
     size = np.maximum(frame[2:] - frame[:2], 1e-9)
     # room for the two-line titles above every row: a share of the larger side, as panels
     # are often flat
-    step = size * (1 + gap) + np.array([0.0, 0.16 * size.max()])
+    room = 0.16 * size.max() if title_room is None else check_real(title_room, "title_room", low=0.0)
+    step = size * (1 + gap) + np.array([0.0, room])
     out, boxes = {}, {}
     for k, n in enumerate(names):
         r, c = divmod(k, ncols)

@@ -49,6 +49,9 @@ INPUTS_LAYER = "inputs"
 TITLES_LAYER = "graph titles"
 #: Size of the titles' text (points).
 TITLE_SIZE = 11
+MIN_TITLE_SIZE = 7
+#: Width of one character of the titles' font, per point of font size, in screen pixels.
+CHAR_WIDTH = 0.97
 _arrangements: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _followed: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _relays: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -111,7 +114,15 @@ def display_positions(viewer, cmp, positions: dict | None = None) -> tuple[dict,
         offsets = {n: cmp.layout.offsets.get(n) for n in names}
     else:
         offsets = None
-    return arrange_panels(positions, offsets, get_arrangement(viewer, cmp))
+    arrangement = get_arrangement(viewer, cmp)
+    pos, boxes = arrange_panels(positions, offsets, arrangement)
+    if len(pos) >= 2 and arrangement in ("grid", "auto"):
+        # room for up to three lines of title above every row, at the size they are drawn
+        names = [n for n in pos if n in cmp.graphs]
+        style = _style(viewer, cmp, pos, names)
+        room = (3 * 1.45 * TITLE_SIZE + 16) * style.px + style.node_diameters()[1]
+        pos, boxes = arrange_panels(positions, offsets, arrangement, title_room=room)
+    return pos, boxes
 
 
 def draw_comparison(viewer, cmp, *, dock_inputs: bool = True, fit: bool = True) -> None:
@@ -173,30 +184,53 @@ def _style(viewer, cmp, pos: dict, names: list):
     )
 
 
+def _title_texts(cmp, names, lines: int) -> list[str]:
+    out = []
+    for name in names:
+        g = cmp.graphs[name]
+        if lines == 2:
+            out.append(f"{name}\n{g.n_nodes} nodes, {g.n_edges} edges")
+        else:
+            out.append(f"{name}\n{g.n_nodes} nodes\n{g.n_edges} edges")
+    return out
+
+
 def draw_titles(viewer, cmp, boxes: dict, style=None) -> None:
     """The titles layer: one text per graph (name, nodes, edges) centred above its panel
-    (for an overlay, one line per graph above the shared panel)."""
+    (for an overlay, one per graph above the shared panel). The text fits its panel: in a
+    grid of narrow panels the font gets smaller, and the counts go on two lines."""
     names = [n for n in boxes if n in cmp.graphs]
     if not names:
         return
     px = style.px if style is not None else 0.01 * max(float(np.ptp(np.vstack(list(boxes.values()))[:, [0, 2]])), 1.0)
     d_max = style.node_diameters()[1] if style is not None else 0.0
-    xy, texts = [], []
     overlay = len({tuple(np.round(b, 9)) for b in boxes.values()}) == 1 and len(names) > 1
+    room = np.inf  # screen pixels between the centres of neighbouring panels
+    if not overlay and len(names) > 1:
+        xs = sorted({round(0.5 * float(b[0] + b[2]), 9) for b in boxes.values()})
+        steps = [q - p for p, q in zip(xs, xs[1:]) if q - p > 1e-9]
+        if steps:
+            room = min(steps) / px
+    # the view is fitted after the titles are placed (a little smaller): keep a margin
+    for lines in (2, 3):
+        texts = _title_texts(cmp, names, lines)
+        longest = max(len(line) for t in texts for line in t.split("\n"))
+        size = float(np.clip(0.8 * room / (CHAR_WIDTH * longest), MIN_TITLE_SIZE, TITLE_SIZE))
+        if size >= 0.9 * TITLE_SIZE:
+            break
+    line_px = 1.45 * size
+    half_px = 0.5 * lines * line_px
+    xy = []
     for k, name in enumerate(names):
         b = boxes[name]
         # the panels of one row (overlapping heights) put their titles at one height
         top = max(float(c[3]) for c in boxes.values() if c[1] <= b[3] and c[3] >= b[1])
-        line = k if overlay else 0
-        xy.append([0.5 * (b[0] + b[2]), top + 0.5 * d_max + (22 + 2.6 * TITLE_SIZE * line) * px])
-        graph = cmp.graphs[name]
-        texts.append(f"{name}\n{graph.n_nodes} nodes, {graph.n_edges} edges")
-    if overlay:  # the first graph's title on top
-        xy = [[x, y0] for (x, _), y0 in zip(xy, sorted((p[1] for p in xy), reverse=True))]
+        stack = k if overlay else 0
+        xy.append([0.5 * (b[0] + b[2]), top + 0.5 * d_max + (half_px + 8 + 2 * half_px * stack) * px])
     rc = to_napari(np.asarray(xy))
     features = {"graph": np.asarray(names, dtype=object), "title": np.asarray(texts, dtype=object)}
     layer = _titles_layer(viewer)
-    text = {"string": "{title}", "size": TITLE_SIZE, "color": "white", "anchor": "center"}
+    text = {"string": "{title}", "size": size, "color": "white", "anchor": "center"}
     if layer is None:
         layer = viewer.add_points(
             rc,
@@ -214,6 +248,8 @@ def draw_titles(viewer, cmp, boxes: dict, style=None) -> None:
         layer.features = features
         layer.text = text
     layer.metadata["topoalign"]["boxes"] = {n: np.asarray(boxes[n]) for n in names}
+    # the text's half extent in data units (for fitting the view around it)
+    layer.metadata["topoalign"]["text_half"] = (half_px * px, 0.5 * CHAR_WIDTH * size * longest * px)
     index = viewer.layers.index(layer)
     if index != len(viewer.layers) - 1:
         viewer.layers.move(index, len(viewer.layers))
@@ -235,7 +271,7 @@ def view_extent(viewer):
     for layer in viewer.layers:
         tag = graph_of_layer(layer)
         role = (layer_tag(layer) or {}).get("role")
-        if role in ("inputs", "selected_inputs") and layer.visible and getattr(layer, "ndim", 0) >= 2:
+        if role in ("inputs", "inputs_points", "selected_inputs") and layer.visible and getattr(layer, "ndim", 0) >= 2:
             corners = np.asarray(layer.extent.world, dtype=np.float64)[:, -2:]
             boxes.append((corners.min(axis=0), corners.max(axis=0)))
             continue
@@ -244,8 +280,9 @@ def view_extent(viewer):
             continue
         data = np.asarray(layer.data, dtype=np.float64)[:, -2:]
         world = data * np.asarray(layer.scale)[-2:] + np.asarray(layer.translate)[-2:]
-        r = 0.0
-        if not is_title:
+        if is_title:
+            r = np.asarray(layer.metadata["topoalign"].get("text_half", (0.0, 0.0)), dtype=np.float64)
+        else:
             r = 0.5 * float(np.max(np.asarray(layer.size, dtype=np.float64))) * float(np.max(np.abs(layer.scale[-2:])))
         boxes.append((world.min(axis=0) - r, world.max(axis=0) + r))
     if not boxes:

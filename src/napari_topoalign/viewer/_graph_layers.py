@@ -139,7 +139,8 @@ class DrawStyle:
     def node_diameters(self) -> tuple[float, float]:
         """(smallest, largest) marker diameter in data units."""
         d_min = MIN_NODE_PX * self.px
-        d_max = max(min(MAX_NODE_PX * self.px, 1.6 * self.unit), 3.0 * d_min)
+        # the largest node about one median edge long: neighbours touch, they do not pile up
+        d_max = max(min(MAX_NODE_PX * self.px, 1.1 * self.unit), 3.0 * d_min)
         return d_min, d_max
 
 
