@@ -37,5 +37,5 @@ def test_digits_sample_is_deterministic_and_not_shared():
     [({"random_state": None}, "random_state"), ({"hidden": (8,)}, "hidden"), ({"n_components": 65}, "n_components")],
 )
 def test_digits_sample_bad_parameters(kwargs, match):
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises((TypeError, ValueError), match=match):  # a wrong type is a TypeError
         load_digits_sample(**kwargs)
