@@ -59,6 +59,12 @@ def test_run_sets_layout_and_moves_layers(make_napari_viewer, qtbot):
         np.testing.assert_allclose(vec[:, 0] + vec[:, 1], expected[g.edges[:, 1]])
     assert widget.run_button.enabled and not widget.cancel_button.enabled
     assert "callback" not in cmp.layout.params  # no callables in the session
+    # row and grid are the viewer's arrangements of side-by-side panels
+    assert widget.params()["arrangement"] == "side_by_side"
+    widget.arrangement.value = "grid"
+    assert widget.params()["arrangement"] == "side_by_side"
+    widget.arrangement.value = "overlay"
+    assert widget.params()["arrangement"] == "overlay"
 
 
 def test_intermediate_positions_are_drawn(make_napari_viewer, qtbot, monkeypatch):

@@ -4,7 +4,8 @@
   the edges of each mapper graph;
 - linked inputs (:mod:`._selection`): selecting nodes shows and lists their inputs and
   highlights the nodes of the other graphs that hold them;
-- dock widgets: *Build mapper graphs*, *Joint layout*, *Matching regions*, *Inputs*;
+- dock widgets: *Build mapper graphs*, *Joint layout*, *Matching regions*, *Inputs*,
+  *Legend*; the figure export (File > IO Utilities);
 - the npe2 hooks: the digits sample and the reader of ``.npy``/``.npz`` representation files.
 
 Names are imported on first use, so that importing the package stays cheap.
@@ -22,6 +23,11 @@ _LAZY = {
     "MatchingRegionsWidget": "._regions_widget",
     "MotifQueryWidget": "._motif_widget",
     "InputsWidget": "._inputs_widget",
+    "LegendWidget": "._legend_widget",
+    "fit_view": "._draw",
+    "set_arrangement": "._draw",
+    "color_graphs_by": "._graph_layers",
+    "export_figure": "._figure_export",
     "LayerTopologyWidget": "._topology_widget",
     "AlignmentScoresWidget": "._scores_widget",
     "get_comparison": "._state",
