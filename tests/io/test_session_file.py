@@ -59,6 +59,9 @@ def test_round_trip_is_exact(tmp_path):
     back = Comparison.load(path)
     assert_same_session(cmp, back)
     assert type(back.topology) is type(cmp.topology)
+    packed = cmp.save(tmp_path / "packed.topoalign", compress=True)  # deflated parts
+    assert packed.stat().st_size < path.stat().st_size
+    assert_same_session(cmp, Comparison.load(packed))
     # the manifest lists every part with its checksum
     with zipfile.ZipFile(path) as zf:
         manifest = json.loads(zf.read("manifest.json"))
