@@ -22,7 +22,9 @@ def _path_graph(n_nodes, n_inputs=None):
     n_inputs = n_inputs or n_nodes + 1
     rows = np.repeat(np.arange(n_nodes), 2)
     cols = np.column_stack([np.arange(n_nodes), np.arange(1, n_nodes + 1)]).ravel()
-    return MapperGraph.from_membership(sp.csr_matrix((np.ones(len(rows), bool), (rows, cols)), shape=(n_nodes, n_inputs)))
+    return MapperGraph.from_membership(
+        sp.csr_matrix((np.ones(len(rows), bool), (rows, cols)), shape=(n_nodes, n_inputs))
+    )
 
 
 def test_stress_of_a_straight_path_is_zero_and_scale_free():
@@ -41,7 +43,9 @@ def test_stress_of_a_straight_path_is_zero_and_scale_free():
 def test_stress_ignores_pairs_in_different_components():
     a = _path_graph(5, 12)
     # same path twice over disjoint inputs: two components
-    m = sp.vstack([a.membership, sp.csr_matrix(np.roll(a.membership.toarray(), 6, axis=1))]).tocsr()
+    m = sp.vstack(
+        [a.membership, sp.csr_matrix(np.roll(a.membership.toarray(), 6, axis=1))]
+    ).tocsr()
     g = MapperGraph.from_membership(m)
     line = np.column_stack([np.arange(5.0), np.zeros(5)])
     pos = np.vstack([line, line + [100.0, 37.0]])  # far apart, any place
@@ -63,8 +67,9 @@ def test_alignment_zero_for_identical_and_invariant_to_similarity():
     # the quality dict removes the offsets of a side-by-side layout
     shifted = [p, q + [50.0, 0.0]]
     qd = layout_quality([g, g], shifted, offsets=[np.zeros(2), np.array([50.0, 0.0])])
-    assert qd["alignment"][(0, 1)] == pytest.approx(alignment(p, q, sp.csr_matrix(
-        __import__("napari_topoalign").align.node_coupling(g, g))))
+    assert qd["alignment"][(0, 1)] == pytest.approx(
+        alignment(p, q, sp.csr_matrix(__import__("napari_topoalign").align.node_coupling(g, g)))
+    )
     with pytest.raises(ValueError, match="shape"):
         layout_quality([g, g], [p, q[:3]])
 
@@ -83,7 +88,15 @@ def _synthetic_pair(seed, n=600):
     """Two noisy non-linear views of one point cloud: three clusters and a loop."""
     views = clusters_and_loop_views(seed, n=n, dim=8)  # the shared generator (tests/conftest.py)
     return [
-        build_mapper(X, lens="pca1", n_intervals=12, overlap=0.4, clusterer="dbscan", random_state=0, name=f"s{k}")
+        build_mapper(
+            X,
+            lens="pca1",
+            n_intervals=12,
+            overlap=0.4,
+            clusterer="dbscan",
+            random_state=0,
+            name=f"s{k}",
+        )
         for k, X in enumerate(views)
     ]
 
@@ -112,7 +125,13 @@ def digits_graphs():
     reps = datasets.load_digits_sample(random_state=0)
     return {
         name: build_mapper(
-            reps[name], lens="pca1", n_intervals=15, overlap=0.4, clusterer="dbscan", random_state=0, name=name
+            reps[name],
+            lens="pca1",
+            n_intervals=15,
+            overlap=0.4,
+            clusterer="dbscan",
+            random_state=0,
+            name=name,
         )
         for name in ("pixels_pca", "mlp_hidden1", "mlp_hidden2")
     }
@@ -133,6 +152,8 @@ def test_stress_cost_bounded_by_the_guard(digits_graphs, seed):
     joint stress within 5 % of it, so the acceptance holds with room to spare."""
     from napari_topoalign.align.layout import _STRESS_TOL
 
-    ratio, stress_ratio = _compare([digits_graphs["pixels_pca"], digits_graphs["mlp_hidden1"]], seed)
+    ratio, stress_ratio = _compare(
+        [digits_graphs["pixels_pca"], digits_graphs["mlp_hidden1"]], seed
+    )
     assert max(stress_ratio) <= 1.0 + _STRESS_TOL + 1e-9
     assert ratio >= 2.0

@@ -34,7 +34,11 @@ def test_digits_sample_is_deterministic_and_not_shared():
 
 @pytest.mark.parametrize(
     "kwargs, match",
-    [({"random_state": None}, "random_state"), ({"hidden": (8,)}, "hidden"), ({"n_components": 65}, "n_components")],
+    [
+        ({"random_state": None}, "random_state"),
+        ({"hidden": (8,)}, "hidden"),
+        ({"n_components": 65}, "n_components"),
+    ],
 )
 def test_digits_sample_bad_parameters(kwargs, match):
     with pytest.raises((TypeError, ValueError), match=match):  # a wrong type is a TypeError
