@@ -168,7 +168,10 @@ def run_pair(n_nodes: int, *, with_networkx: bool, seed: int) -> dict:
 def acceptance_cases():
     """(set, label, graphs, seed) of the acceptance check: the tests' cases, the held-out
     set of docs/layout.md and further held-out seeds."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "align"))
+    tests = Path(__file__).resolve().parents[1] / "tests"
+    for path in (tests, tests / "align"):  # test_quality imports the shared data from tests/conftest.py
+        if str(path) not in sys.path:
+            sys.path.insert(0, str(path))
     from test_quality import _synthetic_pair
 
     from napari_topoalign import build_mapper
