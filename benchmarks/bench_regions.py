@@ -189,7 +189,7 @@ def main(argv=None) -> int:
 
     # speed: two ~2,000-node graphs of real layers, 100 permutations
     lens2 = compute_lens(layers["block3"], "pca2", random_state=0)
-    fine = dict(n_intervals=60 if quick else 110, overlap=0.8, clusterer="dbscan", cover="uniform",
+    fine = dict(n_intervals=60 if quick else 120, overlap=0.8, clusterer="dbscan", cover="uniform",
                 min_samples=2, random_state=0)
     ga = build_mapper(layers["block3"], lens=lens2, **fine)
     gb = build_mapper(layers["block4"], lens=lens2, **fine)
