@@ -25,11 +25,26 @@ from napari_topoalign.viewer._graph_layers import (  # noqa: E402
 from napari_topoalign.viewer._selection import HIGHLIGHT, SELECTED_LAYER, current_selection  # noqa: E402
 
 
-@pytest.fixture
-def drawn(make_napari_viewer):
-    viewer = make_napari_viewer(show=True)
+@pytest.fixture(scope="module")
+def _viewer():
+    """One viewer for the module (napari viewers are slow to make on a software renderer)."""
+    import napari
+
+    viewer = napari.Viewer(show=True)
     cmp = small_image_comparison()
     cmp.build_mappers(**BUILD)
+    yield viewer, cmp
+    viewer.close()
+
+
+@pytest.fixture
+def drawn(_viewer):
+    """The module's viewer with the session drawn afresh (positions, selection, visibility)."""
+    viewer, cmp = _viewer
+    for layer in viewer.layers:
+        layer.visible = True
+        if hasattr(layer, "selected_data"):
+            layer.selected_data = set()
     draw_comparison(viewer, cmp)
     return viewer, cmp
 

@@ -102,6 +102,11 @@ def test_reader_opens_images_and_texts(make_napari_viewer, tmp_path):
     texts = get_comparison(viewer)
     texts.build_mappers(**BUILD)
     texts.show(viewer)
+    # the inputs drawn as points take the comparison's label colours, as the nodes do
+    from napari_topoalign import colors
+
+    labels = texts.representations.labels
+    np.testing.assert_allclose(points.face_color, colors.label_color_array(labels, colors.label_colors(labels)))
     sel = select_nodes(viewer, "B", [0])
     widget = next(w for w in viewer.window.dock_widgets.values() if type(w).__name__ == "InputsWidget")
     assert widget.columns() == ["input", "id", "label", "text"]

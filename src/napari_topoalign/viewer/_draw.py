@@ -149,12 +149,13 @@ def draw_comparison(viewer, cmp, *, dock_inputs: bool = True, fit: bool = True) 
             points, _ = add_graph_layers(viewer, cmp.graphs[name], pos[name], name=name, style=style)
             points.metadata[METADATA_KEY] = cmp
         draw_titles(viewer, cmp, boxes, style)
-    layer = inputs_layer(viewer)
+    layer = _inputs_layer_of(viewer, cmp)
     if layer is None and cmp.representations.images is not None:
         data, kwargs, _ = inputs_layer_data(cmp)
         layer = viewer.add_image(data, **kwargs)
     if layer is not None:
         place_beside_graphs(viewer, layer, "below_left")
+        _color_inputs_points(layer, cmp)
     draw_all_regions(viewer, cmp)
     link_graph_layers(viewer)
     follow(viewer, cmp)
@@ -193,6 +194,29 @@ def _title_texts(cmp, names, lines: int) -> list[str]:
         else:
             out.append(f"{name}\n{g.n_nodes} nodes\n{g.n_edges} edges")
     return out
+
+
+def _inputs_layer_of(viewer, cmp):
+    """The layer that shows this session's inputs (the one carrying it), else any inputs
+    layer of the viewer."""
+    for layer in viewer.layers:
+        role = (layer_tag(layer) or {}).get("role")
+        if role in ("inputs", "inputs_points") and layer.metadata.get(METADATA_KEY) is cmp:
+            return layer
+    return inputs_layer(viewer)
+
+
+def _color_inputs_points(layer, cmp) -> None:
+    """The inputs drawn as points (inputs without images) take the comparison's label
+    colours, the same as the nodes."""
+    labels = cmp.representations.labels
+    if (layer_tag(layer) or {}).get("role") != "inputs_points" or labels is None:
+        return
+    if len(layer.data) != len(labels):
+        return
+    from .. import colors as _colors
+
+    layer.face_color = _colors.label_color_array(labels, _colors.label_colors(labels))
 
 
 def draw_titles(viewer, cmp, boxes: dict, style=None) -> None:
