@@ -172,3 +172,24 @@ def test_pruned_farthest_points_equal_the_plain_ones(metric):
         near = np.minimum(near, cdist(X[ref[-1:]], X, m)[0])
     assert idx.tolist() == ref
     assert eps == pytest.approx(near.max(), rel=1e-9)
+
+
+def test_cancel_stops_in_the_landmarks_and_in_h0():
+    from napari_topoalign._utils.progress import Cancelled
+
+    X = np.random.default_rng(10).normal(size=(1500, 6))
+    seen = []
+
+    def stop_at(word):
+        def progress(fraction, message):
+            seen.append(message)
+            if word in message:
+                raise Cancelled("stop")
+
+        return progress
+
+    with pytest.raises(Cancelled):
+        persistence(X, n_landmarks=300, progress=stop_at("landmark 64"))
+    with pytest.raises(Cancelled):
+        persistence(X, maxdim=0, progress=stop_at("Boruvka round 1"))
+    assert any(m.startswith("H0") for m in seen)

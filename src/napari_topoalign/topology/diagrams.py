@@ -211,7 +211,7 @@ def _sort_bars(dgm: np.ndarray) -> np.ndarray:
     return dgm[_bar_order(dgm)]
 
 
-def farthest_point_landmarks(X, n_landmarks: int, *, metric: str = "euclidean", random_state=None):
+def farthest_point_landmarks(X, n_landmarks: int, *, metric: str = "euclidean", random_state=None, progress=None):
     """Max-min (farthest-point) landmarks: a random first point, then repeatedly the point
     farthest from those chosen.
 
@@ -237,6 +237,8 @@ def farthest_point_landmarks(X, n_landmarks: int, *, metric: str = "euclidean", 
     near[idx[0]] = 0.0
     if metric == "cosine":  # not a metric: no triangle-inequality pruning
         for j in range(1, m):
+            if j % 64 == 0:
+                report(progress, j / m, f"landmark {j} of {m}")
             idx[j] = int(np.argmax(near))
             np.minimum(near, dist([idx[j]])[0], out=near)
         near[idx] = 0.0
@@ -248,6 +250,8 @@ def farthest_point_landmarks(X, n_landmarks: int, *, metric: str = "euclidean", 
     radius = np.zeros(m)
     radius[0] = near.max()
     for j in range(1, m):
+        if j % 64 == 0:
+            report(progress, j / m, f"landmark {j} of {m}")
         new = int(np.argmax(near))
         idx[j] = new
         to_landmarks = dist.between(new, idx[:j])
@@ -359,7 +363,8 @@ def persistence(
             report(progress, 0.6, f"{n_landmarks} farthest-point landmarks")
             t1 = time.perf_counter()
             landmarks, eps = farthest_point_landmarks(
-                X, n_landmarks, metric=metric, random_state=random_state
+                X, n_landmarks, metric=metric, random_state=random_state,
+                progress=sub_progress(progress, 0.6, 0.7, "landmarks"),
             )
             stats["landmark_seconds"] = time.perf_counter() - t1
             Y = X[landmarks]
