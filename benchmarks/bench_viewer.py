@@ -59,7 +59,7 @@ def main(argv=None) -> None:
         viewer.window._qt_window.resize(1500, 950)
         QApplication.processEvents()
 
-        def plugin():
+        def plugin(viewer=viewer):
             cmp.show(viewer)
             QApplication.processEvents()
             viewer.screenshot(canvas_only=True)
@@ -71,7 +71,7 @@ def main(argv=None) -> None:
         floor_viewer.window._qt_window.resize(1500, 950)
         QApplication.processEvents()
 
-        def floor():
+        def floor(floor_viewer=floor_viewer, pos=pos):
             for name, g in cmp.graphs.items():
                 rc = to_napari(pos[name])
                 floor_viewer.add_surface(_edge_mesh(rc, g.edges, np.full(g.n_edges, 0.05), g.edge_weights))
@@ -82,7 +82,7 @@ def main(argv=None) -> None:
 
         f_wall, f_cpu = _timed(floor)
 
-        def redraw():
+        def redraw(viewer=viewer, run=run):
             cmp.align_layout(random_state=run + 1)
             QApplication.processEvents()
             viewer.screenshot(canvas_only=True)
