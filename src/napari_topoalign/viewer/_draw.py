@@ -249,8 +249,8 @@ def draw_titles(viewer, cmp, boxes: dict, style=None) -> None:
         b = boxes[name]
         # the panels of one row (overlapping heights) put their titles at one height
         top = max(float(c[3]) for c in boxes.values() if c[1] <= b[3] and c[3] >= b[1])
-        stack = k if overlay else 0
-        xy.append([0.5 * (b[0] + b[2]), top + 0.5 * d_max + (half_px + 8 + 2 * half_px * stack) * px])
+        stack = len(names) - 1 - k if overlay else 0  # an overlay's first graph on top
+        xy.append([0.5 * (b[0] + b[2]), top + 0.5 * d_max + (half_px + 8 + 2.4 * half_px * stack) * px])
     rc = to_napari(np.asarray(xy))
     features = {"graph": np.asarray(names, dtype=object), "title": np.asarray(texts, dtype=object)}
     layer = _titles_layer(viewer)

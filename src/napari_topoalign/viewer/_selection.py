@@ -200,7 +200,8 @@ def _highlight(points, nodes: np.ndarray, highlight_width: float = _HIGHLIGHT_WI
 
 
 def graphs_extent(viewer):
-    """``(lo, hi)`` world corners (row, col) of all drawn graph nodes, or None."""
+    """``(lo, hi)`` world corners (row, col) of all drawn graph nodes (with their markers'
+    radius), or None."""
     boxes = []
     for layer in viewer.layers:
         tag = graph_of_layer(layer)
@@ -208,7 +209,9 @@ def graphs_extent(viewer):
             continue
         data = np.asarray(layer.data, dtype=np.float64)[:, -2:]
         world = data * np.asarray(layer.scale)[-2:] + np.asarray(layer.translate)[-2:]
-        boxes.append((world.min(axis=0), world.max(axis=0)))
+        sizes = np.asarray(layer.size, dtype=np.float64).reshape(len(layer.data), -1)[:, -1]
+        r = 0.5 * float(sizes.max()) * float(np.max(np.abs(np.asarray(layer.scale)[-2:])))
+        boxes.append((world.min(axis=0) - r, world.max(axis=0) + r))
     if not boxes:
         return None
     return np.min([b[0] for b in boxes], axis=0), np.max([b[1] for b in boxes], axis=0)
