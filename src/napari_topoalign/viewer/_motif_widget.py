@@ -15,17 +15,15 @@ from __future__ import annotations
 
 import numpy as np
 from magicgui.widgets import (
-    CheckBox,
     ComboBox,
     Container,
-    FloatSpinBox,
     LineEdit,
     PushButton,
-    SpinBox,
 )
 from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
+from ._controls import control_value, spec_control
 from ._jobs import SessionWidget
 from ._regions_layers import points_layer
 from ._regions_widget import _camera, _canvas_size
@@ -79,42 +77,6 @@ def parse_edge_list(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def _control(name: str, spec):
-    """A magicgui control for one declared parameter (limits, default and tooltip from the
-    spec). An optional integer shows ``none`` at its lowest value."""
-    tip = spec.help or name
-    if spec.kind == "bool":
-        return CheckBox(name=name, label=name, value=bool(spec.default), tooltip=tip)
-    if spec.kind == "choice":
-        return ComboBox(name=name, label=name, choices=spec.options(), value=spec.default, tooltip=tip)
-    if spec.kind == "int":
-        low = int(spec.low) if spec.low is not None else 0
-        high = int(min(spec.high, 2**31 - 2)) if spec.high is not None else 2**31 - 2
-        optional = spec.none_ok or spec.default is None
-        lo = low - 1 if optional else low
-        value = lo if spec.default is None else int(spec.default)
-        w = SpinBox(name=name, label=name, min=lo, max=high, value=value, tooltip=tip)
-        if optional:
-            w.native.setSpecialValueText("none")
-        w._none_at = lo if optional else None
-        return w
-    if spec.kind == "float":
-        low = float(spec.low) if spec.low is not None else -1e9
-        high = float(spec.high) if spec.high is not None else 1e9
-        step = 0.05 if high - low <= 2 else 1.0
-        if spec.low_open:
-            low = low + 0.01
-        value = float(spec.default) if spec.default is not None else low
-        return FloatSpinBox(name=name, label=name, min=low, max=high, step=step, value=value, tooltip=tip)
-    return LineEdit(name=name, label=name, value="" if spec.default is None else str(spec.default), tooltip=tip)
-
-
-def _value(widget):
-    if isinstance(widget, SpinBox) and getattr(widget, "_none_at", None) is not None:
-        return None if widget.value == widget._none_at else int(widget.value)
-    return widget.value
-
-
 class _Item(QTableWidgetItem):
     def __init__(self, text: str, value=None):
         super().__init__(text)
@@ -154,8 +116,8 @@ class MotifQueryWidget(SessionWidget):
         )
         self.draw_button = PushButton(text="Draw pattern over graph A", name="draw_pattern")
         specs = param_specs(find_motifs)
-        self.time_limit = _control("time_limit", specs["time_limit"])
-        self.max_instances = _control("max_instances", specs["max_instances"])
+        self.time_limit = spec_control("time_limit", specs["time_limit"])
+        self.max_instances = spec_control("max_instances", specs["max_instances"])
         self.find_button = PushButton(text="Find motifs", name="find")
         self.extend(
             [
@@ -214,14 +176,14 @@ class MotifQueryWidget(SessionWidget):
         specs = motif_params([(0, 1)] if name == PATTERN else name)
         self.params.clear()
         for key, spec in specs.items():
-            self.params.append(_control(key, spec))
+            self.params.append(spec_control(key, spec))
         is_pattern = name == PATTERN
         self.edge_list.visible = is_pattern
         self.draw_button.visible = is_pattern
 
     def motif_values(self) -> dict:
         """The parameters of the chosen motif as set in the controls."""
-        return {w.name: _value(w) for w in self.params}
+        return {w.name: control_value(w) for w in self.params}
 
     @property
     def query(self):

@@ -26,15 +26,14 @@ from magicgui.widgets import (
     CheckBox,
     ComboBox,
     Container,
-    FloatSpinBox,
     Label,
     PushButton,
-    SpinBox,
 )
 
+from ._controls import control_value, param_controls
 from ._jobs import SessionWidget
 
-__all__ = ["AlignmentScoresWidget", "select_pair", "current_pair", "param_controls"]
+__all__ = ["AlignmentScoresWidget", "select_pair", "current_pair"]
 
 _pairs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -73,39 +72,6 @@ def select_pair(viewer, a: str, b: str) -> list:
         except RuntimeError:  # its Qt widget was deleted
             continue
     return took
-
-
-def param_controls(fn) -> dict:
-    """magicgui controls for the declared parameters of ``fn`` that a control can show
-    (int, float, bool, choice; parameters whose default is None or of kind "any" are left at
-    their defaults)."""
-    from .._utils.params import param_specs
-
-    out = {}
-    for key, spec in param_specs(fn).items():
-        tip = spec.help or ""
-        if spec.default is None or spec.kind in ("any", "array", "str"):
-            continue
-        if spec.kind == "int":
-            lo = -(2**31) + 1 if spec.low is None else int(spec.low) + (1 if spec.low_open else 0)
-            hi = 2**31 - 1 if spec.high is None else int(spec.high) - (1 if spec.high_open else 0)
-            w = SpinBox(value=int(spec.default), min=lo, max=hi, label=key, name=key, tooltip=tip)
-        elif spec.kind == "float":
-            lo = -1e12 if spec.low is None else float(spec.low)
-            hi = 1e12 if spec.high is None else float(spec.high)
-            step = 10 ** np.floor(np.log10(abs(spec.default))) if spec.default else 0.1
-            w = FloatSpinBox(value=float(spec.default), min=lo, max=hi, step=float(step), label=key, name=key, tooltip=tip)
-        elif spec.kind == "bool":
-            w = CheckBox(value=bool(spec.default), label=key, name=key, tooltip=tip)
-        elif spec.kind == "choice":
-            opts = [c for c in spec.options() if isinstance(c, str)]
-            if not opts:
-                continue
-            w = ComboBox(choices=opts, value=spec.default if spec.default in opts else opts[0], label=key, name=key, tooltip=tip)
-        else:
-            continue
-        out[key] = w
-    return out
 
 
 class AlignmentScoresWidget(SessionWidget):
@@ -174,7 +140,7 @@ class AlignmentScoresWidget(SessionWidget):
 
     def params(self) -> dict:
         """The measure's parameters as set in the widget."""
-        return {w.name: w.value for w in self.params_box}
+        return {w.name: control_value(w) for w in self.params_box}
 
     # -- compute -----------------------------------------------------------------------------
     def compute(self):
