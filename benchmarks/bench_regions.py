@@ -80,7 +80,7 @@ def self_cover(regions, graph, min_size=3):
 
 
 def main(argv=None) -> int:
-    from napari_topoalign.align import find_matching_regions
+    from napari_topoalign.align import covered_share, find_matching_regions
     from napari_topoalign.datasets.minilm import MINILM_NAMES, load_minilm_sample
     from napari_topoalign.datasets.planted import make_planted_graphs
     from napari_topoalign.mapper import build_mapper, compute_lens
@@ -125,7 +125,9 @@ def main(argv=None) -> int:
         ga, gb = graphs(X, X + rng.normal(size=X.shape) * sd * level, lens)
         regs = find_matching_regions(ga, gb, n_permutations=n_perm, random_state=0)
         c = coverage(regs, held(ga))
-        row(f"noise {int(level * 100)} %", matched=c["matched"], any=c["any"], preserved=c["preserved"], regions=len(regs))
+        w = covered_share(ga, gb, regs, alpha=ALPHA) * ga.n_inputs / held(ga)
+        row(f"noise {int(level * 100)} %", weighted=w, matched=c["matched"], any=c["any"],
+            preserved=c["preserved"], regions=len(regs))
 
     # null: rows permuted, each its own lens
     n_seeds = 5 if quick else 20
@@ -141,22 +143,25 @@ def main(argv=None) -> int:
     # real layers: for each pair one lens (pca1 of the pair's first layer) shared by both
     names = list(MINILM_NAMES)
     pairs = [(names[i], names[j]) for i in range(len(names)) for j in range(i + 1, len(names))]
-    cov, ckas = [], []
+    cov, cov_matched, ckas = [], [], []
     for a, b in pairs:
         pair_lens = compute_lens(layers[a], "pca1", random_state=0)
         ga, gb = graphs(layers[a], layers[b], pair_lens)
         regs = find_matching_regions(ga, gb, n_permutations=n_perm, random_state=0)
         c = coverage(regs, n)
-        cov.append(c["matched"])
+        cov.append(covered_share(ga, gb, regs, alpha=ALPHA))
+        cov_matched.append(c["matched"])
         ckas.append(linear_cka(layers[a], layers[b]))
         adjacent = names.index(b) == names.index(a) + 1
-        print(f"   {a}-{b}: cka={ckas[-1]:.3f} matched={c['matched']:.3f} any={c['any']:.3f} "
+        print(f"   {a}-{b}: cka={ckas[-1]:.3f} weighted={cov[-1]:.3f} matched={c['matched']:.3f} any={c['any']:.3f} "
               f"preserved={c['preserved']:.3f} regions={len(regs)}{' (adjacent)' if adjacent else ''}",
               flush=True)
     from scipy.stats import spearmanr
 
     adj = [c for (a, b), c in zip(pairs, cov) if names.index(b) == names.index(a) + 1]
-    row("real layers (MiniLM)", adjacent_min=min(adj), spearman_cka=float(spearmanr(cov, ckas)[0]))
+    adj_m = [c for (a, b), c in zip(pairs, cov_matched) if names.index(b) == names.index(a) + 1]
+    row("real layers (MiniLM)", adjacent_min=min(adj), spearman_cka=float(spearmanr(cov, ckas)[0]),
+        matched_adjacent_min=min(adj_m), matched_spearman=float(spearmanr(cov_matched, ckas)[0]))
 
     # planted
     seeds = range(3 if quick else 10)

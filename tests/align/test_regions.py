@@ -16,7 +16,13 @@ from napari_topoalign import Comparison, MapperGraph, build_mapper
 from napari_topoalign._utils.graph import connected_components
 from napari_topoalign._utils.params import param_specs
 from napari_topoalign._utils.progress import Cancelled
-from napari_topoalign.align import Region, find_matching_regions, score_region
+from napari_topoalign.align import (
+    Region,
+    covered_share,
+    find_matching_regions,
+    input_agreement,
+    score_region,
+)
 from napari_topoalign.datasets.planted import make_planted_graphs
 from napari_topoalign.mapper import compute_lens
 
@@ -204,14 +210,19 @@ def test_noise_ladder_and_null(minilm):
     ga = build_mapper(X, lens=lens, **GRAPH)
     held = len(np.unique(ga.membership.indices))
     rng = np.random.default_rng(0)
-    shares = []
+    shares, weighted = [], []
     for level in (0.01, 0.05, 0.2, 0.5):
         gb = build_mapper(X + rng.normal(size=X.shape) * X.std(axis=0) * level, lens=lens, **GRAPH)
         regions = find_matching_regions(ga, gb, n_permutations=20, random_state=0)
         _check_invariants(regions, ga, gb)
         shares.append(_matched_share(regions, n) * n / held)
+        weighted.append(covered_share(ga, gb, regions) * n / held)
     assert all(b <= a + 0.02 for a, b in zip(shares, shares[1:])), shares
     assert shares[1] >= 0.8, shares
+    # the agreement-weighted share falls with the noise too, and further than the plain one
+    assert all(b <= a + 0.02 for a, b in zip(weighted, weighted[1:])), weighted
+    assert weighted[1] >= 0.8, weighted
+    assert weighted[-1] < shares[-1], (weighted, shares)
     # rows permuted, each representation its own lens: nothing significant
     hits = 0
     for seed in range(5):
@@ -220,6 +231,33 @@ def test_noise_ladder_and_null(minilm):
         regions = find_matching_regions(ga, gb, n_permutations=20, random_state=seed)
         hits += any(r.p_value <= 0.05 for r in regions)
     assert hits == 0
+
+
+def test_input_agreement_and_covered_share():
+    n = 60
+    blocks = [list(range(i, i + 6)) for i in range(0, n, 6)]
+    ga = _graph(blocks, n)
+    agree = input_agreement(ga, ga)
+    assert np.allclose(agree, 1.0)
+    # B groups the same inputs differently (every block of A spread over two of B): lower
+    rng = np.random.default_rng(0)
+    perm = rng.permutation(n)
+    gb = _graph([sorted(perm[b].tolist()) for b in blocks], n)
+    other = input_agreement(ga, gb)
+    assert other.shape == (n,) and np.all(other < 0.5)
+    # an input in no node of either graph agrees 0
+    gc = _graph(blocks[:-1], n)
+    assert np.all(input_agreement(gc, gc)[54:] == 0.0)
+    sig = Region(nodes_a=np.arange(3), nodes_b=np.arange(3), inputs=np.arange(18), p_value=0.01)
+    nonsig = Region(nodes_a=np.arange(3, 6), nodes_b=np.arange(3, 6), inputs=np.arange(18, 36), p_value=0.5)
+    assert covered_share(ga, ga, [sig, nonsig]) == pytest.approx(18 / n)
+    assert covered_share(ga, ga, [sig, nonsig], alpha=0.6) == pytest.approx(36 / n)
+    assert covered_share(ga, gb, [sig]) == pytest.approx(other[:18].sum() / n)
+    assert covered_share(ga, gb, [sig], weighted=False) == pytest.approx(18 / n)
+    with pytest.raises(ValueError, match="alpha"):
+        covered_share(ga, ga, [sig], alpha=2)
+    with pytest.raises(TypeError, match="regions"):
+        covered_share(ga, ga, [1])
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -12,6 +12,8 @@ _LAZY = {
     "layout_quality": ".quality",
     "find_matching_regions": ".regions",
     "score_region": ".regions",
+    "input_agreement": ".regions",
+    "covered_share": ".regions",
     "Region": ".regions",
     "COUPLINGS": ".coupling",
     "find_motifs": ".motifs",
@@ -35,6 +37,12 @@ if TYPE_CHECKING:
         find_motifs,
     )
     from .quality import layout_quality  # noqa: F401
-    from .regions import Region, find_matching_regions, score_region  # noqa: F401
+    from .regions import (  # noqa: F401
+        Region,
+        covered_share,
+        find_matching_regions,
+        input_agreement,
+        score_region,
+    )
 
 __getattr__, __dir__, __all__ = lazy_names(__name__, _LAZY)

@@ -48,7 +48,9 @@ from ..model import MapperGraph, Region
 from ._regions_graph import Side, flag_betti1, indicator, n_components
 from .coupling import COUPLINGS, check_same_inputs, coupling_measure, shared_counts
 
-__all__ = ["Region", "find_matching_regions", "score_region", "REGION_PARAMS"]
+__all__ = [
+    "Region", "find_matching_regions", "score_region", "input_agreement", "covered_share", "REGION_PARAMS",
+]
 
 #: A strong pair shares at least this many times what two unrelated nodes would.
 MIN_LIFT = 2.0
@@ -434,10 +436,19 @@ class _Null:
         K = shared_counts(sa.membership, mb)
         pa, pb, k = _strong_pairs(sa, sb, K, p["fn"], p["min_coupling"], p["min_shared"])
         best = 0.0
-        total = float(k.sum())
+        total = 0.0
         if len(pa):
+            # distinct inputs in strong pairs (a region's statistic counts each input once;
+            # summing the pairs' shared counts would count an input once per pair holding it)
+            both = sa.membership[pa].multiply(mb[pb]).tocsr()
+            both.data[:] = 1
+            total = float(len(np.unique(both.indices)))
             ncomp, lab = _product_components(pa, pb, sa.closed1, sb.closed1)
-            mass = np.bincount(lab, weights=k, minlength=ncomp)
+            ind = sp.csr_matrix(
+                (np.ones(len(pa), dtype=np.int32), (lab, np.arange(len(pa)))), shape=(ncomp, len(pa))
+            )
+            per = (ind @ both).tocsr()
+            mass = np.diff(per.indptr).astype(np.float64)
             ex = np.zeros(ncomp)
             order = np.argsort(lab, kind="stable")
             bounds = np.searchsorted(lab[order], np.arange(ncomp + 1))
@@ -704,3 +715,55 @@ def score_region(
     region = _evaluate(sa, sb, nodes_a, nodes_b, pairs, folded_a, folded_b, torn_a, torn_b)
     _p_values(sa, sb, [region], p, rng, check_progress(None))
     return region
+
+
+# -- input-level coverage --------------------------------------------------------------------------
+def _co_members(graph: MapperGraph) -> sp.csr_matrix:
+    m = sp.csr_matrix(graph.membership, dtype=np.int32)
+    c = (m.T @ m).tocsr()
+    c.data[:] = 1
+    return c
+
+
+def input_agreement(graph_a: MapperGraph, graph_b: MapperGraph) -> np.ndarray:
+    """Per input, how far its place in the two graphs agrees: the Jaccard index of its
+    *co-members* in A and in B (the inputs that share a node with it, itself included).
+
+    1 when the input's nodes hold the same inputs in both graphs, near the chance level
+    (about the size of its nodes over the size of its cover element, with a shared lens)
+    when the clusterings inside the cover disagree; 0 for an input in no node of either
+    graph. It does not depend on the regions, and falls as the representations diverge:
+    a region says *where* the graphs correspond, this says *how closely*, input by input."""
+    check_same_inputs([graph_a, graph_b], "graph_a, graph_b")
+    ca, cb = _co_members(graph_a), _co_members(graph_b)
+    inter = np.asarray(ca.multiply(cb).sum(axis=1)).ravel().astype(np.float64)
+    union = np.diff(ca.indptr) + np.diff(cb.indptr) - inter
+    return np.where(union > 0, inter / np.maximum(union, 1.0), 0.0)
+
+
+def covered_share(graph_a: MapperGraph, graph_b: MapperGraph, regions, *, alpha=0.05, weighted=True) -> float:
+    """Share of the inputs covered by the significant regions (``p_value <= alpha``).
+
+    ``weighted=True`` (default) counts an input of a significant region by its
+    :func:`input_agreement` (an input counts fully only when its node neighbourhood is the
+    same in both graphs), so that the share falls as the representations diverge even on
+    coarse graphs where every input lies in some significant region; ``weighted=False``
+    counts every input of a significant region as 1. Regions without a p-value (NaN) are
+    not significant."""
+    from .._utils.validation import check_bool, check_real
+
+    alpha = check_real(alpha, "alpha", low=0.0, high=1.0)
+    weighted = check_bool(weighted, "weighted")
+    check_same_inputs([graph_a, graph_b], "graph_a, graph_b")
+    n = graph_a.n_inputs
+    if n == 0:
+        return 0.0
+    covered = np.zeros(n, dtype=bool)
+    for r in regions:
+        if not isinstance(r, Region):
+            raise TypeError(f"regions: must hold Region objects, got {type(r).__name__}")
+        if r.p_value <= alpha:
+            covered[np.asarray(r.inputs, dtype=np.int64)] = True
+    if not weighted:
+        return float(covered.mean())
+    return float((input_agreement(graph_a, graph_b) * covered).sum() / n)
