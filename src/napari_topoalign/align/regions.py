@@ -1,5 +1,9 @@
 """Structurally matching regions between two mapper graphs of the same inputs.
 
+:func:`covered_share` (with :func:`input_agreement`) says how much of the inputs the
+significant regions cover, each input counted by how far its co-members agree in the two
+graphs.
+
 The method (``docs/regions.md`` gives it step by step, with the measurements that chose it):
 
 1. **Strong pairs.** Nodes of the two graphs are compared by the inputs they hold. A pair
@@ -29,8 +33,8 @@ The method (``docs/regions.md`` gives it step by step, with the measurements tha
 6. **Significance.** The statistic of a region is the number of its inputs in strongly
    coupled pairs plus its shared inputs beyond chance. ``n_permutations`` times, B's inputs
    are relabelled (its membership columns permuted) and the search's building blocks (the
-   product-graph components, and all strong pairs with the best group without partners) are
-   found again; a region's p-value is the share of permutations whose best block reaches its
+   product-graph components, and the distinct inputs of all strong pairs with the best group
+   without partners) are found again; a region's p-value is the share of permutations whose best block reaches its
    statistic (single-step max-T: corrected for every region reported, and for the search
    that chose them).
 """
