@@ -233,6 +233,31 @@ def test_noise_ladder_and_null(minilm):
     assert hits == 0
 
 
+def test_a_cycle_gained_inside_a_long_path_is_its_own_region():
+    # B is A's path plus two small nodes that close a loop over a stretch of it (no fold, no
+    # torn edge): the loop is stated where it is, the rest of the path stays preserved
+    m = 20
+    path = [list(range(10 * i, 10 * i + 20)) for i in range(m)]
+    n = 10 * m + 10
+    line = [(i, i + 1) for i in range(m - 1)]
+
+    def with_edges(sets, edges):
+        g = _graph(sets, n)
+        edges = np.array(sorted(edges), dtype=np.int64)
+        return MapperGraph(g.membership, edges, np.ones(len(edges)), g.nodes)
+
+    ga = with_edges(path, line)
+    gb = with_edges(path + [[51, 52, 53, 54], [71, 72, 73, 74]], line + [(3, m), (m, m + 1), (8, m + 1)])
+    regions = find_matching_regions(ga, gb, n_permutations=20, random_state=0)
+    _check_invariants(regions, ga, gb)
+    gained = [r for r in regions if "cycles gained" in r.differences]
+    assert len(gained) == 1
+    assert {m, m + 1} <= set(gained[0].nodes_b.tolist())
+    assert len(gained[0].nodes_b) <= 10
+    preserved = [r for r in regions if r.kind == "preserved"]
+    assert preserved and max(len(r.nodes_a) for r in preserved) >= 8
+
+
 def test_input_agreement_and_covered_share():
     n = 60
     blocks = [list(range(i, i + 6)) for i in range(0, n, 6)]
