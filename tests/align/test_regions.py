@@ -253,7 +253,7 @@ def test_a_cycle_gained_inside_a_long_path_is_its_own_region():
     gained = [r for r in regions if "cycles gained" in r.differences]
     assert len(gained) == 1
     assert {m, m + 1} <= set(gained[0].nodes_b.tolist())
-    assert len(gained[0].nodes_b) <= 10
+    assert len(gained[0].nodes_b) <= 12  # the loop and the short stretch before it, not the path
     preserved = [r for r in regions if r.kind == "preserved"]
     assert preserved and max(len(r.nodes_a) for r in preserved) >= 8
 
