@@ -25,7 +25,8 @@ The method (``docs/regions.md`` gives it step by step, with the measurements tha
    ``(a, b)`` and ``(a', b')`` are joined when ``a = a'`` or ``a a'`` is an edge that is not
    torn, and the same for ``b, b'``. Each connected component gives the node sets of a
    region, connected in both graphs; a change of resolution moves along one graph while the
-   other stays on a node.
+   other stays on a node. A component whose sides differ only in cycles gives the blocks
+   holding the extra cycles as a region of their own, the rest stays preserved.
 5. **What each region is.** Components, independent cycles (once triangles and 4-cycles
    are filled, so that a loop is one cycle at any resolution), folds and tears of both sides, the Jaccard index of their
    inputs and the share of inputs in strongly coupled pairs give the differences (cycles
