@@ -278,3 +278,34 @@ def test_widget_reports_a_drawing_error_without_raising(make_napari_viewer, qtbo
     qtbot.waitUntil(lambda: widget.status.value.startswith("failed"), timeout=60_000)
     assert "no node positions" in widget.status.value
     qtbot.waitUntil(lambda: widget.find_button.enabled, timeout=10_000)
+
+
+def test_widget_outlines_regions_off_the_gui_thread(make_napari_viewer, qtbot, monkeypatch):
+    """Bubble Sets can take seconds: the widget computes them in its worker, never on the
+    GUI thread, and draws what the worker computed."""
+    import threading
+
+    from napari_topoalign.viewer import _regions_layers
+    from napari_topoalign.viewer._state import set_comparison
+
+    calls = []
+    real = _regions_layers.bubble_sets
+
+    def spy(*args, **kwargs):
+        calls.append(threading.current_thread() is threading.main_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_regions_layers, "bubble_sets", spy)
+    cmp = _planted()
+    viewer = make_napari_viewer()
+    _add_graph_layers(viewer, cmp)
+    set_comparison(viewer, cmp)
+    widget = MatchingRegionsWidget(viewer, comparison=cmp)
+    widget.reset_choices()
+    widget.min_size.value = FIND["min_size"]
+    widget.n_permutations.value = FIND["n_permutations"]
+    widget.find_button.clicked.emit()
+    qtbot.waitUntil(lambda: widget.table.rowCount() > 0 and widget.find_button.enabled, timeout=60_000)
+    assert calls and not any(calls), calls  # every outline computed off the main thread
+    for name in ("A", "B"):
+        assert len(viewer.layers[regions_layer_name(name)].data) >= len(widget.regions)

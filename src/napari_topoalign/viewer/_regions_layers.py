@@ -84,12 +84,40 @@ def _graph_layer_index(viewer, name: str) -> int | None:
     return min(idx) if idx else None
 
 
+def drawing_inputs(viewer, cmp, names) -> dict:
+    """What :func:`region_outlines` needs from the viewer, read on the GUI thread: graph name
+    -> ``(positions, scale)`` of each drawn graph."""
+    out = {}
+    for name in names:
+        pos = _node_positions(viewer, cmp, name)
+        out[name] = (pos.copy(), _drawing_scale(viewer, name, pos))
+    return out
+
+
+def region_outlines(cmp, a: str, b: str, regions, inputs: dict, **bubble_params) -> dict:
+    """The Bubble Sets of ``regions`` in graphs ``a`` and ``b`` at the positions and scales
+    of ``inputs`` (from :func:`drawing_inputs`): plain geometry, no viewer, so that a job can
+    compute it in its worker thread. Returns graph name -> ``(positions, scale, polygons)``
+    for :func:`draw_regions`'s ``outlines``."""
+    out = {}
+    for name, attr in ((a, "nodes_a"), (b, "nodes_b")):
+        pos, scale = inputs[name]
+        sets = [np.asarray(getattr(r, attr), dtype=np.int64) for r in regions]
+        params = dict(bubble_params)
+        params.setdefault("scale", scale)
+        graph = cmp.graphs[name]
+        out[name] = (pos, scale, bubble_sets(pos, sets, edges=graph.edges, **params) if sets else [])
+    return out
+
+
 def draw_regions(
     viewer,
     cmp,
     a: str,
     b: str,
     regions: Sequence | None = None,
+    *,
+    outlines: dict | None = None,
     **bubble_params,
 ) -> dict:
     """Draw the matching regions between graphs ``a`` and ``b`` as Bubble Sets.
@@ -105,6 +133,10 @@ def draw_regions(
     regions : sequence of Region, optional
         The regions to draw (ranked; region ``k`` gets colour ``k``). By default those kept
         on the session by ``cmp.find_regions(a, b)``.
+    outlines : dict, optional
+        Outlines computed beforehand, off the GUI thread, by :func:`region_outlines` (graph
+        name -> ``(positions, scale, polygons)``). They are used only where the positions
+        they were computed at are still the drawn ones; otherwise they are computed here.
     **bubble_params
         Passed to :func:`napari_topoalign.shapes.bubble_sets`. The default ``scale`` is the
         layout's node spacing, but at least 2.5 times the median node diameter of the
@@ -140,7 +172,13 @@ def draw_regions(
         if layer is not None and _same_drawing(_drawn_key(layer), key):
             layers[name] = layer
             continue
-        polys = bubble_sets(pos, sets, edges=graph.edges, **params) if sets else []
+        pre = (outlines or {}).get(name)
+        if pre is not None and pre[0].shape == pos.shape and np.array_equal(pre[0], pos) and (
+            "scale" in bubble_params or pre[1] == params["scale"]
+        ):
+            polys = pre[2]
+        else:
+            polys = bubble_sets(pos, sets, edges=graph.edges, **params) if sets else []
         data, region_of, dropped = [], [], 0
         for k, rings in enumerate(polys):
             for ring in rings:

@@ -21,7 +21,13 @@ from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 from ._jobs import SessionWidget, apply_specs
-from ._regions_layers import draw_regions, points_layer, region_colors
+from ._regions_layers import (
+    draw_regions,
+    drawing_inputs,
+    points_layer,
+    region_colors,
+    region_outlines,
+)
 from ._selection import select_nodes
 
 __all__ = ["MatchingRegionsWidget", "COLUMNS"]
@@ -215,11 +221,22 @@ class MatchingRegionsWidget(SessionWidget):
             random_state=int(self.random_state.value),
         )
 
-        def run(progress):
-            return cmp.find_regions(a, b, progress=progress, **params)
+        try:  # read on the GUI thread; the outlines are computed in the worker
+            drawn = drawing_inputs(self._viewer, cmp, (a, b))
+        except ValueError:
+            drawn = None
 
-        def done(regions):  # a drawing error is shown by the job runner, not raised
-            self._show(cmp, a, b, regions)
+        def run(progress):
+            regions = cmp.find_regions(a, b, progress=progress, **params)
+            outlines = None
+            if drawn is not None:
+                progress(1.0, "outlining the regions")
+                outlines = region_outlines(cmp, a, b, regions, drawn)
+            return regions, outlines
+
+        def done(result):  # a drawing error is shown by the job runner, not raised
+            regions, outlines = result
+            self._show(cmp, a, b, regions, outlines=outlines)
 
         self.start(run, on_done=done, label=f"Finding regions between {a} and {b}")
 
@@ -232,10 +249,10 @@ class MatchingRegionsWidget(SessionWidget):
         self.graph_a.value, self.graph_b.value = a, b
         self._show(cmp, a, b, cmp.correspondences[(a, b)].regions)
 
-    def _show(self, cmp, a: str, b: str, regions) -> None:
+    def _show(self, cmp, a: str, b: str, regions, *, outlines=None) -> None:
         self._regions = list(regions)
         self._pair = (a, b)
-        draw_regions(self._viewer, cmp, a, b, self._regions)
+        draw_regions(self._viewer, cmp, a, b, self._regions, outlines=outlines)
         self._fill_table()
         self.status.value = (
             f"{len(self._regions)} region(s) between {a} and {b} (best first). "
