@@ -90,7 +90,9 @@ def _child(task: str, path: str, extra: str) -> dict:
                 arr = zarr.open_group(path, mode="r")["layer"][...]
             return arr, list(arr.shape)
         if task == "save":
-            out = session.save(Path(path).with_name("session.topoalign"), representations="reference")
+            out = session.save(
+                Path(path).with_name("session.topoalign"), representations="reference"
+            )
             return out, [out.stat().st_size]
         if task == "checksum":
             from napari_topoalign.io.session_file import file_checksum
@@ -115,8 +117,13 @@ def _child(task: str, path: str, extra: str) -> dict:
     result, _ = run()
     _, heap_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return {"seconds": seconds, "peak_rss_mb": peak, "rss_before_mb": before,
-            "heap_peak_mb": heap_peak / 2**20, "shape": shape}
+    return {
+        "seconds": seconds,
+        "peak_rss_mb": peak,
+        "rss_before_mb": before,
+        "heap_peak_mb": heap_peak / 2**20,
+        "shape": shape,
+    }
 
 
 def _make_session(npy: Path, cfg: dict):
@@ -153,22 +160,46 @@ def _make_session(npy: Path, cfg: dict):
                 rows.append(np.full(len(members), node))
                 cols.append(members)
                 node += 1
-        m = sp.csr_matrix((np.ones(sum(len(c) for c in cols), dtype=bool), (np.concatenate(rows), np.concatenate(cols))), shape=(node, n))
-        cmp.graphs[f"layer{k}"] = MapperGraph.from_membership(m, labels=labels, lens=lens, name=f"layer{k}", params={"lens": "random", "n_intervals": n_int})
-    cmp.layout = Layout({name: rng.normal(size=(g.n_nodes, 2)) for name, g in cmp.graphs.items()}, params={"method": "joint"})
+        m = sp.csr_matrix(
+            (
+                np.ones(sum(len(c) for c in cols), dtype=bool),
+                (np.concatenate(rows), np.concatenate(cols)),
+            ),
+            shape=(node, n),
+        )
+        cmp.graphs[f"layer{k}"] = MapperGraph.from_membership(
+            m,
+            labels=labels,
+            lens=lens,
+            name=f"layer{k}",
+            params={"lens": "random", "n_intervals": n_int},
+        )
+    cmp.layout = Layout(
+        {name: rng.normal(size=(g.n_nodes, 2)) for name, g in cmp.graphs.items()},
+        params={"method": "joint"},
+    )
     names = list(cmp.graphs)
     for a, b in zip(names[:-1], names[1:]):
         ga, gb = cmp.graphs[a], cmp.graphs[b]
         coupling = (ga.membership.astype(np.float32) @ gb.membership.T.astype(np.float32)).tocsr()
-        region = Region(nodes_a=np.arange(10), nodes_b=np.arange(12), inputs=ga.inputs_of_nodes(np.arange(10)), score=0.5)
-        cmp.correspondences[(a, b)] = Correspondence(a, b, coupling, [region], {"min_overlap": 0.2})
+        region = Region(
+            nodes_a=np.arange(10),
+            nodes_b=np.arange(12),
+            inputs=ga.inputs_of_nodes(np.arange(10)),
+            score=0.5,
+        )
+        cmp.correspondences[(a, b)] = Correspondence(
+            a, b, coupling, [region], {"min_overlap": 0.2}
+        )
     return cmp
 
 
 def measure(task: str, path: Path, extra: dict | None = None) -> dict:
     out = subprocess.run(
         [sys.executable, str(HERE), "--child", task, str(path), json.dumps(extra or {})],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -177,9 +208,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--d", type=int, default=768)
-    parser.add_argument("--intervals", type=int, default=500, help="cover intervals of the synthetic graphs")
+    parser.add_argument(
+        "--intervals", type=int, default=500, help="cover intervals of the synthetic graphs"
+    )
     parser.add_argument("--dir", default=None, help="where to put the temporary files")
-    parser.add_argument("--formats", default=".npy,.h5,.zarr", help="comma-separated suffixes to open")
+    parser.add_argument(
+        "--formats", default=".npy,.h5,.zarr", help="comma-separated suffixes to open"
+    )
     parser.add_argument("--no-session", action="store_true", help="skip the session save/load")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -241,13 +276,15 @@ def main(argv=None) -> int:
         print(
             f"[bench_io] session: 7 graphs over {args.n:,} inputs ({load['shape'][1]:,} memberships), "
             f"layout, 6 correspondences; representations by reference to the .npy; file "
-            f"{save['shape'][0] / 1e6:.1f} MB", flush=True,
+            f"{save['shape'][0] / 1e6:.1f} MB",
+            flush=True,
         )
         print(
             f"[bench_io] session save {save['seconds']:6.2f} s (peak RSS {save['peak_rss_mb']:.0f} MB with the "
             f"session in memory, {save['rss_before_mb']:.0f} MB before saving; heap peak {save['heap_peak_mb']:.0f} MB) | "
             f"load {load['seconds']:6.2f} s (peak RSS +{load['peak_rss_mb'] - load['rss_before_mb']:.0f} MB, heap peak "
-            f"{load['heap_peak_mb']:.0f} MB)", flush=True,
+            f"{load['heap_peak_mb']:.0f} MB)",
+            flush=True,
         )
         print(
             f"[bench_io] of which the SHA-256 of the referenced .npy: {digest['seconds']:.2f} s "

@@ -66,9 +66,14 @@ def latent_shape(n_inputs: int, rng) -> np.ndarray:
     k = n_inputs // 5
     parts = [rng.normal(c, 0.9, size=(k, 2)) for c in [(0, 0), (9, 0), (4.5, 7)]]
     t = rng.uniform(0, 2 * np.pi, k)
-    parts.append(np.column_stack([4.5 + 4 * np.cos(t), -7 + 4 * np.sin(t)]) + rng.normal(scale=0.4, size=(k, 2)))
+    parts.append(
+        np.column_stack([4.5 + 4 * np.cos(t), -7 + 4 * np.sin(t)])
+        + rng.normal(scale=0.4, size=(k, 2))
+    )
     s = rng.uniform(0, 1, n_inputs - 4 * k)
-    parts.append(np.column_stack([9 + 8 * s, 0 + 6 * s**2]) + rng.normal(scale=0.4, size=(len(s), 2)))
+    parts.append(
+        np.column_stack([9 + 8 * s, 0 + 6 * s**2]) + rng.normal(scale=0.4, size=(len(s), 2))
+    )
     return np.vstack(parts)
 
 
@@ -107,11 +112,16 @@ def union_graph(graphs):
     G = nx.Graph()
     for g, graph in enumerate(graphs):
         G.add_nodes_from((g, i) for i in range(graph.n_nodes))
-        G.add_weighted_edges_from(((g, int(a)), (g, int(b)), float(w)) for (a, b), w in zip(graph.edges, graph.edge_weights))
+        G.add_weighted_edges_from(
+            ((g, int(a)), (g, int(b)), float(w))
+            for (a, b), w in zip(graph.edges, graph.edge_weights)
+        )
     for a in range(len(graphs)):
         for b in range(a + 1, len(graphs)):
             c = node_coupling(graphs[a], graphs[b]).tocoo()
-            G.add_weighted_edges_from(((a, int(i)), (b, int(j)), float(w)) for i, j, w in zip(c.row, c.col, c.data))
+            G.add_weighted_edges_from(
+                ((a, int(i)), (b, int(j)), float(w)) for i, j, w in zip(c.row, c.col, c.data)
+            )
     return G
 
 
@@ -151,16 +161,22 @@ def run_pair(n_nodes: int, *, with_networkx: bool, seed: int) -> dict:
     base = independent_baseline(graphs, random_state=0)
     out["independent_s"] = time.perf_counter() - t
     out["independent_quality"] = quality(graphs, base)
-    print(f"  independent+Procrustes{out['independent_s']:8.2f} s   {fmt(out['independent_quality'])}")
+    print(
+        f"  independent+Procrustes{out['independent_s']:8.2f} s   {fmt(out['independent_quality'])}"
+    )
     if with_networkx:
         G = union_graph(graphs)
         t = time.perf_counter()
         p = nx.spring_layout(G, seed=0)
         out["networkx_s"] = time.perf_counter() - t
-        nxpos = [np.array([p[(g, i)] for i in range(graph.n_nodes)]) for g, graph in enumerate(graphs)]
+        nxpos = [
+            np.array([p[(g, i)] for i in range(graph.n_nodes)]) for g, graph in enumerate(graphs)
+        ]
         out["networkx_quality"] = quality(graphs, nxpos)
         out["speedup"] = out["networkx_s"] / out["joint_s"]
-        print(f"  nx.spring_layout union{out['networkx_s']:8.2f} s   {fmt(out['networkx_quality'])}")
+        print(
+            f"  nx.spring_layout union{out['networkx_s']:8.2f} s   {fmt(out['networkx_quality'])}"
+        )
         print(f"  speed-up joint_layout vs networkx: {out['speedup']:.1f}x (target >= 20x)")
     return out
 
@@ -169,7 +185,10 @@ def acceptance_cases():
     """(set, label, graphs, seed) of the acceptance check: the tests' cases, the held-out
     set of docs/layout.md and further held-out seeds."""
     tests = Path(__file__).resolve().parents[1] / "tests"
-    for path in (tests, tests / "align"):  # test_quality imports the shared data from tests/conftest.py
+    for path in (
+        tests,
+        tests / "align",
+    ):  # test_quality imports the shared data from tests/conftest.py
         if str(path) not in sys.path:
             sys.path.insert(0, str(path))
     from test_quality import _synthetic_pair
@@ -181,16 +200,32 @@ def acceptance_cases():
     names = ("pixels_pca", "mlp_hidden1", "mlp_hidden2")
     # the graphs of issue 4's battery: explicit DBSCAN (the default clusterer before issue 12)
     dg = {
-        n: build_mapper(reps[n], lens="pca1", n_intervals=15, overlap=0.4, clusterer="dbscan", random_state=0, name=n)
+        n: build_mapper(
+            reps[n],
+            lens="pca1",
+            n_intervals=15,
+            overlap=0.4,
+            clusterer="dbscan",
+            random_state=0,
+            name=n,
+        )
         for n in names
     }
-    pairs = [("pixels_pca", "mlp_hidden1"), ("mlp_hidden1", "mlp_hidden2"), ("pixels_pca", "mlp_hidden2")]
+    pairs = [
+        ("pixels_pca", "mlp_hidden1"),
+        ("mlp_hidden1", "mlp_hidden2"),
+        ("pixels_pca", "mlp_hidden2"),
+    ]
     synth = {d: _synthetic_pair(d) for d in range(14)}
     cases = [("tests", f"{a} vs {b}", [dg[a], dg[b]], s) for a, b in pairs[:2] for s in range(3)]
     cases += [("tests", f"synthetic {d}", synth[d], s) for d in range(4) for s in (0, 1)]
-    cases += [("held-out", f"{a} vs {b}", [dg[a], dg[b]], s) for a, b in pairs for s in range(3, 8)]
+    cases += [
+        ("held-out", f"{a} vs {b}", [dg[a], dg[b]], s) for a, b in pairs for s in range(3, 8)
+    ]
     cases += [("held-out", f"synthetic {d}", synth[d], 0) for d in range(4, 10)]
-    cases += [("further", f"{a} vs {b}", [dg[a], dg[b]], s) for a, b in pairs for s in range(8, 13)]
+    cases += [
+        ("further", f"{a} vs {b}", [dg[a], dg[b]], s) for a, b in pairs for s in range(8, 13)
+    ]
     cases += [("further", f"synthetic {d}", synth[d], 1) for d in range(4, 10)]
     cases += [("further", f"synthetic {d}", synth[d], 0) for d in range(10, 14)]
     return cases
@@ -234,7 +269,9 @@ def run_acceptance(*, real_only: bool = False, coupling_strength: float | None =
     kw = {} if coupling_strength is None else {"coupling_strength": coupling_strength}
     cases = ([] if real_only else acceptance_cases()) + real_cases()
     rows = []
-    print(f"{'set':12s} {'case':28s} {'seed':>4s} {'joint':>6s} {'base':>6s} {'ratio':>6s}  stress ratios   fallback")
+    print(
+        f"{'set':12s} {'case':28s} {'seed':>4s} {'joint':>6s} {'base':>6s} {'ratio':>6s}  stress ratios   fallback"
+    )
     for which, label, graphs, seed in cases:
         pos = joint_layout(graphs, random_state=seed, **kw)
         joint = layout_quality(graphs, pos)
@@ -243,23 +280,40 @@ def run_acceptance(*, real_only: bool = False, coupling_strength: float | None =
         stress_ratio = [j / b for j, b in zip(joint["stress"], base["stress"])]
         ok12 = ratio >= 1.0 - 1e-9 and max(stress_ratio) <= 1.10
         ok4 = ratio >= 2.0 and max(stress_ratio) <= 1.10
-        rows.append({"set": which, "case": label, "seed": seed, "nodes": [g.n_nodes for g in graphs],
-                     "joint": joint["mean_alignment"], "baseline": base["mean_alignment"], "ratio": ratio,
-                     "stress_ratio": stress_ratio, "fallback": bool(pos.params.get("fallback")),
-                     "ok_issue12": ok12, "ok_issue4": ok4})
+        rows.append(
+            {
+                "set": which,
+                "case": label,
+                "seed": seed,
+                "nodes": [g.n_nodes for g in graphs],
+                "joint": joint["mean_alignment"],
+                "baseline": base["mean_alignment"],
+                "ratio": ratio,
+                "stress_ratio": stress_ratio,
+                "fallback": bool(pos.params.get("fallback")),
+                "ok_issue12": ok12,
+                "ok_issue4": ok4,
+            }
+        )
         flag = "" if ok12 else "  FAIL (issue 12)"
         if not which.startswith("real") and not ok4:
             flag += "  below issue 4's 2x"
-        print(f"{which:12s} {label:28s} {seed:4d} {joint['mean_alignment']:6.3f} {base['mean_alignment']:6.3f} "
-              f"{ratio:6.2f}  " + ", ".join(f"{r:.3f}" for r in stress_ratio)
-              + f"   {'yes' if pos.params.get('fallback') else 'no'}{flag}", flush=True)
+        print(
+            f"{which:12s} {label:28s} {seed:4d} {joint['mean_alignment']:6.3f} {base['mean_alignment']:6.3f} "
+            f"{ratio:6.2f}  "
+            + ", ".join(f"{r:.3f}" for r in stress_ratio)
+            + f"   {'yes' if pos.params.get('fallback') else 'no'}{flag}",
+            flush=True,
+        )
     print()
     for which in dict.fromkeys(r["set"] for r in rows):
         sel = [r for r in rows if r["set"] == which]
         ratios = [r["ratio"] for r in sel]
-        line = (f"{which:12s}: {len(sel):3d} cases, ratio min {min(ratios):.2f} median {np.median(ratios):.2f}, "
-                f"worst stress ratio {max(max(r['stress_ratio']) for r in sel):.3f}, "
-                f"issue 12 pass {sum(r['ok_issue12'] for r in sel)}/{len(sel)}")
+        line = (
+            f"{which:12s}: {len(sel):3d} cases, ratio min {min(ratios):.2f} median {np.median(ratios):.2f}, "
+            f"worst stress ratio {max(max(r['stress_ratio']) for r in sel):.3f}, "
+            f"issue 12 pass {sum(r['ok_issue12'] for r in sel)}/{len(sel)}"
+        )
         if not which.startswith("real"):
             line += f", issue 4 (>= 2x) pass {sum(r['ok_issue4'] for r in sel)}/{len(sel)}"
         else:
@@ -267,22 +321,34 @@ def run_acceptance(*, real_only: bool = False, coupling_strength: float | None =
         print(line)
     mini = [r["ratio"] for r in rows if r["set"] == "real minilm"]
     if mini:
-        print(f"MiniLM adjacent layers, shared lens: median ratio {np.median(mini):.2f} (target >= 1.5)")
+        print(
+            f"MiniLM adjacent layers, shared lens: median ratio {np.median(mini):.2f} (target >= 1.5)"
+        )
     return {"cases": rows}
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="2 x 300 vs networkx and 2 x 2,000 alone")
+    parser.add_argument(
+        "--quick", action="store_true", help="2 x 300 vs networkx and 2 x 2,000 alone"
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--acceptance", action="store_true",
-                        help="the quality criteria of issues 4 and 12 on ~70 + 27 cases")
-    parser.add_argument("--real-only", action="store_true", help="with --acceptance: only the real pairs")
+    parser.add_argument(
+        "--acceptance",
+        action="store_true",
+        help="the quality criteria of issues 4 and 12 on ~70 + 27 cases",
+    )
+    parser.add_argument(
+        "--real-only", action="store_true", help="with --acceptance: only the real pairs"
+    )
     parser.add_argument("--coupling-strength", type=float, default=None, help="with --acceptance")
     args = parser.parse_args(argv)
     if args.acceptance:
-        result = {"benchmark": "bench_layout_acceptance", "python": sys.version.split()[0],
-                  **run_acceptance(real_only=args.real_only, coupling_strength=args.coupling_strength)}
+        result = {
+            "benchmark": "bench_layout_acceptance",
+            "python": sys.version.split()[0],
+            **run_acceptance(real_only=args.real_only, coupling_strength=args.coupling_strength),
+        }
         RESULTS.mkdir(parents=True, exist_ok=True)
         path = RESULTS / f"bench_layout_acceptance_{time.strftime('%Y%m%d-%H%M%S')}.json"
         path.write_text(json.dumps(result, indent=2))
@@ -298,7 +364,9 @@ def main(argv=None) -> int:
         "compare": run_pair(compare, with_networkx=True, seed=args.seed),
         "large": run_pair(large, with_networkx=False, seed=args.seed),
     }
-    print(f"\n2 x {large:,} nodes: joint_layout {result['large']['joint_s']:.2f} s (target < 10 s)")
+    print(
+        f"\n2 x {large:,} nodes: joint_layout {result['large']['joint_s']:.2f} s (target < 10 s)"
+    )
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"bench_layout_{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps(result, indent=2))

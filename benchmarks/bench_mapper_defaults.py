@@ -95,8 +95,16 @@ def run(setting, reps, names, ref, lens, n_intervals, overlap, labels):
     for name in names:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            g = build_mapper(reps[name], lens=shared, n_intervals=n_intervals, overlap=overlap,
-                             labels=labels, random_state=0, name=name, **setting)
+            g = build_mapper(
+                reps[name],
+                lens=shared,
+                n_intervals=n_intervals,
+                overlap=overlap,
+                labels=labels,
+                random_state=0,
+                name=name,
+                **setting,
+            )
         graphs.append(g)
         rows.append(mapper_report(g))
     dt = (time.perf_counter() - t) / len(names)
@@ -129,22 +137,27 @@ def main(argv=None) -> int:
     if args.settings:
         keep = args.settings.split(",")
         cands = {k: v for k, v in cands.items() if k in keep}
-    header = (f"{'sample':7s} {'lens':7s} {'cov':4s} {'n':>3s} {'ov':>4s} {'setting':30s} {'split':>5s} {'noise':>5s} "
-              f"{'larg':>5s} {'comp':>4s} {'cyc':>4s} {'br':>4s} {'nodes':>5s} {'pur':>5s} {'adj':>5s} {'s':>5s}")
+    header = (
+        f"{'sample':7s} {'lens':7s} {'cov':4s} {'n':>3s} {'ov':>4s} {'setting':30s} {'split':>5s} {'noise':>5s} "
+        f"{'larg':>5s} {'comp':>4s} {'cyc':>4s} {'br':>4s} {'nodes':>5s} {'pur':>5s} {'adj':>5s} {'s':>5s}"
+    )
     print(header)
     for sname, (reps, names, ref) in samples(args.only).items():
         labels = reps.labels
         for lens in args.lenses.split(","):
             for n_int in [int(v) for v in args.intervals.split(",")]:
                 for ov in [float(v) for v in args.overlaps.split(",")]:
-                  for cover in args.covers.split(","):
-                    for cname, setting in cands.items():
-                        setting = dict(setting, cover=cover)
-                        r = run(setting, reps, names, ref, lens, n_int, ov, labels)
-                        print(f"{sname:7s} {lens:7s} {cover[:4]:4s} {n_int:3d} {ov:4.2f} {cname:30s} {r['split']:5.2f} "
-                              f"{r['noise']:5.2f} {r['largest']:5.2f} {r['comp']:4.0f} {r['cyc']:4.0f} "
-                              f"{r['br']:4.0f} {r['nodes']:5.0f} {r['purity']:5.2f} {r['adj']:5.2f} "
-                              f"{r['time']:5.2f}", flush=True)
+                    for cover in args.covers.split(","):
+                        for cname, setting in cands.items():
+                            setting = dict(setting, cover=cover)
+                            r = run(setting, reps, names, ref, lens, n_int, ov, labels)
+                            print(
+                                f"{sname:7s} {lens:7s} {cover[:4]:4s} {n_int:3d} {ov:4.2f} {cname:30s} {r['split']:5.2f} "
+                                f"{r['noise']:5.2f} {r['largest']:5.2f} {r['comp']:4.0f} {r['cyc']:4.0f} "
+                                f"{r['br']:4.0f} {r['nodes']:5.0f} {r['purity']:5.2f} {r['adj']:5.2f} "
+                                f"{r['time']:5.2f}",
+                                flush=True,
+                            )
     return 0
 
 

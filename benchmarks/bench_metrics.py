@@ -58,8 +58,10 @@ def bench_cka(n, d):
     t_ref, _ = best(products)
     t_cka, v = best(lambda: cka(X, Y))
     t_deb, vd = best(lambda: cka(X, Y, debiased=True))
-    print(f"linear CKA {n} x {d} float32: {t_cka:.3f} s (value {v:.4f}); three products {t_ref:.3f} s; "
-          f"ratio {t_cka / t_ref:.2f} (target <= 1.5)")
+    print(
+        f"linear CKA {n} x {d} float32: {t_cka:.3f} s (value {v:.4f}); three products {t_ref:.3f} s; "
+        f"ratio {t_cka / t_ref:.2f} (target <= 1.5)"
+    )
     print(f"  debiased: {t_deb:.3f} s (value {vd:.4f}); ratio {t_deb / t_ref:.2f}")
 
 
@@ -84,10 +86,14 @@ def bench_mutual_knn(n, d, k=10, n_check=500):
     hits = [len(set(idx[i]) & (set(r) - {i})) / k for i, r in zip(q, ref)]
     per_query_ours = t_ours / (2 * n)
     per_query_sk = t_sk / n_check
-    print(f"mutual kNN {n} x {d} float32, k={k}, exact: {t_ours:.1f} s (value {v:.4f}); "
-          f"recall vs scikit-learn brute force on {n_check} queries: {np.mean(hits):.4f}")
-    print(f"  per query: ours {1e3 * per_query_ours:.2f} ms, scikit-learn brute {1e3 * per_query_sk:.2f} ms; "
-          f"ratio {per_query_ours / per_query_sk:.2f}")
+    print(
+        f"mutual kNN {n} x {d} float32, k={k}, exact: {t_ours:.1f} s (value {v:.4f}); "
+        f"recall vs scikit-learn brute force on {n_check} queries: {np.mean(hits):.4f}"
+    )
+    print(
+        f"  per query: ours {1e3 * per_query_ours:.2f} ms, scikit-learn brute {1e3 * per_query_sk:.2f} ms; "
+        f"ratio {per_query_ours / per_query_sk:.2f}"
+    )
 
 
 def one_size(n, d, what):
@@ -123,7 +129,9 @@ def one_size(n, d, what):
 
 
 def bench_lfm(sizes, d):
-    print(f"kNN graph (k=10, cosine) and LFM (k=50 eigenvectors), {d}-d float32, one process per size:")
+    print(
+        f"kNN graph (k=10, cosine) and LFM (k=50 eigenvectors), {d}-d float32, one process per size:"
+    )
     for n in sizes:
         cmd = [sys.executable, __file__, "--one", str(n), "--dim", str(d)]
         res = subprocess.run(cmd, capture_output=True, text=True)
@@ -133,11 +141,17 @@ def bench_lfm(sizes, d):
         r = json.loads(res.stdout.strip().splitlines()[-1])
         parts = [f"kNN graph {r['graph_s']:.1f} s", f"eigenbasis (50) {r['eig_s']:.1f} s"]
         if "lfm_similarity_s" in r:
-            parts.append(f"LFM similarity (2 graphs + 2 bases) {r['lfm_similarity_s']:.1f} s = {r['similarity']:.3f}")
+            parts.append(
+                f"LFM similarity (2 graphs + 2 bases) {r['lfm_similarity_s']:.1f} s = {r['similarity']:.3f}"
+            )
         else:
-            parts.append(f"LFM similarity ~ 2 x (graph + basis) = {2 * (r['graph_s'] + r['eig_s']):.0f} s (derived)")
+            parts.append(
+                f"LFM similarity ~ 2 x (graph + basis) = {2 * (r['graph_s'] + r['eig_s']):.0f} s (derived)"
+            )
         if "lfm_full_s" in r:
-            parts.append(f"full LFM (20 anchors, ZoomOut, point map) {r['lfm_full_s']:.1f} s, top-1 {r['top1']:.3f}")
+            parts.append(
+                f"full LFM (20 anchors, ZoomOut, point map) {r['lfm_full_s']:.1f} s, top-1 {r['top1']:.3f}"
+            )
         parts.append(f"peak RSS {r['peak_rss_mb']:.0f} MB")
         print(f"  n={n}: " + "; ".join(parts), flush=True)
 

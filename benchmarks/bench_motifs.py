@@ -67,7 +67,9 @@ def structures_graph(n_structures: int = 540, n_points: int = 600, seed: int = 0
         q[1:, 1] = v / np.linalg.norm(v)
         parts.append(centre + p @ q.T + 0.02 * rng.normal(size=(n_points, 8)))
     X = np.concatenate(parts)
-    return build_mapper(X, lens=X[:, 0], n_intervals=int(n_structures * 7.2), overlap=0.4, eps=0.15, min_samples=3)
+    return build_mapper(
+        X, lens=X[:, 0], n_intervals=int(n_structures * 7.2), overlap=0.4, eps=0.15, min_samples=3
+    )
 
 
 _REF = r"""
@@ -98,10 +100,22 @@ def reference(graph, what: str, pattern=None, timeout: float = 120.0):
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "g.json")
         with open(path, "w") as fh:
-            json.dump({"n": graph.n_nodes, "edges": graph.edges.tolist(), "what": what, "pattern": pattern}, fh)
+            json.dump(
+                {
+                    "n": graph.n_nodes,
+                    "edges": graph.edges.tolist(),
+                    "what": what,
+                    "pattern": pattern,
+                },
+                fh,
+            )
         try:
             out = subprocess.run(
-                [sys.executable, "-c", _REF, path], capture_output=True, text=True, timeout=timeout, check=True
+                [sys.executable, "-c", _REF, path],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=True,
             )
         except subprocess.TimeoutExpired:
             return None, None
@@ -115,7 +129,9 @@ def speed(quick: bool, time_limit: float, ref_timeout: float) -> None:
     print(f"graph: {graph} (built in {time.perf_counter() - t:.1f} s)")
     deg = np.bincount(graph.edges.ravel(), minlength=graph.n_nodes)
     print(f"degrees: {dict(zip(*np.unique(deg, return_counts=True)))}")
-    print(f"{'motif':32s} {'count':>7s} {'seconds':>8s} {'cut':>14s} | {'networkx':>9s} {'nx count':>8s} {'ratio':>7s}")
+    print(
+        f"{'motif':32s} {'count':>7s} {'seconds':>8s} {'cut':>14s} | {'networkx':>9s} {'nx count':>8s} {'ratio':>7s}"
+    )
     rows = [(name, name, PARAMS.get(name, {})) for name in MOTIFS.names()]
     rows += [(label, edges, {}) for label, edges in PATTERNS.items()]
     for label, motif, params in rows:
@@ -127,7 +143,9 @@ def speed(quick: bool, time_limit: float, ref_timeout: float) -> None:
         elif label == "clique":
             ref = reference(graph, "clique", timeout=ref_timeout)
         elif not isinstance(motif, str):
-            ref = reference(graph, "pattern", pattern=[list(e) for e in motif], timeout=ref_timeout)
+            ref = reference(
+                graph, "pattern", pattern=[list(e) for e in motif], timeout=ref_timeout
+            )
         if ref is None:
             tail = ""
         elif ref[0] is None:
@@ -150,7 +168,9 @@ def minilm(time_limit: float) -> None:
     cmp = Comparison(reps)
     t = time.perf_counter()
     cmp.build_mappers(**params)
-    print(f"mapper graphs built in {time.perf_counter() - t:.1f} s with {({k: v for k, v in params.items() if k != 'lens'})} and a shared PCA-1 lens")
+    print(
+        f"mapper graphs built in {time.perf_counter() - t:.1f} s with { ({k: v for k, v in params.items() if k != 'lens'}) } and a shared PCA-1 lens"
+    )
     names = list(cmp.graphs)
     for motif, mparams in (("loop", {"min_length": 4}), ("branch", {})):
         print(f"\n{motif} {mparams}")
@@ -159,17 +179,25 @@ def minilm(time_limit: float) -> None:
         for name in names:
             g = cmp.graphs[name]
             res = find_motifs(g, motif, time_limit=time_limit, **mparams)
-            print(f"| {name} | {g.n_nodes} | {g.n_edges} | {len(res)}{' (cut)' if res.truncated else ''} |")
+            print(
+                f"| {name} | {g.n_nodes} | {g.n_edges} | {len(res)}{' (cut)' if res.truncated else ''} |"
+            )
         print("\n| from -> to | preserved | broken | new |")
         print("|---|---:|---:|---:|")
         for a, b in zip(names[:-1], names[1:]):
-            table = compare_motifs(cmp.graphs[a], cmp.graphs[b], motif, time_limit=time_limit, **mparams)
+            table = compare_motifs(
+                cmp.graphs[a], cmp.graphs[b], motif, time_limit=time_limit, **mparams
+            )
             counts = table["status"].value_counts()
-            print(f"| {a} -> {b} | {counts.get('preserved', 0)} | {counts.get('broken', 0)} | {counts.get('new', 0)} |")
+            print(
+                f"| {a} -> {b} | {counts.get('preserved', 0)} | {counts.get('broken', 0)} | {counts.get('new', 0)} |"
+            )
 
 
 def main(argv=None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--quick", action="store_true", help="a smaller graph")
     ap.add_argument("--minilm", action="store_true", help="the MiniLM loop/branch table")
     ap.add_argument("--time-limit", type=float, default=10.0)

@@ -47,9 +47,18 @@ def coverage(regions, n_inputs: int, alpha: float = ALPHA) -> dict:
     pres = [r for r in sig if r.kind == "preserved"]
 
     def union(rs, what="inputs"):
-        return len(np.unique(np.concatenate([getattr(r, what) for r in rs]))) / n_inputs if rs else 0.0
+        return (
+            len(np.unique(np.concatenate([getattr(r, what) for r in rs]))) / n_inputs
+            if rs
+            else 0.0
+        )
 
-    return {"any": union(sig), "preserved": union(pres), "matched": union(sig, "matched_inputs"), "n_sig": len(sig)}
+    return {
+        "any": union(sig),
+        "preserved": union(pres),
+        "matched": union(sig, "matched_inputs"),
+        "n_sig": len(sig),
+    }
 
 
 def held(*graphs) -> int:
@@ -94,7 +103,9 @@ def main(argv=None) -> int:
 
     def row(case, **values):
         rows.append((case, values))
-        text = ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items())
+        text = ", ".join(
+            f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items()
+        )
         print(f"{case:<34} {text}", flush=True)
 
     reps = load_minilm_sample()
@@ -126,8 +137,14 @@ def main(argv=None) -> int:
         regs = find_matching_regions(ga, gb, n_permutations=n_perm, random_state=0)
         c = coverage(regs, held(ga))
         w = covered_share(ga, gb, regs, alpha=ALPHA) * ga.n_inputs / held(ga)
-        row(f"noise {int(level * 100)} %", weighted=w, matched=c["matched"], any=c["any"],
-            preserved=c["preserved"], regions=len(regs))
+        row(
+            f"noise {int(level * 100)} %",
+            weighted=w,
+            matched=c["matched"],
+            any=c["any"],
+            preserved=c["preserved"],
+            regions=len(regs),
+        )
 
     # null: rows permuted, each its own lens
     n_seeds = 5 if quick else 20
@@ -153,15 +170,22 @@ def main(argv=None) -> int:
         cov_matched.append(c["matched"])
         ckas.append(linear_cka(layers[a], layers[b]))
         adjacent = names.index(b) == names.index(a) + 1
-        print(f"   {a}-{b}: cka={ckas[-1]:.3f} weighted={cov[-1]:.3f} matched={c['matched']:.3f} any={c['any']:.3f} "
-              f"preserved={c['preserved']:.3f} regions={len(regs)}{' (adjacent)' if adjacent else ''}",
-              flush=True)
+        print(
+            f"   {a}-{b}: cka={ckas[-1]:.3f} weighted={cov[-1]:.3f} matched={c['matched']:.3f} any={c['any']:.3f} "
+            f"preserved={c['preserved']:.3f} regions={len(regs)}{' (adjacent)' if adjacent else ''}",
+            flush=True,
+        )
     from scipy.stats import spearmanr
 
     adj = [c for (a, b), c in zip(pairs, cov) if names.index(b) == names.index(a) + 1]
     adj_m = [c for (a, b), c in zip(pairs, cov_matched) if names.index(b) == names.index(a) + 1]
-    row("real layers (MiniLM)", adjacent_min=min(adj), spearman_cka=float(spearmanr(cov, ckas)[0]),
-        matched_adjacent_min=min(adj_m), matched_spearman=float(spearmanr(cov_matched, ckas)[0]))
+    row(
+        "real layers (MiniLM)",
+        adjacent_min=min(adj),
+        spearman_cka=float(spearmanr(cov, ckas)[0]),
+        matched_adjacent_min=min(adj_m),
+        matched_spearman=float(spearmanr(cov_matched, ckas)[0]),
+    )
 
     # planted
     seeds = range(3 if quick else 10)
@@ -194,8 +218,14 @@ def main(argv=None) -> int:
 
     # speed: two ~2,000-node graphs of real layers, 100 permutations
     lens2 = compute_lens(layers["block3"], "pca2", random_state=0)
-    fine = dict(n_intervals=60 if quick else 120, overlap=0.8, clusterer="dbscan", cover="uniform",
-                min_samples=2, random_state=0)
+    fine = dict(
+        n_intervals=60 if quick else 120,
+        overlap=0.8,
+        clusterer="dbscan",
+        cover="uniform",
+        min_samples=2,
+        random_state=0,
+    )
     ga = build_mapper(layers["block3"], lens=lens2, **fine)
     gb = build_mapper(layers["block4"], lens=lens2, **fine)
     times, cpu = [], []
@@ -206,9 +236,17 @@ def main(argv=None) -> int:
         cpu.append(time.process_time() - c0)
     c = coverage(regs, n)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    row("speed (block3-block4)", nodes=f"{ga.n_nodes}/{gb.n_nodes}", seconds=min(times),
-        cpu_seconds=min(cpu), target=2.0, load=load, regions=len(regs), matched=c["matched"],
-        any=c["any"])
+    row(
+        "speed (block3-block4)",
+        nodes=f"{ga.n_nodes}/{gb.n_nodes}",
+        seconds=min(times),
+        cpu_seconds=min(cpu),
+        target=2.0,
+        load=load,
+        regions=len(regs),
+        matched=c["matched"],
+        any=c["any"],
+    )
     return 0
 
 

@@ -73,7 +73,10 @@ def make_data(n: int, kind: str, seed: int = 0) -> np.ndarray:
 def _landmark_file(args) -> Path:
     import tempfile
 
-    return Path(tempfile.gettempdir()) / f"bench_topology_landmarks_{args.data}_{args.n}_{args.landmarks}.npy"
+    return (
+        Path(tempfile.gettempdir())
+        / f"bench_topology_landmarks_{args.data}_{args.n}_{args.landmarks}.npy"
+    )
 
 
 def stage(name: str, args) -> dict:
@@ -112,7 +115,9 @@ def stage(name: str, args) -> dict:
 
         d = persistence(Y, maxdim=1)
         out["h1_bars"] = len(d.dgms[1])
-        out["h1_longest"] = float((d.dgms[1][:, 1] - d.dgms[1][:, 0]).max()) if len(d.dgms[1]) else 0.0
+        out["h1_longest"] = (
+            float((d.dgms[1][:, 1] - d.dgms[1][:, 0]).max()) if len(d.dgms[1]) else 0.0
+        )
     elif name == "h1_ripser":
         from ripser import ripser
 
@@ -161,11 +166,28 @@ def stage(name: str, args) -> dict:
 
 
 def run_stage(name: str, args) -> dict:
-    cmd = [sys.executable, __file__, "--stage", name, "--n", str(args.n), "--data", args.data,
-           "--landmarks", str(args.landmarks), "--ref-n", str(args.ref_n), "--choice-n", str(args.choice_n)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--stage",
+        name,
+        "--n",
+        str(args.n),
+        "--data",
+        args.data,
+        "--landmarks",
+        str(args.landmarks),
+        "--ref-n",
+        str(args.ref_n),
+        "--choice-n",
+        str(args.choice_n),
+    ]
     res = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if res.returncode != 0:
-        return {"stage": name, "error": res.stderr.strip().splitlines()[-1] if res.stderr else "failed"}
+        return {
+            "stage": name,
+            "error": res.stderr.strip().splitlines()[-1] if res.stderr else "failed",
+        }
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
@@ -182,10 +204,21 @@ def main():
     if args.stage:
         print(json.dumps(stage(args.stage, args)))
         return
-    print(f"bench_topology: n={args.n} x 384 ({args.data}), {args.landmarks} landmarks, "
-          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-    stages = ["h0", "landmarks", "h1_ours", "h1_ripser", "h0_ref_ours", "h0_ref_ripser", "h0_ref_scipy",
-              "choice_ripser", "choice_gudhi"]
+    print(
+        f"bench_topology: n={args.n} x 384 ({args.data}), {args.landmarks} landmarks, "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+    )
+    stages = [
+        "h0",
+        "landmarks",
+        "h1_ours",
+        "h1_ripser",
+        "h0_ref_ours",
+        "h0_ref_ripser",
+        "h0_ref_scipy",
+        "choice_ripser",
+        "choice_gudhi",
+    ]
     skip = set(filter(None, args.skip.split(",")))
     results = {}
     for name in stages:
@@ -196,8 +229,15 @@ def main():
         if "error" in r:
             print(f"{name:15s} failed: {r['error']}")
             continue
-        extra = {k: v for k, v in r.items() if k not in ("stage", "seconds", "peak_rss_mb", "rss_before_mb")}
-        print(f"{name:15s} {r['seconds']:9.2f} s  peak RSS {r['peak_rss_mb']:8.0f} MB  {extra}", flush=True)
+        extra = {
+            k: v
+            for k, v in r.items()
+            if k not in ("stage", "seconds", "peak_rss_mb", "rss_before_mb")
+        }
+        print(
+            f"{name:15s} {r['seconds']:9.2f} s  peak RSS {r['peak_rss_mb']:8.0f} MB  {extra}",
+            flush=True,
+        )
 
     def ratio(a, b):
         if a in results and b in results and "seconds" in results[a] and "seconds" in results[b]:
@@ -206,13 +246,21 @@ def main():
 
     print("\nratios (reference time / ours; > 1: ours faster)")
     print(f"  H1 on the landmarks, ripser direct / ours : {ratio('h1_ours', 'h1_ripser'):.2f}")
-    print(f"  H0 on {args.ref_n} rows, ripser / ours      : {ratio('h0_ref_ours', 'h0_ref_ripser'):.2f}")
-    print(f"  H0 on {args.ref_n} rows, dense scipy / ours : {ratio('h0_ref_ours', 'h0_ref_scipy'):.2f}")
-    print(f"  H1 on {args.choice_n} landmarks, gudhi / ripser : {ratio('choice_ripser', 'choice_gudhi'):.2f}")
+    print(
+        f"  H0 on {args.ref_n} rows, ripser / ours      : {ratio('h0_ref_ours', 'h0_ref_ripser'):.2f}"
+    )
+    print(
+        f"  H0 on {args.ref_n} rows, dense scipy / ours : {ratio('h0_ref_ours', 'h0_ref_scipy'):.2f}"
+    )
+    print(
+        f"  H1 on {args.choice_n} landmarks, gudhi / ripser : {ratio('choice_ripser', 'choice_gudhi'):.2f}"
+    )
     for a, b in (("h0_ref_ours", "h0_ref_ripser"), ("h0_ref_ours", "h0_ref_scipy")):
         if "sum_of_deaths" in results.get(a, {}) and "sum_of_deaths" in results.get(b, {}):
-            print(f"  sum of H0 deaths, {a} vs {b}: {results[a]['sum_of_deaths']:.6f} vs "
-                  f"{results[b]['sum_of_deaths']:.6f}")
+            print(
+                f"  sum of H0 deaths, {a} vs {b}: {results[a]['sum_of_deaths']:.6f} vs "
+                f"{results[b]['sum_of_deaths']:.6f}"
+            )
 
 
 if __name__ == "__main__":

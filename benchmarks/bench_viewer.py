@@ -74,7 +74,9 @@ def main(argv=None) -> None:
         def floor(floor_viewer=floor_viewer, pos=pos):
             for name, g in cmp.graphs.items():
                 rc = to_napari(pos[name])
-                floor_viewer.add_surface(_edge_mesh(rc, g.edges, np.full(g.n_edges, 0.05), g.edge_weights))
+                floor_viewer.add_surface(
+                    _edge_mesh(rc, g.edges, np.full(g.n_edges, 0.05), g.edge_weights)
+                )
                 floor_viewer.add_points(rc, size=0.2)
             floor_viewer.add_points(np.zeros((7, 2)), features={"t": list("abcdefg")}, text="{t}")
             QApplication.processEvents()

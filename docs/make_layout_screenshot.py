@@ -34,8 +34,18 @@ def main() -> Path:
     viewer = napari.Viewer(show=True, title="napari-topoalign: joint layout")
     viewer.window._qt_window.resize(1400, 800)
     palette = np.array(
-        [[0.12, 0.47, 0.71], [1.0, 0.5, 0.05], [0.17, 0.63, 0.17], [0.84, 0.15, 0.16], [0.58, 0.4, 0.74],
-         [0.55, 0.34, 0.29], [0.89, 0.47, 0.76], [0.5, 0.5, 0.5], [0.74, 0.74, 0.13], [0.09, 0.75, 0.81]]
+        [
+            [0.12, 0.47, 0.71],
+            [1.0, 0.5, 0.05],
+            [0.17, 0.63, 0.17],
+            [0.84, 0.15, 0.16],
+            [0.58, 0.4, 0.74],
+            [0.55, 0.34, 0.29],
+            [0.89, 0.47, 0.76],
+            [0.5, 0.5, 0.5],
+            [0.74, 0.74, 0.13],
+            [0.09, 0.75, 0.81],
+        ]
     )
     for name in names:
         g = cmp.graphs[name]
@@ -43,19 +53,29 @@ def main() -> Path:
         e = g.edges
         viewer.add_vectors(
             np.stack([rc[e[:, 0]], rc[e[:, 1]] - rc[e[:, 0]]], axis=1),
-            name=f"{name} edges", vector_style="line", edge_width=0.06, edge_color="#9a9a9a",
+            name=f"{name} edges",
+            vector_style="line",
+            edge_width=0.06,
+            edge_color="#9a9a9a",
         )
         labels = g.nodes["majority_label"].to_numpy().astype(int)
         size = 0.35 + 0.5 * np.sqrt(g.nodes["size"].to_numpy() / g.nodes["size"].max())
         viewer.add_points(
-            rc, name=f"{name} nodes", size=size, face_color=palette[labels % 10], border_width=0.05,
-            border_color="#202020", features=g.nodes,
+            rc,
+            name=f"{name} nodes",
+            size=size,
+            face_color=palette[labels % 10],
+            border_width=0.05,
+            border_color="#202020",
+            features=g.nodes,
         )
         off = _to_napari(layout.offsets[name][None, :])[0]
         top = rc[:, 0].min() - 1.5
         viewer.add_points(
-            [[top, off[1] + 0.5 * (rc[:, 1].max() + rc[:, 1].min() - 2 * off[1])]], name=f"{name} title",
-            size=0, text={"string": [name], "size": 14, "color": "white"},
+            [[top, off[1] + 0.5 * (rc[:, 1].max() + rc[:, 1].min() - 2 * off[1])]],
+            name=f"{name} title",
+            size=0,
+            text={"string": [name], "size": 14, "color": "white"},
         )
     viewer.reset_view()
     napari.qt.get_qapp().processEvents()

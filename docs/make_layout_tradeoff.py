@@ -48,7 +48,10 @@ def measure(graphs):
     for tol in TOLS:
         for cs in STRENGTHS:
             for s in SEEDS:
-                q = layout_quality(graphs, joint_layout(graphs, random_state=s, coupling_strength=cs, stress_tol=tol))
+                q = layout_quality(
+                    graphs,
+                    joint_layout(graphs, random_state=s, coupling_strength=cs, stress_tol=tol),
+                )
                 stress = max(j / b for j, b in zip(q["stress"], base[s]["stress"]))
                 rows.append((tol, cs, s, q["mean_alignment"], stress, base[s]["mean_alignment"]))
     return rows
@@ -63,7 +66,9 @@ def main() -> Path:
     graphs, names = real_pair()
     rows = np.array(measure(graphs))
     print(f"{names[0]} ({graphs[0].n_nodes} nodes) vs {names[1]} ({graphs[1].n_nodes} nodes)")
-    print(f"{'stress_tol':>10s} {'coupling':>8s} {'alignment':>9s} {'ratio':>6s} {'stress ratio':>12s}  (mean over seeds)")
+    print(
+        f"{'stress_tol':>10s} {'coupling':>8s} {'alignment':>9s} {'ratio':>6s} {'stress ratio':>12s}  (mean over seeds)"
+    )
     fig, ax = plt.subplots(figsize=(7.5, 5.0), dpi=120)
     colours = plt.cm.viridis(np.linspace(0, 0.9, len(TOLS)))
     for tol, colour in zip(TOLS, colours):
@@ -74,15 +79,27 @@ def main() -> Path:
         for cs, (x, y, b) in zip(STRENGTHS, means):
             print(f"{tol:10.2f} {cs:8.1f} {y:9.3f} {b / y:6.2f} {x:12.3f}")
             if tol == TOLS[-1]:
-                ax.annotate(f"{cs:g}", (x, y), textcoords="offset points", xytext=(4, 3), fontsize=7)
+                ax.annotate(
+                    f"{cs:g}", (x, y), textcoords="offset points", xytext=(4, 3), fontsize=7
+                )
     base = rows[:, 5].reshape(-1, len(SEEDS))[0]
-    ax.scatter(np.ones(len(base)), base, marker="x", color="crimson", s=40, label="independent + Procrustes")
+    ax.scatter(
+        np.ones(len(base)),
+        base,
+        marker="x",
+        color="crimson",
+        s=40,
+        label="independent + Procrustes",
+    )
     ax.axvline(1.10, color="grey", lw=0.8, ls="--")
     ax.text(1.105, ax.get_ylim()[1], "1.10", va="top", fontsize=8, color="grey")
     ax.set_xlabel("stress ratio (larger of the two graphs; joint / own layout)")
     ax.set_ylabel("alignment (smaller is better)")
-    ax.set_title(f"Joint layout of {names[0]} and {names[1]}: alignment vs stress\n"
-                 "(labels: coupling_strength on the stress_tol = 0.5 line)", fontsize=10)
+    ax.set_title(
+        f"Joint layout of {names[0]} and {names[1]}: alignment vs stress\n"
+        "(labels: coupling_strength on the stress_tol = 0.5 line)",
+        fontsize=10,
+    )
     ax.legend(fontsize=8, loc="upper right")
     fig.tight_layout()
     OUT.parent.mkdir(parents=True, exist_ok=True)

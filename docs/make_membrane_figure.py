@@ -64,12 +64,30 @@ def main(path: str | Path = Path(__file__).parent / "images" / "membrane.png") -
             ax.plot(line[:, 0], line[:, 1], color="#2a4a80", lw=2.5, solid_capstyle="round")
         for a, b in e:
             ax.plot(*p[[a, b]].T, color="0.35", lw=1.2, zorder=2)
-        ax.scatter(p[:, 0], p[:, 1], s=60, c=np.where(s > 0, "#dd8452", "#55a868"), edgecolor="k", zorder=3)
+        ax.scatter(
+            p[:, 0],
+            p[:, 1],
+            s=60,
+            c=np.where(s > 0, "#dd8452", "#55a868"),
+            edgecolor="k",
+            zorder=3,
+        )
         for q, share_, normal in zip(m.pore_positions, m.pore_shares, m.pore_normals):
-            ax.scatter(*q, s=40 + 260 * share_, facecolor="none", edgecolor="#c44e52", lw=2, zorder=4)
+            ax.scatter(
+                *q, s=40 + 260 * share_, facecolor="none", edgecolor="#c44e52", lw=2, zorder=4
+            )
             tip = q + 0.28 * normal
-            ax.annotate("", xy=tip, xytext=q, arrowprops=dict(arrowstyle="->", color="#c44e52", lw=1.5))
-            ax.text(*(q + 0.42 * normal), f"{share_:.0%}", color="#c44e52", ha="center", va="center", fontsize=9)
+            ax.annotate(
+                "", xy=tip, xytext=q, arrowprops=dict(arrowstyle="->", color="#c44e52", lw=1.5)
+            )
+            ax.text(
+                *(q + 0.42 * normal),
+                f"{share_:.0%}",
+                color="#c44e52",
+                ha="center",
+                va="center",
+                fontsize=9,
+            )
         ax.set_title(title, fontsize=10)
         ax.set_aspect("equal")
         ax.margins(0.22)

@@ -27,7 +27,9 @@ IMAGES = HERE / "images"
 def blobs(n_per=150, n_classes=5, dim=20, seed=0):
     rng = np.random.default_rng(seed)
     centres = rng.normal(scale=4.0, size=(n_classes, dim))
-    X = np.concatenate([c + rng.normal(scale=0.5 + 0.4 * i, size=(n_per, dim)) for i, c in enumerate(centres)])
+    X = np.concatenate(
+        [c + rng.normal(scale=0.5 + 0.4 * i, size=(n_per, dim)) for i, c in enumerate(centres)]
+    )
     return X, np.repeat(np.arange(n_classes), n_per)
 
 
@@ -115,8 +117,15 @@ def plot_matrices(reps, path, measures):
         ax.set_title(f"{title} ({dt:.0f} s)", fontsize=9)
         for i in range(len(M)):
             for j in range(len(M)):
-                ax.text(j, i, f"{M.values[i, j]:.2f}", ha="center", va="center", fontsize=6,
-                        color="w" if M.values[i, j] < 0.6 else "k")
+                ax.text(
+                    j,
+                    i,
+                    f"{M.values[i, j]:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="w" if M.values[i, j] < 0.6 else "k",
+                )
         fig.colorbar(im, ax=ax, fraction=0.046)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -151,7 +160,11 @@ def correspondence_table(reps, anchor_counts=(0, 10, 50), n_eigenvectors=50, see
         B = np.asarray(reps[b], dtype=np.float64)
         n = len(A)
         for na in anchor_counts:
-            anchors = None if na == 0 else np.sort(np.random.RandomState(seed).choice(n, na, replace=False))
+            anchors = (
+                None
+                if na == 0
+                else np.sort(np.random.RandomState(seed).choice(n, na, replace=False))
+            )
             r = lfm(A, B, anchors=anchors, n_eigenvectors=n_eigenvectors, random_state=seed)
             l1, l5 = r.accuracy(top=1), r.accuracy(top=5)
             if anchors is None:
@@ -164,7 +177,11 @@ def correspondence_table(reps, anchor_counts=(0, 10, 50), n_eigenvectors=50, see
             lines.append(f"| {a} -> {b} | {na} | {l1:.3f} | {l5:.3f} | {pr} |")
             print(lines[-1], flush=True)
     for na, vals in totals.items():
-        m = np.nanmean(np.array(vals, dtype=float), axis=0) if na else np.array(vals, dtype=float).mean(0)
+        m = (
+            np.nanmean(np.array(vals, dtype=float), axis=0)
+            if na
+            else np.array(vals, dtype=float).mean(0)
+        )
         pr = "n/a | n/a" if na == 0 else f"{m[2]:.3f} | {m[3]:.3f}"
         lines.append(f"| **mean** | {na} | {m[0]:.3f} | {m[1]:.3f} | {pr} |")
     return "\n".join(lines)
@@ -213,13 +230,21 @@ def main(argv=None):
     for title, rows in (("synthetic", syn), ("MiniLM block3", mini)):
         print(f"\n{title}: distance, linear CKA, RBF CKA, mutual kNN, LFM, linear separability")
         for r in rows:
-            print(f"  {r['distance']:5.2f} {r['cka']:.3f} {r['cka_rbf']:.3f} {r['mutual_knn']:.3f} {r['lfm']:.3f} {r['separable']:.3f}")
-    plot_perturbation([("synthetic: 5 Gaussian classes, 20-d", syn), ("MiniLM block3: 6 k-means classes", mini)],
-                      IMAGES / "metrics_perturbation.png")
+            print(
+                f"  {r['distance']:5.2f} {r['cka']:.3f} {r['cka_rbf']:.3f} {r['mutual_knn']:.3f} {r['lfm']:.3f} {r['separable']:.3f}"
+            )
+    plot_perturbation(
+        [("synthetic: 5 Gaussian classes, 20-d", syn), ("MiniLM block3: 6 k-means classes", mini)],
+        IMAGES / "metrics_perturbation.png",
+    )
     plot_matrices(
         reps,
         IMAGES / "metrics_minilm_matrices.png",
-        [("linear CKA", "cka", {}), ("mutual kNN (k=10)", "mutual_knn", {}), ("LFM similarity", "lfm", {"random_state": 0})],
+        [
+            ("linear CKA", "cka", {}),
+            ("mutual kNN (k=10)", "mutual_knn", {}),
+            ("LFM similarity", "lfm", {"random_state": 0}),
+        ],
     )
     if not args.no_table:
         print("\ncorrespondence between adjacent MiniLM layers (1500 words)\n")

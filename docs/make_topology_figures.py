@@ -53,13 +53,19 @@ def digits_layers():
     reps = load_digits_sample()
     mlp, inputs, labels = load_digits_mlp()
     # the network's layers in depth order: its input (the standardised pixels), then its hidden layers
-    layers = {"input pixels": inputs, "mlp_hidden1": reps["mlp_hidden1"], "mlp_hidden2": reps["mlp_hidden2"]}
+    layers = {
+        "input pixels": inputs,
+        "mlp_hidden1": reps["mlp_hidden1"],
+        "mlp_hidden2": reps["mlp_hidden2"],
+    }
     t = time.perf_counter()
     res = layer_topology(layers, reps.labels, maxdim=1, n_landmarks=500, random_state=0)
     seconds = time.perf_counter() - t
     q = res["quality"].copy()
     q["H1_bars"] = [len(res["diagrams"][n].dgms[1]) for n in layers]
-    print(f"\n### Digits: class separation per layer ({seconds:.1f} s for all of layer_topology)\n")
+    print(
+        f"\n### Digits: class separation per layer ({seconds:.1f} s for all of layer_topology)\n"
+    )
     print(markdown(q))
     print("\nStages of mlp_hidden2:\n")
     print(markdown(res["stages"]["mlp_hidden2"].table.set_index("stage")))
@@ -75,7 +81,13 @@ def digits_layers():
     ax.set_title("class separation by depth (digits MLP)", fontsize=10)
     ax.legend(fontsize=8)
     ax = axes[1]
-    ax.plot(x, 100 * q["mst_cross_share"], marker="o", color="#c44e52", label="MST edges joining two classes (%)")
+    ax.plot(
+        x,
+        100 * q["mst_cross_share"],
+        marker="o",
+        color="#c44e52",
+        label="MST edges joining two classes (%)",
+    )
     ax.set_ylabel("% of the H0 deaths between classes", color="#c44e52")
     ax.set_xticks(x, list(layers), fontsize=8)
     ax2 = ax.twinx()
@@ -103,14 +115,25 @@ def digits_layers():
     # the views of one comparison: Sankey, heatmap dendrogram, blob graph, barcode
     fig = plt.figure(figsize=(14, 9), layout="constrained")
     sub = fig.subfigures(2, 2)
-    tplot.plot_sankey(sub[0, 0].add_subplot(111), res["flows"]["labels"],
-                      title="cluster flow at the labels stage (one box per cluster)")
+    tplot.plot_sankey(
+        sub[0, 0].add_subplot(111),
+        res["flows"]["labels"],
+        title="cluster flow at the labels stage (one box per cluster)",
+    )
     hd = heatmap_dendrogram(reps["mlp_hidden2"], reps.labels, layer="mlp_hidden2", random_state=0)
     tplot.plot_heatmap_dendrogram(sub[0, 1], hd)
     st = res["stages"]["mlp_hidden2"]
-    bg = blob_graph(reps["mlp_hidden2"], res["diagrams"]["mlp_hidden2"], st.threshold("labels"), reps.labels,
-                    min_size=st.min_size, layer="mlp_hidden2")
-    tplot.plot_blob_graph(sub[1, 0].add_subplot(111), bg, title="mlp_hidden2: clusters at the labels stage")
+    bg = blob_graph(
+        reps["mlp_hidden2"],
+        res["diagrams"]["mlp_hidden2"],
+        st.threshold("labels"),
+        reps.labels,
+        min_size=st.min_size,
+        layer="mlp_hidden2",
+    )
+    tplot.plot_blob_graph(
+        sub[1, 0].add_subplot(111), bg, title="mlp_hidden2: clusters at the labels stage"
+    )
     tplot.plot_barcode(sub[1, 1].add_subplot(111), res["diagrams"]["mlp_hidden2"], 0, max_bars=40)
     fig.savefig(IMAGES / "topology_digits_views.png", dpi=100)
     plt.close(fig)
@@ -132,17 +155,25 @@ def robustness(reps, mlp, inputs, quick: bool):
         "input_noise": (0.0, 0.5, 1.0) if quick else (0.0, 0.2, 0.4, 0.7, 1.0, 1.5),
     }
     for kind in ("noise", "quantize", "pca"):
-        runs[kind] = representation_robustness(layers, labels, kind=kind, levels=levels[kind], **kw)
+        runs[kind] = representation_robustness(
+            layers, labels, kind=kind, levels=levels[kind], **kw
+        )
     names = ["mlp_hidden1", "mlp_hidden2"]
     for kind in ("prune", "quantize_weights", "input_noise"):
-        runs[kind] = model_robustness(mlp, inputs, labels, kind=kind, levels=levels[kind], names=names, **kw)
+        runs[kind] = model_robustness(
+            mlp, inputs, labels, kind=kind, levels=levels[kind], names=names, **kw
+        )
     print(f"\n### Robustness (digits MLP layers; {time.perf_counter() - t:.0f} s)\n")
     for kind, df in runs.items():
         print(f"\n{kind}:\n")
         print(markdown(df.set_index("layer")))
     measures = ("bottleneck_h0", "ari_stage", "region_share")
-    fig, axes = plt.subplots(len(measures), len(runs), figsize=(3.2 * len(runs), 2.6 * len(measures)),
-                             layout="constrained")
+    fig, axes = plt.subplots(
+        len(measures),
+        len(runs),
+        figsize=(3.2 * len(runs), 2.6 * len(measures)),
+        layout="constrained",
+    )
     for j, (kind, df) in enumerate(runs.items()):
         for i, m in enumerate(measures):
             ax = axes[i, j]
@@ -165,8 +196,12 @@ def minilm():
     print(f"\n### MiniLM: 7 layers x 1500 words ({seconds:.1f} s)\n")
     print(markdown(q.join(res["summary"][["H0_max", "H1_bars", "H1_max", "bound"]])))
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.4), layout="constrained")
-    tplot.plot_quality(axes[0], q, measures=("silhouette", "ari", "nmi"),
-                       title="frequency-band separation per layer (MiniLM)")
+    tplot.plot_quality(
+        axes[0],
+        q,
+        measures=("silhouette", "ari", "nmi"),
+        title="frequency-band separation per layer (MiniLM)",
+    )
     for ax, key in zip(axes[1:], ("bottleneck_H0", "bottleneck_H1")):
         D = res["distances"][key]
         im = ax.imshow(D.values, cmap="magma")

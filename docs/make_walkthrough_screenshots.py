@@ -72,7 +72,9 @@ def main() -> list[Path]:
     viewer = napari.Viewer(title="napari-topoalign walkthrough", show=True)
     fit_window(viewer.window, *SIZE)
     viewer.open_sample("napari-topoalign", "digits")
-    _, build = viewer.window.add_plugin_dock_widget("napari-topoalign", "Build mapper graphs", tabify=True)
+    _, build = viewer.window.add_plugin_dock_widget(
+        "napari-topoalign", "Build mapper graphs", tabify=True
+    )
     QApplication.processEvents()
     out.append(_shot(viewer, "walkthrough_1_sample.png"))
 
@@ -80,12 +82,16 @@ def main() -> list[Path]:
     _wait(build)
     out.append(_shot(viewer, "walkthrough_2_build.png"))
 
-    _, layout = viewer.window.add_plugin_dock_widget("napari-topoalign", "Joint layout", tabify=True)
+    _, layout = viewer.window.add_plugin_dock_widget(
+        "napari-topoalign", "Joint layout", tabify=True
+    )
     layout.run()
     _wait(layout)
     out.append(_shot(viewer, "walkthrough_3_layout.png"))
 
-    _, regions = viewer.window.add_plugin_dock_widget("napari-topoalign", "Matching regions", tabify=True)
+    _, regions = viewer.window.add_plugin_dock_widget(
+        "napari-topoalign", "Matching regions", tabify=True
+    )
     regions.reset_choices()
     regions.find_button.clicked.emit()
     QApplication.processEvents()
@@ -100,7 +106,9 @@ def main() -> list[Path]:
         print(figure)
 
     color_graphs_by(viewer, "lens_mean")
-    legend = next(w for w in viewer.window.dock_widgets.values() if type(w).__name__ == "LegendWidget")
+    legend = next(
+        w for w in viewer.window.dock_widgets.values() if type(w).__name__ == "LegendWidget"
+    )
     legend.refresh()
     _raise(legend)
     out.append(_shot(viewer, "walkthrough_5_colour.png"))
@@ -120,7 +128,9 @@ def main() -> list[Path]:
     QApplication.processEvents()
     viewer.screenshot(canvas_only=True)
     print(f"seven MiniLM graphs drawn in {time.perf_counter() - start:.1f} s")
-    legend = next(w for w in viewer.window.dock_widgets.values() if type(w).__name__ == "LegendWidget")
+    legend = next(
+        w for w in viewer.window.dock_widgets.values() if type(w).__name__ == "LegendWidget"
+    )
     _raise(legend)
     out.append(_shot(viewer, "walkthrough_6_minilm.png"))
     viewer.close()

@@ -30,7 +30,9 @@ def main(argv=None) -> int:
     reps = make_minilm_sample(progress=lambda f, m: print(f"\r[minilm] {m}", end="", flush=True))
     print()
     path = save_minilm_sample(reps, args.out)
-    print(f"[minilm] {reps!r} in {time.perf_counter() - t:.1f} s -> {path} ({path.stat().st_size / 1e6:.2f} MB)")
+    print(
+        f"[minilm] {reps!r} in {time.perf_counter() - t:.1f} s -> {path} ({path.stat().st_size / 1e6:.2f} MB)"
+    )
     return 0
 
 

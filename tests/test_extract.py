@@ -15,7 +15,9 @@ class TinyNet(torch.nn.Module):
     def __init__(self):
         super().__init__()
         torch.manual_seed(0)
-        self.body = torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.ReLU(), torch.nn.Linear(5, 3))
+        self.body = torch.nn.Sequential(
+            torch.nn.Linear(6, 5), torch.nn.ReLU(), torch.nn.Linear(5, 3)
+        )
         self.conv = torch.nn.Conv1d(1, 2, 3)
 
     def forward(self, x):
@@ -107,11 +109,14 @@ def fake_tokenizer(batch, padding=True, truncation=True, max_length=None, return
 
 
 @pytest.mark.parametrize(
-    "pooling, expected", [("mean", [2.0, 4.0, 1.0]), ("cls", [1.0, 4.0, 1.0]), ("last", [3.0, 4.0, 1.0])]
+    "pooling, expected",
+    [("mean", [2.0, 4.0, 1.0]), ("cls", [1.0, 4.0, 1.0]), ("last", [3.0, 4.0, 1.0])],
 )
 def test_extract_hidden_states_pooling(pooling, expected):
     texts = ["a bb ccc", "dddd", "e"]
-    reps = extract_hidden_states(FakeTransformer(), fake_tokenizer, texts, pooling=pooling, batch_size=2)
+    reps = extract_hidden_states(
+        FakeTransformer(), fake_tokenizer, texts, pooling=pooling, batch_size=2
+    )
     assert reps.names == hidden_state_names(2) == ["embeddings", "block1", "block2"]
     assert reps.texts == texts
     for k, name in enumerate(reps.names):
@@ -145,7 +150,9 @@ def test_extract_hidden_states_layers_and_errors():
 
     model.train()
     with pytest.raises(Cancelled):
-        extract_hidden_states(model, fake_tokenizer, ["a", "b", "c"], batch_size=1, progress=cancel)
+        extract_hidden_states(
+            model, fake_tokenizer, ["a", "b", "c"], batch_size=1, progress=cancel
+        )
     assert seen == [pytest.approx(1 / 3)] and model.training
 
 

@@ -13,9 +13,14 @@ from napari_topoalign.figure import arrange_panels, grid_columns
 def _comparison(n_reps=3, seed=0):
     rng = np.random.default_rng(seed)
     labels = np.repeat(["cat", "dog", "owl"], 50)
-    Z = np.r_[rng.normal(0, 0.3, (50, 2)), rng.normal(4, 0.3, (50, 2)), rng.normal(8, 0.3, (50, 2))]
+    Z = np.r_[
+        rng.normal(0, 0.3, (50, 2)), rng.normal(4, 0.3, (50, 2)), rng.normal(8, 0.3, (50, 2))
+    ]
     Z[:, 1] += np.linspace(0, 3, 150)
-    reps = {f"r{k}": np.tanh(Z @ rng.normal(size=(2, 5))) + rng.normal(scale=0.02, size=(150, 5)) for k in range(n_reps)}
+    reps = {
+        f"r{k}": np.tanh(Z @ rng.normal(size=(2, 5))) + rng.normal(scale=0.02, size=(150, 5))
+        for k in range(n_reps)
+    }
     cmp = Comparison(reps, labels=labels)
     cmp.build_mappers(lens="pca1", n_intervals=6, overlap=0.35, random_state=0)
     return cmp
@@ -24,7 +29,11 @@ def _comparison(n_reps=3, seed=0):
 def test_label_colors_by_rank_not_by_order_of_appearance():
     a = colors.label_colors([3, 1, 2, 1])
     b = colors.label_colors(np.array([1, 2, 3]))
-    assert a == b == {1: colors.LABEL_PALETTE[0], 2: colors.LABEL_PALETTE[1], 3: colors.LABEL_PALETTE[2]}
+    assert (
+        a
+        == b
+        == {1: colors.LABEL_PALETTE[0], 2: colors.LABEL_PALETTE[1], 3: colors.LABEL_PALETTE[2]}
+    )
     # text labels with numbers sort by the numbers
     bands = colors.label_colors(["251-500", "1-250", "1001-1250", "501-750"])
     assert list(bands) == ["1-250", "251-500", "501-750", "1001-1250"]
@@ -97,7 +106,9 @@ def test_figure_has_one_titled_panel_per_graph_and_the_canvas_colours(tmp_path):
         # node colours: the comparison's label colours, the same as the canvas uses
         scatter = ax.collections[-1]
         faces = np.asarray(scatter.get_facecolors())
-        expected = colors.label_color_array(g.nodes["majority_label"].to_numpy(), colors.label_colors(cmp.representations.labels))
+        expected = colors.label_color_array(
+            g.nodes["majority_label"].to_numpy(), colors.label_colors(cmp.representations.labels)
+        )
         order = np.argsort(-g.nodes["size"].to_numpy(), kind="stable")
         np.testing.assert_allclose(faces[:, :3], expected[order, :3], atol=1e-6)
     # regions are drawn in the region colours in both of their graphs
@@ -106,10 +117,14 @@ def test_figure_has_one_titled_panel_per_graph_and_the_canvas_colours(tmp_path):
     for name in ("r0", "r1"):
         patches = panels[name].patches
         assert len(patches) >= n_regions
-        np.testing.assert_allclose(patches[0].get_facecolor()[:3], colors.to_rgba(colors.region_color(0))[:3], atol=1e-6)
+        np.testing.assert_allclose(
+            patches[0].get_facecolor()[:3], colors.to_rgba(colors.region_color(0))[:3], atol=1e-6
+        )
     assert not panels["r2"].patches
     # the legend lists every label with its number of inputs
-    legends = [a for a in fig.topoalign_axes["__legend__"].artists] + [fig.topoalign_axes["__legend__"].get_legend()]
+    legends = [a for a in fig.topoalign_axes["__legend__"].artists] + [
+        fig.topoalign_axes["__legend__"].get_legend()
+    ]
     all_texts = [t.get_text() for leg in legends for t in leg.get_texts()]
     assert {"cat (50)", "dog (50)", "owl (50)"} <= set(all_texts)
     assert "region 1" in all_texts
@@ -139,7 +154,9 @@ def test_figure_bad_input_says_what_to_do(tmp_path):
 
 
 def test_every_stage_says_what_to_do_before_graphs_exist():
-    cmp = Comparison({"a": np.random.default_rng(0).normal(size=(30, 3)), "b": np.zeros((30, 2)) + 1})
+    cmp = Comparison(
+        {"a": np.random.default_rng(0).normal(size=(30, 3)), "b": np.zeros((30, 2)) + 1}
+    )
     with pytest.raises(ValueError, match=r"call build_mappers\(\) first"):
         cmp.find_regions("a", "b")
     with pytest.raises(ValueError, match=r"call build_mappers\(\) first"):

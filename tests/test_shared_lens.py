@@ -55,7 +55,9 @@ def test_lens_from_a_representation_an_attribute_or_an_array(reps):
     )
     g = cmp.build_mappers(lens_from="score", n_intervals=5, random_state=0)["b"]
     assert g.params["shared_lens"] == {"lens": "attribute", "from": "score"}
-    np.testing.assert_allclose(g.nodes["lens_mean"].iloc[0], reps.metadata["score"][g.node_members(0)].mean())
+    np.testing.assert_allclose(
+        g.nodes["lens_mean"].iloc[0], reps.metadata["score"][g.node_members(0)].mean()
+    )
     arr = np.linspace(0, 1, 240)
     g = cmp.build_mappers(lens=arr, n_intervals=5, random_state=0)["b"]
     assert g.params["shared_lens"] == {"lens": "array", "from": None}

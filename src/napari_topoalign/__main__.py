@@ -26,7 +26,6 @@ from pathlib import Path
 
 import numpy as np
 
-
 #: The samples the main job runs on (``--sample``).
 SAMPLES = ("digits", "minilm")
 
@@ -61,7 +60,9 @@ def run_pipeline(*, random_state: int = 0, log=print, sample: str = "digits"):
     a, b = cmp.names[:2]
     t = time.perf_counter()
     regions = cmp.find_regions(a, b, random_state=random_state)
-    log(f"[topoalign] {len(regions)} matching region(s) between {a} and {b} ({time.perf_counter() - t:.1f} s)")
+    log(
+        f"[topoalign] {len(regions)} matching region(s) between {a} and {b} ({time.perf_counter() - t:.1f} s)"
+    )
     return cmp
 
 
@@ -118,11 +119,19 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="topoalign", description="napari-topoalign on a built-in sample comparison"
     )
-    parser.add_argument("--headless", action="store_true", help="write the results instead of opening a window")
-    parser.add_argument("--out", type=Path, default=Path("out"), help="output folder of --headless (default ./out)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed of every step (default 0)")
     parser.add_argument(
-        "--sample", choices=SAMPLES, default="digits",
+        "--headless", action="store_true", help="write the results instead of opening a window"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=Path("out"), help="output folder of --headless (default ./out)"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="random seed of every step (default 0)"
+    )
+    parser.add_argument(
+        "--sample",
+        choices=SAMPLES,
+        default="digits",
         help="the sample to compare: digits (pixels vs MLP layers, default) or minilm "
         "(1,500 words through the 7 hidden states of all-MiniLM-L6-v2)",
     )

@@ -127,7 +127,9 @@ def _natural(value):
 def _sorted_unique(labels) -> list:
     values = np.asarray(labels, dtype=object).ravel()
     keep = [
-        _key(v) for v in values if v is not None and not (isinstance(v, (float, np.floating)) and np.isnan(v))
+        _key(v)
+        for v in values
+        if v is not None and not (isinstance(v, (float, np.floating)) and np.isnan(v))
     ]
     uniq = set(keep)
     if all(isinstance(v, str) for v in uniq):
@@ -158,7 +160,9 @@ def label_colors(labels: Iterable) -> dict:
         return {}
     uniq = _sorted_unique(labels)
     return {
-        _key(v): LABEL_PALETTE[k] if k < len(LABEL_PALETTE) else _extra_colour(k - len(LABEL_PALETTE))
+        _key(v): LABEL_PALETTE[k]
+        if k < len(LABEL_PALETTE)
+        else _extra_colour(k - len(LABEL_PALETTE))
         for k, v in enumerate(uniq)
     }
 

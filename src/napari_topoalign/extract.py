@@ -107,9 +107,21 @@ def _pick_layers(layers, names: list[str]) -> list[int]:
 
 
 @declare_params(
-    pooling=Param("mean", "choice", choices=list(POOLINGS), help="token pooling per text: mean over non-padding tokens, first token, or last non-padding token"),
+    pooling=Param(
+        "mean",
+        "choice",
+        choices=list(POOLINGS),
+        help="token pooling per text: mean over non-padding tokens, first token, or last non-padding token",
+    ),
     batch_size=Param(64, "int", low=1, high=65536, help="texts per forward pass"),
-    max_length=Param(None, "int", low=1, high=100_000, none_ok=True, help="truncate texts to this many tokens (None: the model's limit)"),
+    max_length=Param(
+        None,
+        "int",
+        low=1,
+        high=100_000,
+        none_ok=True,
+        help="truncate texts to this many tokens (None: the model's limit)",
+    ),
 )
 def extract_hidden_states(
     model,
@@ -166,16 +178,22 @@ def extract_hidden_states(
     if tokenizer is None:
         raise ValueError("tokenizer: required when the model is given as an object")
     if not callable(tokenizer):
-        raise TypeError(f"tokenizer: expected a callable tokenizer, got {type(tokenizer).__name__}")
+        raise TypeError(
+            f"tokenizer: expected a callable tokenizer, got {type(tokenizer).__name__}"
+        )
     torch = _torch()
     if not isinstance(model, torch.nn.Module):
-        raise TypeError(f"model: expected a torch model or a local model directory, got {type(model).__name__}")
+        raise TypeError(
+            f"model: expected a torch model or a local model directory, got {type(model).__name__}"
+        )
     config = getattr(model, "config", None)
     n_blocks = getattr(config, "num_hidden_layers", None)
     names = hidden_state_names(int(n_blocks)) if n_blocks is not None else None
     kept: list[int] | None = _pick_layers(layers, names) if names is not None else None
 
-    device = next(iter(model.parameters())).device if any(True for _ in model.parameters()) else "cpu"
+    device = (
+        next(iter(model.parameters())).device if any(True for _ in model.parameters()) else "cpu"
+    )
     was_training = model.training
     model.eval()
     chunks: dict[int, list[np.ndarray]] = {}
@@ -195,13 +213,17 @@ def extract_hidden_states(
                 out = model(**enc, output_hidden_states=True, return_dict=True)
                 states = out.hidden_states
                 if states is None:
-                    raise ValueError("model: returned no hidden states (output_hidden_states=True is ignored)")
+                    raise ValueError(
+                        "model: returned no hidden states (output_hidden_states=True is ignored)"
+                    )
                 if names is None:  # a model without num_hidden_layers: read the count once
                     names = hidden_state_names(len(states) - 1)
                     kept = _pick_layers(layers, names)
                 mask = enc.get("attention_mask")
                 if mask is None:
-                    mask = torch.ones(states[0].shape[:2], dtype=torch.long, device=states[0].device)
+                    mask = torch.ones(
+                        states[0].shape[:2], dtype=torch.long, device=states[0].device
+                    )
                 mask_f = mask.to(states[0].dtype).unsqueeze(-1)
                 # the position of the last non-padding token, for right or left padding
                 positions = torch.arange(mask.shape[1], device=mask.device)
@@ -220,7 +242,9 @@ def extract_hidden_states(
                 progress(done / n, f"{done}/{n} texts")
     finally:
         model.train(was_training)
-    arrays = {names[k]: np.concatenate(chunks[k], axis=0).astype(np.float32, copy=False) for k in kept}
+    arrays = {
+        names[k]: np.concatenate(chunks[k], axis=0).astype(np.float32, copy=False) for k in kept
+    }
     return Representations(
         arrays,
         labels=labels,
@@ -354,7 +378,9 @@ def collect_activations(
         def hook(_mod, _args, output):
             t = _first_tensor(output, torch)
             if t is None:
-                raise TypeError(f"layers: submodule {name!r} returned no tensor ({type(output).__name__})")
+                raise TypeError(
+                    f"layers: submodule {name!r} returned no tensor ({type(output).__name__})"
+                )
             current[name] = t.detach()
 
         return hook
@@ -370,10 +396,16 @@ def collect_activations(
                     module(**batch)
                 else:
                     module(batch)
-                expect = int(next(iter(batch.values())).shape[0]) if isinstance(batch, Mapping) else int(batch.shape[0])
+                expect = (
+                    int(next(iter(batch.values())).shape[0])
+                    if isinstance(batch, Mapping)
+                    else int(batch.shape[0])
+                )
                 for name in layers:
                     if name not in current:
-                        raise ValueError(f"layers: submodule {name!r} was not called in the forward pass")
+                        raise ValueError(
+                            f"layers: submodule {name!r} was not called in the forward pass"
+                        )
                     t = current[name]
                     if t.ndim == 0 or t.shape[0] != expect:
                         raise ValueError(
@@ -385,11 +417,18 @@ def collect_activations(
         for h in handles:
             h.remove()
         module.train(was_training)
-    arrays = {name: np.concatenate(captured[name], axis=0).astype(np.float32, copy=False) for name in layers}
+    arrays = {
+        name: np.concatenate(captured[name], axis=0).astype(np.float32, copy=False)
+        for name in layers
+    }
     return Representations(
         arrays,
         labels=labels,
         texts=texts,
         images=images,
-        metadata={"source": "collect_activations", "module": type(module).__name__, "layers": list(layers)},
+        metadata={
+            "source": "collect_activations",
+            "module": type(module).__name__,
+            "layers": list(layers),
+        },
     )

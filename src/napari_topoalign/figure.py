@@ -114,7 +114,9 @@ def arrange_panels(
     size = np.maximum(frame[2:] - frame[:2], 1e-9)
     # room for the two-line titles above every row: a share of the larger side, as panels
     # are often flat
-    room = 0.16 * size.max() if title_room is None else check_real(title_room, "title_room", low=0.0)
+    room = (
+        0.16 * size.max() if title_room is None else check_real(title_room, "title_room", low=0.0)
+    )
     step = size * (1 + gap) + np.array([0.0, room])
     out, boxes = {}, {}
     for k, n in enumerate(names):
@@ -128,7 +130,9 @@ def arrange_panels(
 def _layout_positions(cmp, names):
     if cmp.layout is None or any(n not in cmp.layout.positions for n in names):
         cmp.layout_separately(names)
-    return {n: cmp.layout.positions[n] for n in names}, {n: cmp.layout.offsets.get(n) for n in names}
+    return {n: cmp.layout.positions[n] for n in names}, {
+        n: cmp.layout.offsets.get(n) for n in names
+    }
 
 
 def _import_matplotlib():
@@ -144,8 +148,19 @@ def _import_matplotlib():
 @declare_params(
     dpi=Param(200, "int", low=30, high=1200, help="resolution of a PNG file, in dots per inch"),
     panel_size=Param(3.2, "float", low=1.0, high=20.0, help="width of one panel, in inches"),
-    ncols=Param(None, "int", low=1, high=50, none_ok=True, help="panels per row (default: all in a row up to four graphs, a grid beyond)"),
-    color_by=Param("majority_label", "str", help="node-table column that colours the nodes (labels or numbers)"),
+    ncols=Param(
+        None,
+        "int",
+        low=1,
+        high=50,
+        none_ok=True,
+        help="panels per row (default: all in a row up to four graphs, a grid beyond)",
+    ),
+    color_by=Param(
+        "majority_label",
+        "str",
+        help="node-table column that colours the nodes (labels or numbers)",
+    ),
     regions=Param(True, "bool", help="draw the matching regions as Bubble Sets"),
     legend=Param(True, "bool", help="add a legend (labels) or a colour bar (numbers)"),
 )
@@ -208,20 +223,37 @@ def comparison_figure(
     xlim = (frame[0] - pad, frame[2] + pad)
     ylim = (frame[1] - pad, frame[3] + pad)
     n = len(names)
-    ncols = (n if n < _GRID_FROM else grid_columns(n)) if ncols is None else check_int(ncols, "ncols", minimum=1)
+    ncols = (
+        (n if n < _GRID_FROM else grid_columns(n))
+        if ncols is None
+        else check_int(ncols, "ncols", minimum=1)
+    )
     ncols = min(ncols, n)
     nrows = math.ceil(n / ncols)
     aspect = (ylim[1] - ylim[0]) / (xlim[1] - xlim[0])
     panel_h = panel_size * min(max(aspect, 0.35), 2.5)
     legend_w = 1.9 if legend else 0.0
-    fig = Figure(figsize=(ncols * panel_size + legend_w, nrows * (panel_h + 0.45) + (0.4 if title else 0.0)))
+    fig = Figure(
+        figsize=(ncols * panel_size + legend_w, nrows * (panel_h + 0.45) + (0.4 if title else 0.0))
+    )
     right = 1.0 - legend_w / fig.get_figwidth()
     top = 1.0 - (0.45 if title else 0.0) / fig.get_figheight()
-    grid = fig.add_gridspec(nrows, ncols, left=0.01, right=right - 0.01, bottom=0.01, top=top - 0.04, wspace=0.04, hspace=0.16)
+    grid = fig.add_gridspec(
+        nrows,
+        ncols,
+        left=0.01,
+        right=right - 0.01,
+        bottom=0.01,
+        top=top - 0.04,
+        wspace=0.04,
+        hspace=0.16,
+    )
 
     labels = cmp.representations.labels
     label_map = _colors.label_colors(labels)
-    max_size = max(float(cmp.graphs[m].nodes["size"].max()) if cmp.graphs[m].n_nodes else 1.0 for m in names)
+    max_size = max(
+        float(cmp.graphs[m].nodes["size"].max()) if cmp.graphs[m].n_nodes else 1.0 for m in names
+    )
     # the numbers' limits, shared by all panels
     limits = None
     all_values = [cmp.graphs[m].nodes[color_by] for m in names if color_by in cmp.graphs[m].nodes]
@@ -236,7 +268,9 @@ def comparison_figure(
             v = v[np.isfinite(v)]
             limits = (float(v.min()), float(v.max())) if len(v) else (0.0, 1.0)
     elif color_by != "majority_label":
-        raise KeyError(f"color_by: no node-table column {color_by!r}; known: {list(cmp.graphs[names[0]].nodes.columns)}")
+        raise KeyError(
+            f"color_by: no node-table column {color_by!r}; known: {list(cmp.graphs[names[0]].nodes.columns)}"
+        )
 
     # marker area in points^2 proportional to the inputs; a readable minimum
     panel_pt = panel_size * 72.0
@@ -269,14 +303,26 @@ def comparison_figure(
 
                 # outlines a few marker diameters wide, as on the canvas
                 size = graph.nodes["size"].to_numpy(dtype=np.float64)
-                d_pt = float(np.median(np.maximum(d_max * np.sqrt(size / max(max_size, 1.0)), d_min)))
+                d_pt = float(
+                    np.median(np.maximum(d_max * np.sqrt(size / max(max_size, 1.0)), d_min))
+                )
                 unit_per_pt = (xlim[1] - xlim[0]) / (0.92 * panel_pt)
                 scale = max(default_scale(xy), 2.5 * d_pt * unit_per_pt)
-                for rank, rings in enumerate(bubble_sets(xy, sets, edges=graph.edges, scale=scale)):
+                for rank, rings in enumerate(
+                    bubble_sets(xy, sets, edges=graph.edges, scale=scale)
+                ):
                     colour = _colors.region_color(rank)
                     for ring in rings:
                         ax.add_patch(
-                            Polygon(np.asarray(ring), closed=True, facecolor=colour, alpha=0.55, edgecolor=_darker(colour), linewidth=0.9, zorder=1)
+                            Polygon(
+                                np.asarray(ring),
+                                closed=True,
+                                facecolor=colour,
+                                alpha=0.55,
+                                edgecolor=_darker(colour),
+                                linewidth=0.9,
+                                zorder=1,
+                            )
                         )
         e = np.asarray(graph.edges, dtype=np.int64).reshape(-1, 2)
         if len(e):
@@ -294,13 +340,30 @@ def comparison_figure(
             size = graph.nodes["size"].to_numpy(dtype=np.float64)
             d = np.maximum(d_max * np.sqrt(size / max(max_size, 1.0)), d_min)
             if color_by in graph.nodes and categorical:
-                face = _colors.label_color_array(graph.nodes[color_by].to_numpy(), label_map if color_by == "majority_label" else _colors.label_colors(np.concatenate([cmp.graphs[m].nodes[color_by].to_numpy() for m in names])))
+                face = _colors.label_color_array(
+                    graph.nodes[color_by].to_numpy(),
+                    label_map
+                    if color_by == "majority_label"
+                    else _colors.label_colors(
+                        np.concatenate([cmp.graphs[m].nodes[color_by].to_numpy() for m in names])
+                    ),
+                )
             elif color_by in graph.nodes:
-                face = _colors.continuous_colors(graph.nodes[color_by].to_numpy(dtype=np.float64), limits)
+                face = _colors.continuous_colors(
+                    graph.nodes[color_by].to_numpy(dtype=np.float64), limits
+                )
             else:
                 face = np.tile(_colors.to_rgba(_colors.LABEL_PALETTE[0]), (graph.n_nodes, 1))
             order = np.argsort(-size, kind="stable")  # small nodes on top
-            ax.scatter(xy[order, 0], xy[order, 1], s=d[order] ** 2, c=face[order], edgecolors="#202020", linewidths=0.35, zorder=3)
+            ax.scatter(
+                xy[order, 0],
+                xy[order, 1],
+                s=d[order] ** 2,
+                c=face[order],
+                edgecolors="#202020",
+                linewidths=0.35,
+                zorder=3,
+            )
     if legend:
         lax = fig.add_axes([right, 0.08, legend_w / fig.get_figwidth() - 0.01, top - 0.16])
         lax.set_axis_off()
@@ -313,8 +376,13 @@ def comparison_figure(
                 for lab, c in label_map.items()
             ]
             first = lax.legend(
-                handles=handles, loc="upper left", fontsize=7, title="label (inputs)", title_fontsize=7.5,
-                frameon=False, ncol=1 if len(handles) <= 24 else 2,
+                handles=handles,
+                loc="upper left",
+                fontsize=7,
+                title="label (inputs)",
+                title_fontsize=7.5,
+                frameon=False,
+                ncol=1 if len(handles) <= 24 else 2,
             )
         elif limits is not None:
             from matplotlib.cm import ScalarMappable
@@ -327,17 +395,32 @@ def comparison_figure(
             bar.ax.tick_params(labelsize=7)
             axes["__colorbar__"] = cax
         n_reg = max(
-            (len(c.regions) for key, c in cmp.correspondences.items() if key[0] in names and key[1] in names),
+            (
+                len(c.regions)
+                for key, c in cmp.correspondences.items()
+                if key[0] in names and key[1] in names
+            ),
             default=0,
         )
         if regions and n_reg:
             handles = [
-                Patch(facecolor=_colors.region_color(k), edgecolor=_darker(_colors.region_color(k)), label=f"region {k + 1}")
+                Patch(
+                    facecolor=_colors.region_color(k),
+                    edgecolor=_darker(_colors.region_color(k)),
+                    label=f"region {k + 1}",
+                )
                 for k in range(min(n_reg, len(_colors.REGION_PALETTE)))
             ]
             if first is not None:
                 lax.add_artist(first)
-            lax.legend(handles=handles, loc="lower left", fontsize=7, frameon=False, title="matching regions", title_fontsize=7.5)
+            lax.legend(
+                handles=handles,
+                loc="lower left",
+                fontsize=7,
+                frameon=False,
+                title="matching regions",
+                title_fontsize=7.5,
+            )
     if title:
         fig.suptitle(title, fontsize=11)
     fig.topoalign_axes = axes

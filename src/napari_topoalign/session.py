@@ -137,7 +137,9 @@ class Comparison:
         names = list(names)
         unknown = [n for n in names if n not in pool]
         if unknown and not pool and what == "graphs":
-            raise ValueError(f"graphs: no mapper graphs yet (asked for {unknown}); call build_mappers() first")
+            raise ValueError(
+                f"graphs: no mapper graphs yet (asked for {unknown}); call build_mappers() first"
+            )
         if unknown:
             raise KeyError(f"{what}: unknown name(s) {unknown}; known: {pool}")
         return names
@@ -193,15 +195,19 @@ class Comparison:
         mapper_params = dict(mapper_params)
         shared_info = None
         if shared_lens and names:
-            mapper_params, shared_info = self._shared_lens(names, lens_from, mapper_params, compute_lens)
+            mapper_params, shared_info = self._shared_lens(
+                names, lens_from, mapper_params, compute_lens
+            )
         elif lens_from is not None:
             raise ValueError("lens_from: only used with shared_lens=True")
         built: dict[str, MapperGraph] = {}
         for k, name in enumerate(names):
             sub = None
             if progress is not None:
+
                 def sub(frac, msg, _k=k, _name=name):
                     return progress((_k + frac) / len(names), f"{_name}: {msg}")
+
             built[name] = build_mapper(
                 self.representations[name],
                 labels=self.representations.labels,
@@ -216,10 +222,14 @@ class Comparison:
         self.graphs.update(built)
         self.mapper_params = dict(mapper_params)
         if shared_info is not None:
-            self.mapper_params.update(lens=shared_info["lens"], shared_lens=True, lens_from=shared_info["from"])
+            self.mapper_params.update(
+                lens=shared_info["lens"], shared_lens=True, lens_from=shared_info["from"]
+            )
         self.layout = None
         self.correspondences = {
-            key: c for key, c in self.correspondences.items() if key[0] not in built and key[1] not in built
+            key: c
+            for key, c in self.correspondences.items()
+            if key[0] not in built and key[1] not in built
         }
         self._changed("graphs")
         return built
@@ -236,9 +246,13 @@ class Comparison:
             if lens_from is None:
                 lens_from = names[0]
             if not isinstance(lens_from, str):
-                raise TypeError(f"lens_from: expected a representation or attribute name, got {type(lens_from).__name__}")
+                raise TypeError(
+                    f"lens_from: expected a representation or attribute name, got {type(lens_from).__name__}"
+                )
             if lens_from in reps.names:
-                values = compute_lens(reps[lens_from], lens, random_state=params.get("random_state"))
+                values = compute_lens(
+                    reps[lens_from], lens, random_state=params.get("random_state")
+                )
                 info = {"lens": lens if isinstance(lens, str) else "custom", "from": lens_from}
             elif lens_from in reps.metadata:
                 values = np.asarray(reps.metadata[lens_from], dtype=np.float64)
@@ -250,7 +264,9 @@ class Comparison:
                 )
         else:
             if lens_from is not None:
-                raise ValueError("lens_from: not used when lens is an array (the array is the shared lens)")
+                raise ValueError(
+                    "lens_from: not used when lens is an array (the array is the shared lens)"
+                )
             values = lens
             info = {"lens": "array", "from": None}
         out = dict(params)
@@ -258,7 +274,12 @@ class Comparison:
         return out, info
 
     def align_layout(
-        self, names=None, *, progress: ProgressFn | None = None, callback: Callable | None = None, **params
+        self,
+        names=None,
+        *,
+        progress: ProgressFn | None = None,
+        callback: Callable | None = None,
+        **params,
     ) -> Layout:
         """Lay out the graphs (all by default) jointly (see
         :func:`napari_topoalign.joint_layout` for ``params``) and keep the result in
@@ -277,7 +298,12 @@ class Comparison:
         return self.layout
 
     def layout_separately(
-        self, names=None, *, iterations: int | None = None, random_state=0, progress: ProgressFn | None = None
+        self,
+        names=None,
+        *,
+        iterations: int | None = None,
+        random_state=0,
+        progress: ProgressFn | None = None,
     ) -> Layout:
         """Lay out each graph (all by default) on its own, with the engine of the joint
         layout but no cross-graph forces, side by side in panels, and keep the result in
@@ -293,14 +319,25 @@ class Comparison:
         for k, name in enumerate(names):
             sub = None
             if progress is not None:
+
                 def sub(frac, msg, _k=k, _name=name):
                     return progress((_k + frac) / len(names), f"{_name}: {msg}")
-            xy = independent_layout(self.graphs[name], iterations=iterations, random_state=random_state, progress=sub)
+
+            xy = independent_layout(
+                self.graphs[name], iterations=iterations, random_state=random_state, progress=sub
+            )
             positions.append(xy - xy.mean(axis=0) if len(xy) else xy)
         offsets = _panel_offsets(positions, "side_by_side", 0.15)
-        params = {"method": "separate", "arrangement": "side_by_side", "iterations": iterations, "random_state": random_state}
+        params = {
+            "method": "separate",
+            "arrangement": "side_by_side",
+            "iterations": iterations,
+            "random_state": random_state,
+        }
         self.layout = Layout(
-            {n: p + o for n, p, o in zip(names, positions, offsets)}, dict(zip(names, offsets)), params
+            {n: p + o for n, p, o in zip(names, positions, offsets)},
+            dict(zip(names, offsets)),
+            params,
         )
         self._changed("layout")
         return self.layout
@@ -311,7 +348,14 @@ class Comparison:
         a, b = self._pair(a, b)
         return node_coupling(self.graphs[a], self.graphs[b], **params)
 
-    def find_regions(self, a: str | None = None, b: str | None = None, *, progress: ProgressFn | None = None, **params):
+    def find_regions(
+        self,
+        a: str | None = None,
+        b: str | None = None,
+        *,
+        progress: ProgressFn | None = None,
+        **params,
+    ):
         """Find the structurally matching regions between graphs ``a`` and ``b`` (the first
         two graphs by default; see :func:`napari_topoalign.find_matching_regions`) and keep
         them in :attr:`correspondences`."""
@@ -323,14 +367,22 @@ class Comparison:
                 "call build_mappers() first"
             )
         a, b = self._pair(a, b)
-        regions = find_matching_regions(self.graphs[a], self.graphs[b], progress=progress, **params)
+        regions = find_matching_regions(
+            self.graphs[a], self.graphs[b], progress=progress, **params
+        )
         coupling = node_coupling(self.graphs[a], self.graphs[b])
         self.correspondences[(a, b)] = Correspondence(a, b, coupling, list(regions), dict(params))
         self._changed("regions")
         return regions
 
     def query_motif(
-        self, motif="loop", a: str | None = None, b: str | None = None, *, progress: ProgressFn | None = None, **params
+        self,
+        motif="loop",
+        a: str | None = None,
+        b: str | None = None,
+        *,
+        progress: ProgressFn | None = None,
+        **params,
     ):
         """Find a motif in graphs ``a`` and ``b`` (the first two graphs by default) and compare
         its instances (see :func:`napari_topoalign.compare_motifs`); with ``b=False`` only
@@ -351,26 +403,42 @@ class Comparison:
         else:
             a, b = self._pair(a, b)
             table, ra, rb = compare_motifs(
-                self.graphs[a], self.graphs[b], motif, progress=progress, return_results=True, **params
+                self.graphs[a],
+                self.graphs[b],
+                motif,
+                progress=progress,
+                return_results=True,
+                **params,
             )
             result = MotifComparison(label, a, b, ra, rb, table, dict(params))
             key = f"{label}: {a} vs {b}"
         self.motifs[key] = result
         return result
 
-    def compute_scores(self, measure: str = "cka", names=None, *, progress: ProgressFn | None = None, **params):
+    def compute_scores(
+        self, measure: str = "cka", names=None, *, progress: ProgressFn | None = None, **params
+    ):
         """The ``N x N`` matrix of a similarity ``measure`` over the representations (see
         :func:`napari_topoalign.similarity_matrix`), kept in :attr:`scores` under the measure's
         key (``"cka"``, or ``"cka(kernel=rbf)"`` with parameters) and returned."""
         from .metrics.matrix import score_key, similarity_matrix
 
-        frame = similarity_matrix(self.representations, measure, names=names, progress=progress, **params)
+        frame = similarity_matrix(
+            self.representations, measure, names=names, progress=progress, **params
+        )
         self.scores[score_key(measure, params)] = frame
         self._changed("scores")
         return frame
 
-    def compute_topology(self, names=None, *, robustness: str | None = None, robustness_levels=None,
-                           progress: ProgressFn | None = None, **params) -> dict:
+    def compute_topology(
+        self,
+        names=None,
+        *,
+        robustness: str | None = None,
+        robustness_levels=None,
+        progress: ProgressFn | None = None,
+        **params,
+    ) -> dict:
         """Persistent homology of every representation (all by default, in order; see
         :func:`napari_topoalign.topology.layer_topology` for ``params``): diagrams, stages,
         cluster flows, diagram distances and cluster quality, kept in :attr:`topology` and
@@ -384,13 +452,21 @@ class Comparison:
         names = self._names(names, self.names, "names")
         reps = {n: self.representations[n] for n in names}
         labels = self.representations.labels
-        result = layer_topology(reps, labels, progress=sub_progress(progress, 0.0, 0.6 if robustness else 1.0),
-                                **params)
+        result = layer_topology(
+            reps,
+            labels,
+            progress=sub_progress(progress, 0.0, 0.6 if robustness else 1.0),
+            **params,
+        )
         result["robustness"] = dict(self.topology.get("robustness", {}))
         if robustness is not None:
             result["robustness"][robustness] = representation_robustness(
-                reps, labels, kind=robustness, levels=robustness_levels,
-                random_state=params.get("random_state", 0), progress=sub_progress(progress, 0.6, 1.0, "robustness"),
+                reps,
+                labels,
+                kind=robustness,
+                levels=robustness_levels,
+                random_state=params.get("random_state", 0),
+                progress=sub_progress(progress, 0.6, 1.0, "robustness"),
             )
         self.topology = TopologyResults(self, result)
         self._changed("topology")
@@ -447,7 +523,9 @@ def _as_layout(result, names, params) -> Layout:
         return result
     positions = list(result)
     if len(positions) != len(names):
-        raise ValueError(f"layout: expected one position array per graph ({len(names)}), got {len(positions)}")
+        raise ValueError(
+            f"layout: expected one position array per graph ({len(names)}), got {len(positions)}"
+        )
     offsets = getattr(result, "offsets", None)
     offsets = dict(zip(names, offsets)) if offsets is not None else {}
     used = dict(getattr(result, "params", {}) or {})

@@ -31,7 +31,9 @@ def pair():
     for k in range(2):
         M = rng.normal(size=(2, 6))
         X = np.tanh(Z @ M / 2) + rng.normal(scale=0.02, size=(len(Z), 6))
-        graphs.append(build_mapper(X, lens="pca1", n_intervals=10, overlap=0.4, random_state=0, name=f"g{k}"))
+        graphs.append(
+            build_mapper(X, lens="pca1", n_intervals=10, overlap=0.4, random_state=0, name=f"g{k}")
+        )
     return graphs
 
 
@@ -127,8 +129,12 @@ def test_progress_callback_and_cancel(pair):
     calls = []
     frames = []
     pos = joint_layout(
-        pair, random_state=0, iterations=40, progress=lambda f, m: calls.append((f, m)),
-        callback=frames.append, callback_every=5,
+        pair,
+        random_state=0,
+        iterations=40,
+        progress=lambda f, m: calls.append((f, m)),
+        callback=frames.append,
+        callback_every=5,
     )
     fr = [f for f, _ in calls]
     assert fr[0] == 0.0 and fr[-1] == 1.0 and len(fr) > 10
@@ -250,10 +256,15 @@ def test_never_worse_when_the_graphs_disagree(pair):
     scrambled = MapperGraph.from_membership(g1.membership[:, perm], name="scrambled")
     for seed in (0, 1, 2):
         for strength in (0.5, 2.0, 8.0):
-            ratio, stress_ratio, pos = _ratio_and_stress([g0, scrambled], seed, coupling_strength=strength)
+            ratio, stress_ratio, pos = _ratio_and_stress(
+                [g0, scrambled], seed, coupling_strength=strength
+            )
             assert ratio >= 1.0 - 1e-9
             assert max(stress_ratio) <= 1.0 + pos.params["stress_tol"] + 1e-9
-            assert pos.params["alignment"] <= pos.params["baseline_alignment"] or pos.params["fallback"]
+            assert (
+                pos.params["alignment"] <= pos.params["baseline_alignment"]
+                or pos.params["fallback"]
+            )
 
 
 def test_fallback_gives_exactly_the_procrustes_baseline(pair, monkeypatch):

@@ -201,7 +201,9 @@ def test_planted_stars_and_cliques():
         b.g.add_edges_from((u, v) for i, u in enumerate(ids) for v in ids[i + 1 :])
         cliques.append(set(ids))
     ids = b.new(4)  # decoy: K4 minus one edge
-    b.g.add_edges_from((u, v) for i, u in enumerate(ids) for v in ids[i + 1 :] if (u, v) != (ids[0], ids[1]))
+    b.g.add_edges_from(
+        (u, v) for i, u in enumerate(ids) for v in ids[i + 1 :] if (u, v) != (ids[0], ids[1])
+    )
     b.cycle(3)  # decoy: a triangle
     g, _ = b.done(3)
     perm = np.random.default_rng(3).permutation(b.g.number_of_nodes())
@@ -260,7 +262,9 @@ def test_limits_cut_the_search_and_say_so():
     assert len(res) < full_rank
     assert res.elapsed < 2.0
     big = nx.gnm_random_graph(3000, 9000, seed=1)
-    pat = find_motifs(big, [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)], induced=False, time_limit=0.05)
+    pat = find_motifs(
+        big, [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)], induced=False, time_limit=0.05
+    )
     assert pat.truncated and pat.reason == "time_limit" and pat.elapsed < 2.0
     capped = find_motifs(g, "loop", max_length=4, max_instances=10)
     assert capped.truncated and capped.reason == "max_instances" and len(capped) == 10
@@ -327,7 +331,9 @@ def test_result_round_trip():
 
 def test_pattern_from_paths_snaps_to_nodes():
     pos = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
-    edges = pattern_from_paths(pos, [np.array([[0.05, 0.0], [0.5, 0.02], [0.98, 0.1], [1.0, 0.9]])])
+    edges = pattern_from_paths(
+        pos, [np.array([[0.05, 0.0], [0.5, 0.02], [0.98, 0.1], [1.0, 0.9]])]
+    )
     assert edges.tolist() == [[0, 1], [1, 2]]
     with pytest.raises(ValueError, match="max_distance"):
         pattern_from_paths(pos, [np.array([[5.0, 5.0], [0.0, 0.0]])], max_distance=0.5)
@@ -341,7 +347,9 @@ def test_pattern_from_paths_snaps_to_nodes():
 def _graph(node_inputs, n_inputs, name):
     rows = np.concatenate([np.full(len(m), i) for i, m in enumerate(node_inputs)])
     cols = np.concatenate([np.asarray(m) for m in node_inputs])
-    mem = sp.csr_matrix((np.ones(len(rows), dtype=bool), (rows, cols)), shape=(len(node_inputs), n_inputs))
+    mem = sp.csr_matrix(
+        (np.ones(len(rows), dtype=bool), (rows, cols)), shape=(len(node_inputs), n_inputs)
+    )
     return MapperGraph.from_membership(mem, name=name)
 
 

@@ -40,7 +40,9 @@ def _cycle(n_inputs, n_nodes, width, shift=0, cyclic=True):
     for k in range(n_nodes):
         start = int(round(k * step)) + shift
         idx = [start + j for j in range(width)]
-        out.append([i % n_inputs for i in idx] if cyclic else [i for i in idx if 0 <= i < n_inputs])
+        out.append(
+            [i % n_inputs for i in idx] if cyclic else [i for i in idx if 0 <= i < n_inputs]
+        )
     return out
 
 
@@ -247,7 +249,9 @@ def test_a_cycle_gained_inside_a_long_path_is_its_own_region():
         return MapperGraph(g.membership, edges, np.ones(len(edges)), g.nodes)
 
     ga = with_edges(path, line)
-    gb = with_edges(path + [[51, 52, 53, 54], [71, 72, 73, 74]], line + [(3, m), (m, m + 1), (8, m + 1)])
+    gb = with_edges(
+        path + [[51, 52, 53, 54], [71, 72, 73, 74]], line + [(3, m), (m, m + 1), (8, m + 1)]
+    )
     regions = find_matching_regions(ga, gb, n_permutations=20, random_state=0)
     _check_invariants(regions, ga, gb)
     gained = [r for r in regions if "cycles gained" in r.differences]
@@ -274,7 +278,9 @@ def test_input_agreement_and_covered_share():
     gc = _graph(blocks[:-1], n)
     assert np.all(input_agreement(gc, gc)[54:] == 0.0)
     sig = Region(nodes_a=np.arange(3), nodes_b=np.arange(3), inputs=np.arange(18), p_value=0.01)
-    nonsig = Region(nodes_a=np.arange(3, 6), nodes_b=np.arange(3, 6), inputs=np.arange(18, 36), p_value=0.5)
+    nonsig = Region(
+        nodes_a=np.arange(3, 6), nodes_b=np.arange(3, 6), inputs=np.arange(18, 36), p_value=0.5
+    )
     assert covered_share(ga, ga, [sig, nonsig]) == pytest.approx(18 / n)
     assert covered_share(ga, ga, [sig, nonsig], alpha=0.6) == pytest.approx(36 / n)
     assert covered_share(ga, gb, [sig]) == pytest.approx(other[:18].sum() / n)
@@ -314,7 +320,9 @@ def test_session_find_regions_before_and_after_build():
 def test_progress_and_cancel():
     ga, gb, _ = make_planted_graphs(random_state=0)
     calls = []
-    find_matching_regions(ga, gb, n_permutations=4, random_state=0, progress=lambda f, m: calls.append(f))
+    find_matching_regions(
+        ga, gb, n_permutations=4, random_state=0, progress=lambda f, m: calls.append(f)
+    )
     assert calls and calls[-1] == 1.0 and all(0 <= f <= 1 for f in calls)
     assert calls == sorted(calls)
 
@@ -330,7 +338,14 @@ def test_empty_graph_and_params_declared():
     g = _graph([[0, 1, 2], [2, 3, 4]], 5)
     assert find_matching_regions(MapperGraph.empty(5), g) == []
     specs = param_specs(find_matching_regions)
-    for name in ("min_size", "min_coupling", "coupling", "min_shared", "fold_share", "n_permutations"):
+    for name in (
+        "min_size",
+        "min_coupling",
+        "coupling",
+        "min_shared",
+        "fold_share",
+        "n_permutations",
+    ):
         assert name in specs and specs[name].help
     assert "overlap" in specs["coupling"].options()
 

@@ -36,6 +36,7 @@ def test_sample_has_seven_layers_of_1500_words():
 
 def test_layers_differ_and_later_layers_are_more_alike():
     reps = load_minilm_sample()
+
     # consecutive hidden states of a residual stream correlate more than the first and last
     def corr(a, b):
         a = a - a.mean(0)
@@ -66,7 +67,14 @@ def test_sample_file_is_small():
 
 def test_frequency_bands():
     bands = frequency_bands(600, 250)
-    assert list(bands[[0, 249, 250, 499, 500, 599]]) == ["1-250", "1-250", "251-500", "251-500", "501-600", "501-600"]
+    assert list(bands[[0, 249, 250, 499, 500, 599]]) == [
+        "1-250",
+        "1-250",
+        "251-500",
+        "251-500",
+        "501-600",
+        "501-600",
+    ]
 
 
 @pytest.mark.slow

@@ -18,7 +18,9 @@ def _nodes_within(graph, inputs):
     inside = np.zeros(graph.n_inputs, dtype=bool)
     inside[inputs] = True
     m = graph.membership
-    return np.array([i for i in range(graph.n_nodes) if inside[m.indices[m.indptr[i] : m.indptr[i + 1]]].all()])
+    return np.array(
+        [i for i in range(graph.n_nodes) if inside[m.indices[m.indptr[i] : m.indptr[i + 1]]].all()]
+    )
 
 
 def _components(graph, nodes):
@@ -84,7 +86,14 @@ def test_truth_evaluates_a_perfect_and_an_empty_answer():
     for s in truth.structures:
         if s["changed"]:
             perfect.append(
-                Region([0], [0], s["changed_inputs"], kind="changed", differences=(s["expected"],), p_value=0.01)
+                Region(
+                    [0],
+                    [0],
+                    s["changed_inputs"],
+                    kind="changed",
+                    differences=(s["expected"],),
+                    p_value=0.01,
+                )
             )
     ev = truth.evaluate(perfect)
     assert ev["recall"] == 1.0 and ev["precision"] == 1.0
@@ -110,5 +119,7 @@ def test_deterministic_and_bad_input():
         make_planted_graphs(n_points=5)
     with pytest.raises((ValueError, TypeError), match="overlap"):
         make_planted_graphs(overlap=0.7)
-    ga, gb, truth = make_planted_graphs(kept=("loop",), changed=(), n_copies=2, extra_bridges=1, random_state=0)
+    ga, gb, truth = make_planted_graphs(
+        kept=("loop",), changed=(), n_copies=2, extra_bridges=1, random_state=0
+    )
     assert len(truth.structures) == 2 and len(truth.changed_inputs) == 0

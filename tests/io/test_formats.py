@@ -84,7 +84,9 @@ def test_npy_is_memory_mapped_and_npz_uncompressed_members_too(tmp_path):
     np.savez_compressed(tmp_path / "packed.npz", a=X)
     np.testing.assert_array_equal(read_representations(tmp_path / "packed.npz")["a"], X)
     # mmap=False reads into memory
-    assert not isinstance(read_representations(tmp_path / "big.npy", mmap=False)["big"].base, np.memmap)
+    assert not isinstance(
+        read_representations(tmp_path / "big.npy", mmap=False)["big"].base, np.memmap
+    )
 
 
 def test_hdf5_contiguous_is_mapped_compressed_is_read(tmp_path):
@@ -115,7 +117,10 @@ def test_h5ad_reads_X_obsm_layers_and_obs_columns(tmp_path):
 
     rng = np.random.default_rng(4)
     obs = pd.DataFrame(
-        {"cell_type": pd.Categorical(["a", "b", "a", "c", "b", "a"]), "caption": [f"c{i}" for i in range(6)]},
+        {
+            "cell_type": pd.Categorical(["a", "b", "a", "c", "b", "a"]),
+            "caption": [f"c{i}" for i in range(6)],
+        },
         index=[f"cell{i}" for i in range(6)],
     )
     adata = anndata.AnnData(
@@ -143,7 +148,10 @@ def test_safetensors_memory_maps_and_flattens(tmp_path):
 
     rng = np.random.default_rng(5)
     conv = rng.normal(size=(9, 2, 3, 3)).astype(np.float32)
-    save_file({"conv": conv, "fc": rng.normal(size=(9, 4)).astype(np.float32)}, str(tmp_path / "acts.safetensors"))
+    save_file(
+        {"conv": conv, "fc": rng.normal(size=(9, 4)).astype(np.float32)},
+        str(tmp_path / "acts.safetensors"),
+    )
     with pytest.warns(UserWarning, match="conv"):
         reps = read_representations(tmp_path / "acts.safetensors")
     assert reps.names == ["fc"]
@@ -187,11 +195,15 @@ names_st = st.lists(
     st.text(alphabet="abcdefghij_0123456789", min_size=1, max_size=8).filter(
         lambda s: s not in ("labels", "ids", "images", "texts")
     ),
-    min_size=1, max_size=3, unique=True,
+    min_size=1,
+    max_size=3,
+    unique=True,
 )
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     n=st.integers(1, 12),
     names=names_st,
@@ -203,8 +215,15 @@ names_st = st.lists(
 )
 def test_round_trip_hypothesis(tmp_path, n, names, width, dtype, suffix, seed, with_texts):
     rng = np.random.default_rng(seed)
-    arrays = {name: (rng.normal(size=(n, width)) * 10.0 ** rng.integers(-3, 4)).astype(dtype) for name in names}
-    texts = [str(t) for t in rng.choice(["x", "héllo wörld", "", "a,b\"c"], size=n)] if with_texts and suffix != ".h5ad" else None
+    arrays = {
+        name: (rng.normal(size=(n, width)) * 10.0 ** rng.integers(-3, 4)).astype(dtype)
+        for name in names
+    }
+    texts = (
+        [str(t) for t in rng.choice(["x", "héllo wörld", "", 'a,b"c'], size=n)]
+        if with_texts and suffix != ".h5ad"
+        else None
+    )
     reps = Representations(arrays, labels=rng.integers(0, 3, size=n), texts=texts)
     path = write_representations(tmp_path / f"h{seed}_{n}{suffix}", reps)
     back = read_representations(path)

@@ -11,7 +11,10 @@ from napari_topoalign.io import (
 
 def _reps(rng):
     return Representations(
-        {"layer1": rng.normal(size=(20, 5)), "layer2": rng.normal(size=(20, 3)).astype(np.float32)},
+        {
+            "layer1": rng.normal(size=(20, 5)),
+            "layer2": rng.normal(size=(20, 3)).astype(np.float32),
+        },
         labels=np.arange(20) % 3,
         texts=[f"sentence {i}" for i in range(20)],
         images=rng.random((20, 4, 4)),

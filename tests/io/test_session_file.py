@@ -41,14 +41,39 @@ def small_session(seed=0, n=40):
     cmp = Comparison(reps)
     for name in ("a", "b"):
         m = sp.random(6, n, density=0.2, format="csr", random_state=seed, dtype=float) > 0
-        cmp.graphs[name] = MapperGraph.from_membership(m, labels=reps.labels, lens=rng.random(n), params={"n_intervals": 6, "lens": "pca1"}, name=name)
-    cmp.layout = Layout({k: rng.normal(size=(g.n_nodes, 2)) for k, g in cmp.graphs.items()}, params={"method": "joint", "seed": 3})
-    region = Region(nodes_a=[0, 1], nodes_b=[2], inputs=[1, 2, 3], score=0.5, overlap=0.7, p_value=float("nan"))
-    cmp.correspondences[("a", "b")] = Correspondence("a", "b", sp.random(6, 6, density=0.3, format="csr", random_state=1), [region], {"min_overlap": 0.2})
+        cmp.graphs[name] = MapperGraph.from_membership(
+            m,
+            labels=reps.labels,
+            lens=rng.random(n),
+            params={"n_intervals": 6, "lens": "pca1"},
+            name=name,
+        )
+    cmp.layout = Layout(
+        {k: rng.normal(size=(g.n_nodes, 2)) for k, g in cmp.graphs.items()},
+        params={"method": "joint", "seed": 3},
+    )
+    region = Region(
+        nodes_a=[0, 1], nodes_b=[2], inputs=[1, 2, 3], score=0.5, overlap=0.7, p_value=float("nan")
+    )
+    cmp.correspondences[("a", "b")] = Correspondence(
+        "a",
+        "b",
+        sp.random(6, 6, density=0.3, format="csr", random_state=1),
+        [region],
+        {"min_overlap": 0.2},
+    )
     cmp.mapper_params = {"n_intervals": 6, "overlap": 0.3, "clusterer": ("dbscan", {"eps": None})}
     cmp.scores["cka"] = pd.DataFrame(rng.random((2, 2)), index=["a", "b"], columns=["a", "b"])
-    cmp.topology.update({"diagrams": {"a": [rng.random((5, 2)), np.zeros((0, 2))]}, "params": {"maxdim": 1, "inf": float("inf")}})
-    cmp.motifs["loop: a vs b"] = {"instances": [np.array([0, 1, 2])], "table": pd.DataFrame({"kind": pd.Categorical(["x", "y"]), "n": [1, 2]})}
+    cmp.topology.update(
+        {
+            "diagrams": {"a": [rng.random((5, 2)), np.zeros((0, 2))]},
+            "params": {"maxdim": 1, "inf": float("inf")},
+        }
+    )
+    cmp.motifs["loop: a vs b"] = {
+        "instances": [np.array([0, 1, 2])],
+        "table": pd.DataFrame({"kind": pd.Categorical(["x", "y"]), "n": [1, 2]}),
+    }
     return cmp
 
 
@@ -75,7 +100,11 @@ def test_real_pipeline_round_trip(tmp_path):
 
     reps = load_digits_sample()
     idx = np.arange(0, reps.n_inputs, 4)
-    small = Representations({k: v[idx] for k, v in reps.arrays.items()}, labels=reps.labels[idx], images=reps.images[idx])
+    small = Representations(
+        {k: v[idx] for k, v in reps.arrays.items()},
+        labels=reps.labels[idx],
+        images=reps.images[idx],
+    )
     cmp = Comparison(small)
     cmp.build_mappers(lens="pca1", n_intervals=8, overlap=0.4, random_state=0)
     cmp.layout_separately(iterations=30)
@@ -146,14 +175,24 @@ def test_errors_name_file_and_part(tmp_path):
     trunc.write_bytes(data[: len(data) // 2])
     with pytest.raises(SessionFileError, match="trunc.topoalign: .*truncated"):
         Comparison.load(trunc)
-    newer = _rewrite(path, tmp_path / "newer.topoalign", manifest_edit=lambda m: m.update(schema_version=99))
+    newer = _rewrite(
+        path, tmp_path / "newer.topoalign", manifest_edit=lambda m: m.update(schema_version=99)
+    )
     with pytest.raises(SessionFileError, match="newer.topoalign: schema version 99 is newer"):
         Comparison.load(newer)
     missing = _rewrite(path, tmp_path / "missing.topoalign", drop="arrays/000002.npy")
-    with pytest.raises(SessionFileError, match="missing.topoalign: missing part arrays/000002.npy"):
+    with pytest.raises(
+        SessionFileError, match="missing.topoalign: missing part arrays/000002.npy"
+    ):
         Comparison.load(missing)
-    damaged = _rewrite(path, tmp_path / "damaged.topoalign", replace={"arrays/000001.npy": lambda d: d[:-4] + b"\0\0\0\1"})
-    with pytest.raises(SessionFileError, match="damaged.topoalign: part arrays/000001.npy is damaged"):
+    damaged = _rewrite(
+        path,
+        tmp_path / "damaged.topoalign",
+        replace={"arrays/000001.npy": lambda d: d[:-4] + b"\0\0\0\1"},
+    )
+    with pytest.raises(
+        SessionFileError, match="damaged.topoalign: part arrays/000001.npy is damaged"
+    ):
         Comparison.load(damaged)
     no_manifest = _rewrite(path, tmp_path / "nomanifest.topoalign", drop="manifest.json")
     with pytest.raises(SessionFileError, match="missing part manifest.json"):
@@ -177,16 +216,27 @@ def test_foreign_class_names_are_refused(tmp_path):
     import hashlib
 
     def fix_manifest(m):
-        m["parts"]["session.json"]["sha256"] = hashlib.sha256(evil(zipfile.ZipFile(path).read("session.json"))).hexdigest()
+        m["parts"]["session.json"]["sha256"] = hashlib.sha256(
+            evil(zipfile.ZipFile(path).read("session.json"))
+        ).hexdigest()
 
-    bad = _rewrite(path, tmp_path / "evil.topoalign", replace={"session.json": evil}, manifest_edit=fix_manifest)
+    bad = _rewrite(
+        path,
+        tmp_path / "evil.topoalign",
+        replace={"session.json": evil},
+        manifest_edit=fix_manifest,
+    )
     with pytest.raises(SessionFileError, match="refuses to restore class 'os:system'"):
         Comparison.load(bad)
 
 
 def test_representations_by_reference(tmp_path):
     cmp = small_session()
-    src = write_representations(tmp_path / "reps.h5", cmp.representations) if _has("h5py") else write_representations(tmp_path / "reps.npz", cmp.representations)
+    src = (
+        write_representations(tmp_path / "reps.h5", cmp.representations)
+        if _has("h5py")
+        else write_representations(tmp_path / "reps.npz", cmp.representations)
+    )
     from napari_topoalign.io import read_representations
 
     reps = read_representations(src)
@@ -202,7 +252,9 @@ def test_representations_by_reference(tmp_path):
     moved = tmp_path / "moved" / src.name
     moved.parent.mkdir()
     src.rename(moved)
-    with pytest.raises(SessionFileError, match="ref.topoalign: the representations file .* is missing"):
+    with pytest.raises(
+        SessionFileError, match="ref.topoalign: the representations file .* is missing"
+    ):
         Comparison.load(path)
     back = Comparison.load(path, source=moved)
     assert back.representations.names == reps.names
@@ -232,15 +284,23 @@ def _has(mod):
 
 # -- hypothesis: random sessions ------------------------------------------------------------
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**62), 2**62), st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=6), st.binary(max_size=4),
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**62), 2**62),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=6),
+    st.binary(max_size=4),
 )
 np_scalars = st.one_of(
-    st.floats(width=32).map(np.float32), st.integers(-100, 100).map(np.int16),
-    st.floats(allow_nan=False).map(np.float64), st.booleans().map(np.bool_),
+    st.floats(width=32).map(np.float32),
+    st.integers(-100, 100).map(np.int16),
+    st.floats(allow_nan=False).map(np.float64),
+    st.booleans().map(np.bool_),
 )
 arrays = st.builds(
-    lambda shape, dtype, seed: (np.random.default_rng(seed).normal(size=shape) * 100).astype(dtype),
+    lambda shape, dtype, seed: (np.random.default_rng(seed).normal(size=shape) * 100).astype(
+        dtype
+    ),
     st.lists(st.integers(0, 4), min_size=0, max_size=3).map(tuple),
     st.sampled_from([np.float64, np.float32, np.int64, np.uint8, np.bool_, np.float16]),
     st.integers(0, 1000),
@@ -255,19 +315,28 @@ frames = st.builds(
         },
         index=pd.Index([f"r{i}" for i in range(n)]) if seed % 2 else pd.RangeIndex(n),
     ),
-    st.integers(0, 5), st.integers(0, 100), st.booleans(),
+    st.integers(0, 5),
+    st.integers(0, 100),
+    st.booleans(),
 )
 sparse = st.builds(
     lambda n, m, fmt, seed: sp.random(n, m, density=0.3, format=fmt, random_state=seed),
-    st.integers(1, 6), st.integers(1, 6), st.sampled_from(["csr", "csc", "coo", "lil"]), st.integers(0, 100),
+    st.integers(1, 6),
+    st.integers(1, 6),
+    st.sampled_from(["csr", "csc", "coo", "lil"]),
+    st.integers(0, 100),
 )
 leaves = scalars | np_scalars | arrays | frames | sparse
 values = st.recursive(
     leaves,
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(st.text(max_size=4), children, max_size=3)
-    | st.dictionaries(st.tuples(st.text(max_size=2), st.text(max_size=2)), children, max_size=2)
-    | st.tuples(children, children),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.text(max_size=4), children, max_size=3)
+        | st.dictionaries(
+            st.tuples(st.text(max_size=2), st.text(max_size=2)), children, max_size=2
+        )
+        | st.tuples(children, children)
+    ),
     max_leaves=8,
 )
 
@@ -277,11 +346,23 @@ def _normalise(v):
     return v
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(scores=st.dictionaries(st.text(min_size=1, max_size=5), values, max_size=3), topo=values, motifs=values, seed=st.integers(0, 50), n=st.integers(2, 12))
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    scores=st.dictionaries(st.text(min_size=1, max_size=5), values, max_size=3),
+    topo=values,
+    motifs=values,
+    seed=st.integers(0, 50),
+    n=st.integers(2, 12),
+)
 def test_random_sessions_round_trip(tmp_path, scores, topo, motifs, seed, n):
     rng = np.random.default_rng(seed)
-    reps = Representations({"x": rng.normal(size=(n, 2)), "y": rng.normal(size=(n, 3))}, labels=rng.integers(0, 2, n))
+    reps = Representations(
+        {"x": rng.normal(size=(n, 2)), "y": rng.normal(size=(n, 3))}, labels=rng.integers(0, 2, n)
+    )
     cmp = Comparison(reps)
     dense = rng.random((3, n)) < 0.5
     dense[:, 0] = True  # no empty node

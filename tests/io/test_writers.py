@@ -39,7 +39,9 @@ def test_node_link_round_trip(tmp_path, cmp):
     np.testing.assert_array_equal(back.edges, g.edges)
     np.testing.assert_allclose(back.edge_weights, g.edge_weights)
     assert back.name == g.name
-    pd.testing.assert_frame_equal(back.nodes.reset_index(drop=True), g.nodes.reset_index(drop=True), check_dtype=False)
+    pd.testing.assert_frame_equal(
+        back.nodes.reset_index(drop=True), g.nodes.reset_index(drop=True), check_dtype=False
+    )
 
 
 def test_kmapper_json_is_keplermapper_compatible(tmp_path, cmp):
@@ -56,7 +58,9 @@ def test_kmapper_json_is_keplermapper_compatible(tmp_path, cmp):
 def test_kmapper_html(tmp_path, cmp):
     pytest.importorskip("kmapper")
     g = cmp.graphs["mlp_hidden2"]
-    path = write_kmapper_html(tmp_path / "g.html", g, color_values=cmp.representations.labels.astype(float))
+    path = write_kmapper_html(
+        tmp_path / "g.html", g, color_values=cmp.representations.labels.astype(float)
+    )
     text = path.read_text()
     assert "<html" in text.lower() and "mlp_hidden2" in text
     with pytest.raises(ValueError, match="no nodes"):

@@ -85,7 +85,9 @@ def test_the_old_default_is_little_more_than_its_cover_on_minilm(minilm):
     """The check above can fail: the old default has one node holding a large share."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        old = build_mapper(minilm["block4"], clusterer="dbscan", n_intervals=10, overlap=0.3, random_state=0)
+        old = build_mapper(
+            minilm["block4"], clusterer="dbscan", n_intervals=10, overlap=0.3, random_state=0
+        )
     r = mapper_report(old)
     assert old.params["cover"] == "uniform"  # "auto" with DBSCAN is KeplerMapper's cover
     assert r.largest_node_share >= 0.25

@@ -29,7 +29,9 @@ def test_a_path_of_one_cluster_per_interval_is_called_its_cover():
     assert r.largest_node_share == pytest.approx(20 / 80)
     assert "path of one cluster per interval" in r.advice and "more intervals" in r.advice
     g.params["clusterer"] = "dbscan"  # a global-eps clusterer: the advice names the adaptive ones
-    assert "clusterer='knn'" in mapper_report(g).advice and "smaller eps" in mapper_report(g).advice
+    assert (
+        "clusterer='knn'" in mapper_report(g).advice and "smaller eps" in mapper_report(g).advice
+    )
 
 
 def test_a_loop_with_branches_shows_structure():
@@ -102,6 +104,8 @@ def test_on_a_built_graph_and_exported():
     rng = np.random.default_rng(0)
     X = np.vstack([rng.normal(0, 0.3, (150, 3)), rng.normal(4, 0.3, (150, 3))])
     # a lens blind to the blobs: every element holds both, so every big one splits
-    g = build_mapper(X, lens=X[:, 2] - X[:, 1], n_intervals=5, overlap=0.3, eps=0.5, random_state=0)
+    g = build_mapper(
+        X, lens=X[:, 2] - X[:, 1], n_intervals=5, overlap=0.3, eps=0.5, random_state=0
+    )
     r = mapper_report(g)
     assert r.n_split_elements >= 3 and r.n_components == 2 and not r.is_cover_path

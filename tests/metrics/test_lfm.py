@@ -154,7 +154,9 @@ def test_bad_input():
         lfm(X, bad)
     with pytest.raises(ValueError, match="n_neighbors: must be smaller than the number of inputs"):
         lfm(X, X, n_neighbors=n)
-    with pytest.raises(ValueError, match="n_eigenvectors: must be smaller than the number of inputs"):
+    with pytest.raises(
+        ValueError, match="n_eigenvectors: must be smaller than the number of inputs"
+    ):
         lfm(X, X, n_neighbors=5, n_eigenvectors=n)
     with pytest.raises(ValueError, match="X: is constant"):
         lfm(np.zeros_like(X), X)

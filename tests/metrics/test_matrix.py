@@ -96,8 +96,10 @@ def test_session_keeps_scores():
     assert "svcca" in cmp.scores
 
 
-@pytest.mark.parametrize("measure,params", [("lfm", dict(n_neighbors=6, n_eigenvectors=8, random_state=0)),
-                                            ("mutual_knn", dict(k=5))])
+@pytest.mark.parametrize(
+    "measure,params",
+    [("lfm", dict(n_neighbors=6, n_eigenvectors=8, random_state=0)), ("mutual_knn", dict(k=5))],
+)
 def test_prepared_measures_equal_pairwise_calls(measure, params):
     """LFM and mutual kNN compute each representation's graph / neighbours once per matrix:
     the values equal the pairwise calls."""

@@ -82,12 +82,16 @@ def ref_svd_reduce(X, share):
 @pytest.mark.parametrize("debiased", [False, True])
 def test_linear_cka_equals_reference(debiased):
     X, Y = _data()
-    want = ref_cka(X @ X.T, Y @ Y.T, unbiased=debiased) if debiased else ref_cka(
-        (X - X.mean(0)) @ (X - X.mean(0)).T, Y @ Y.T
+    want = (
+        ref_cka(X @ X.T, Y @ Y.T, unbiased=debiased)
+        if debiased
+        else ref_cka((X - X.mean(0)) @ (X - X.mean(0)).T, Y @ Y.T)
     )
     assert cka(X, Y, debiased=debiased) == pytest.approx(want, abs=1e-6)
     # float32 input takes the same path (feature space)
-    assert cka(X.astype(np.float32), Y.astype(np.float32), debiased=debiased) == pytest.approx(want, abs=1e-4)
+    assert cka(X.astype(np.float32), Y.astype(np.float32), debiased=debiased) == pytest.approx(
+        want, abs=1e-4
+    )
 
 
 def test_linear_cka_gram_path_when_features_outnumber_inputs():
@@ -116,7 +120,9 @@ def test_pwcca_equals_reference():
     X, Y = _data(n=80, d1=4, d2=9)
     rho, H = ref_cca(X, Y)
     Xc = X - X.mean(0)
-    alpha = np.array([sum(abs(H[:, i] @ Xc[:, j]) for j in range(X.shape[1])) for i in range(H.shape[1])])
+    alpha = np.array(
+        [sum(abs(H[:, i] @ Xc[:, j]) for j in range(X.shape[1])) for i in range(H.shape[1])]
+    )
     want = np.sum(alpha / alpha.sum() * rho)
     assert pwcca(X, Y) == pytest.approx(want, abs=1e-6)
     # weights from the side with fewer directions: swapping the arguments gives the same value
@@ -160,15 +166,21 @@ def test_procrustes_equals_reference():
 # -- invariances ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kernel,debiased", [("linear", False), ("linear", True), ("rbf", False), ("rbf", True)])
+@pytest.mark.parametrize(
+    "kernel,debiased", [("linear", False), ("linear", True), ("rbf", False), ("rbf", True)]
+)
 def test_cka_invariances(kernel, debiased):
     X, Y = _data()
     Q = ortho_group.rvs(X.shape[1], random_state=1)
     assert cka(X, X, kernel=kernel, debiased=debiased) == pytest.approx(1.0, abs=1e-9)
-    assert cka(X, 3.7 * X @ Q + 5.0, kernel=kernel, debiased=debiased) == pytest.approx(1.0, abs=1e-9)
+    assert cka(X, 3.7 * X @ Q + 5.0, kernel=kernel, debiased=debiased) == pytest.approx(
+        1.0, abs=1e-9
+    )
     base = cka(X, Y, kernel=kernel, debiased=debiased)
     assert base < 0.99
-    assert cka(0.2 * X @ Q - 1, 10 * Y, kernel=kernel, debiased=debiased) == pytest.approx(base, abs=1e-9)
+    assert cka(0.2 * X @ Q - 1, 10 * Y, kernel=kernel, debiased=debiased) == pytest.approx(
+        base, abs=1e-9
+    )
 
 
 def test_cca_family_and_procrustes_invariances():

@@ -70,7 +70,9 @@ def test_sankey_conserves_the_inputs():
         assert np.sort(seen).tolist() == list(range(n))
     assert sk.nodes["size"][sk.nodes["column"] == 2].sum() == n
     pooled = sk.nodes[(sk.nodes["layer"] == "L1") & (sk.nodes["cluster"] == -1)]
-    assert len(pooled) == 1 and set(range(7)) <= set(sk.inputs_of_node(int(pooled.index[0])).tolist())
+    assert len(pooled) == 1 and set(range(7)) <= set(
+        sk.inputs_of_node(int(pooled.index[0])).tolist()
+    )
     back = Sankey.from_dict(sk.to_dict())
     np.testing.assert_array_equal(back.inputs_of_link(3), sk.inputs_of_link(3))
     with pytest.raises(ValueError, match="clusterings"):
@@ -118,7 +120,9 @@ def test_mst_class_structure_counts_the_crossings():
 
     X, y = blobs(n_per=40, k=3, spread=0.5, gap=20.0, seed=8)
     s = mst_class_structure(persistence(X, maxdim=0), y)
-    assert s["mst_cross_share"] == pytest.approx(2 / (len(y) - 1))  # the tree enters each class once
+    assert s["mst_cross_share"] == pytest.approx(
+        2 / (len(y) - 1)
+    )  # the tree enters each class once
     assert s["mst_cross_ratio"] > 5
     mixed = mst_class_structure(persistence(X, maxdim=0), np.random.default_rng(0).permutation(y))
     assert mixed["mst_cross_share"] > 0.5

@@ -122,8 +122,12 @@ def test_line_distance_equals_persim():
         a = rng.exponential(size=rng.integers(1, 25))
         b = rng.exponential(size=rng.integers(1, 25))
         A, B = np.c_[np.zeros_like(a), a], np.c_[np.zeros_like(b), b]
-        assert _line_distance(a, b, "bottleneck") == pytest.approx(persim.bottleneck(A, B), abs=1e-12)
-        assert _line_distance(a, b, "wasserstein") == pytest.approx(persim.wasserstein(A, B), abs=1e-9)
+        assert _line_distance(a, b, "bottleneck") == pytest.approx(
+            persim.bottleneck(A, B), abs=1e-12
+        )
+        assert _line_distance(a, b, "wasserstein") == pytest.approx(
+            persim.wasserstein(A, B), abs=1e-9
+        )
 
 
 def test_distance_matrix_and_roundtrip():

@@ -41,7 +41,9 @@ def test_quantize_and_pca():
     assert np.linalg.matrix_rank(P - P.mean(0)) <= 3
     with pytest.raises(ValueError, match="perturbation"):
         perturb(X, "nope", 1)
-    df = representation_robustness({"x": X}, y, kind="quantize", levels=(12, 1), maxdim=1, n_landmarks=60)
+    df = representation_robustness(
+        {"x": X}, y, kind="quantize", levels=(12, 1), maxdim=1, n_landmarks=60
+    )
     assert {"bottleneck_h0", "bottleneck_h1"} <= set(df.columns)
     assert df["bottleneck_h0"].iloc[0] < df["bottleneck_h0"].iloc[1]
 
@@ -56,8 +58,14 @@ def test_mlp_compression_and_mapper_curves():
     assert np.all(mlp.coefs_[0] != 0)  # the original is untouched
     q = compress_mlp(mlp, "quantize_weights", 2)
     assert all(np.unique(W).size <= 3 for W in q.coefs_)
-    df = model_robustness(mlp, X[sub], y[sub], kind="prune", levels=(0.0, 0.99),
-                          mapper_params=dict(lens="pca1", n_intervals=6, overlap=0.3, random_state=0))
+    df = model_robustness(
+        mlp,
+        X[sub],
+        y[sub],
+        kind="prune",
+        levels=(0.0, 0.99),
+        mapper_params=dict(lens="pca1", n_intervals=6, overlap=0.3, random_state=0),
+    )
     assert set(df["layer"]) == {"hidden1", "hidden2"}
     first = df[df["level"] == 0.0]
     assert np.allclose(first["bottleneck_h0"], 0) and np.allclose(first["mapper_nodes"], 1.0)
@@ -72,7 +80,14 @@ def test_session_keeps_topology():
     out = cmp.topology(maxdim=1, n_landmarks=60, robustness="noise", robustness_levels=(0.0, 1.0))
     assert out is cmp.topology or dict(out) == dict(cmp.topology)
     assert isinstance(cmp.topology, dict)
-    assert set(cmp.topology) >= {"diagrams", "stages", "flows", "distances", "quality", "robustness"}
+    assert set(cmp.topology) >= {
+        "diagrams",
+        "stages",
+        "flows",
+        "distances",
+        "quality",
+        "robustness",
+    }
     assert isinstance(cmp.topology["diagrams"]["a"], Diagrams)
     assert cmp.topology["distances"]["bottleneck_H0"].loc["a", "b"] == pytest.approx(0, abs=1e-9)
     assert "noise" in cmp.topology["robustness"]
@@ -94,6 +109,8 @@ def test_topology_survives_the_session_file(tmp_path):
         for k in range(2):
             np.testing.assert_array_equal(a["diagrams"][name].dgms[k], b["diagrams"][name].dgms[k])
         np.testing.assert_array_equal(a["stages"][name]["labels"], b["stages"][name]["labels"])
-    np.testing.assert_array_equal(a["flows"]["labels"].inputs_of_link(0), b["flows"]["labels"].inputs_of_link(0))
+    np.testing.assert_array_equal(
+        a["flows"]["labels"].inputs_of_link(0), b["flows"]["labels"].inputs_of_link(0)
+    )
     assert b["distances"]["wasserstein_H1"].equals(a["distances"]["wasserstein_H1"])
     assert callable(back.topology)

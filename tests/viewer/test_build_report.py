@@ -38,9 +38,27 @@ def test_report_line_after_a_build(make_napari_viewer, qtbot):
 def test_report_text_gives_the_advice_of_a_cover_path():
     from napari_topoalign.mapper.report import MapperReport
 
-    path = MapperReport(5, 4, 80, 5, 0, 0.0, 0.0, 0, 0.25, 1, 0, 0, True, None,
-                        "The graph is a path of one cluster per interval: ...", ["path"])
-    fine = MapperReport(9, 12, 80, 5, 3, 0.6, 0.02, 0, 0.1, 1, 4, 3, False, None, "shows structure", [])
+    path = MapperReport(
+        5,
+        4,
+        80,
+        5,
+        0,
+        0.0,
+        0.0,
+        0,
+        0.25,
+        1,
+        0,
+        0,
+        True,
+        None,
+        "The graph is a path of one cluster per interval: ...",
+        ["path"],
+    )
+    fine = MapperReport(
+        9, 12, 80, 5, 3, 0.6, 0.02, 0, 0.1, 1, 4, 3, False, None, "shows structure", []
+    )
     text = report_text({"a": path, "b": fine})
     assert "a: 0/5 elements split" in text and "a: The graph is a path" in text
     assert "b: The" not in text

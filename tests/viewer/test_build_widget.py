@@ -59,7 +59,9 @@ def test_build_draws_one_graph_layer_per_representation(make_napari_viewer, qtbo
     from viewer_helpers import canvas_pixel
 
     height, width = np.asarray(viewer.canvas.size, dtype=float)
-    pix = np.concatenate([canvas_pixel(viewer, np.asarray(get_graph_layers(viewer, n)[0].data)) for n in ("A", "B")])
+    pix = np.concatenate(
+        [canvas_pixel(viewer, np.asarray(get_graph_layers(viewer, n)[0].data)) for n in ("A", "B")]
+    )
     assert pix.min() >= 0 and pix[:, 0].max() <= height and pix[:, 1].max() <= width
     assert np.ptp(pix[:, 1]) >= 0.6 * width
 
@@ -96,7 +98,11 @@ def test_bad_parameter_is_an_error_and_keeps_everything(make_napari_viewer, qtbo
     qtbot.waitUntil(lambda: widget._worker is None and bool(cmp.graphs), timeout=60_000)
     qtbot.waitUntil(lambda: widget.build_button.enabled, timeout=10_000)
     before = dict(cmp.graphs)
-    layers = [(layer.name, np.asarray(layer.data).copy()) for layer in viewer.layers if layer.name.endswith("nodes")]
+    layers = [
+        (layer.name, np.asarray(layer.data).copy())
+        for layer in viewer.layers
+        if layer.name.endswith("nodes")
+    ]
 
     widget.min_samples.value = 500  # more than the 180 inputs
     widget.run()
@@ -145,7 +151,12 @@ def test_cancel_stops_the_build_and_changes_nothing(make_napari_viewer, qtbot):
 def test_recommended_parameters_are_offered(make_napari_viewer):
     viewer = make_napari_viewer()
     cmp = small_image_comparison()
-    cmp.representations.metadata["mapper_params"] = {"lens": "pca2", "n_intervals": 7, "overlap": 0.45, "eps": None}
+    cmp.representations.metadata["mapper_params"] = {
+        "lens": "pca2",
+        "n_intervals": 7,
+        "overlap": 0.45,
+        "eps": None,
+    }
     _open(viewer, cmp)
     widget = _widget(viewer)
     assert widget.lens.value == "pca2" and widget.n_intervals.value == 7

@@ -35,9 +35,14 @@ def _three_graphs(n_per=50, seed=0, n_reps=3):
     labels = np.repeat([0, 1, 2], n_per)
     centres = np.array([[0.0, 0.0], [8.0, 0.0], [0.0, 8.0]])
     t = rng.uniform(0, 1, labels.size)
-    Z = centres[labels] + np.c_[3 * t, np.sin(3 * t)] + rng.normal(scale=0.15, size=(labels.size, 2))
+    Z = (
+        centres[labels]
+        + np.c_[3 * t, np.sin(3 * t)]
+        + rng.normal(scale=0.15, size=(labels.size, 2))
+    )
     reps = {
-        name: np.tanh(Z @ rng.normal(size=(2, 4 + k)) / (2 + k)) + rng.normal(scale=0.03, size=(labels.size, 4 + k))
+        name: np.tanh(Z @ rng.normal(size=(2, 4 + k)) / (2 + k))
+        + rng.normal(scale=0.03, size=(labels.size, 4 + k))
         for k, name in enumerate(["A", "B", "C", "D", "E", "F", "G"][:n_reps])
     }
     images = rng.uniform(0, 1, size=(labels.size, 5, 5)).astype(np.float32)
@@ -91,7 +96,9 @@ def test_every_graph_draws_one_label_in_one_colour(shown):
             expected = colors.to_rgba(cmap[label.item()])[:3] * 255
             got = seen[labels == label]
             match = np.abs(got - expected).max(axis=1) < 40  # a node on top of another may hide it
-            assert match.mean() >= 0.8, f"{name}, label {label}: {match.sum()} of {len(match)} nodes in its colour"
+            assert match.mean() >= 0.8, (
+                f"{name}, label {label}: {match.sum()} of {len(match)} nodes in its colour"
+            )
             seen_by_label.setdefault(label.item(), []).append(np.median(got[match], axis=0))
     for label, medians in seen_by_label.items():  # the same colour in every graph
         assert np.abs(np.asarray(medians) - medians[0]).max() < 12, label
@@ -104,7 +111,13 @@ def test_every_panel_has_its_title_above_it(shown):
     assert list(titles.features["graph"]) == list(cmp.graphs)
     for name, text in zip(titles.features["graph"], titles.features["title"]):
         g = cmp.graphs[name]
-        assert text.replace(",", "").split() == [name, str(g.n_nodes), "nodes", str(g.n_edges), "edges"]
+        assert text.replace(",", "").split() == [
+            name,
+            str(g.n_nodes),
+            "nodes",
+            str(g.n_edges),
+            "edges",
+        ]
     fit_view(viewer)
     _only(viewer, lambda layer: layer is titles)
     shot = _shot(viewer)
@@ -149,7 +162,9 @@ def test_the_view_is_fitted_and_things_are_readable(shown):
 
 def test_legend_lists_labels_with_counts_and_shows_a_colour_bar(shown):
     viewer, cmp = shown
-    legend = next(w for w in viewer.window.dock_widgets.values() if type(w).__name__ == "LegendWidget")
+    legend = next(
+        w for w in viewer.window.dock_widgets.values() if type(w).__name__ == "LegendWidget"
+    )
     cmap = colors.label_colors(cmp.representations.labels)
     rows = legend.rows()
     assert [r[0] for r in rows] == [str(k) for k in cmap]
@@ -183,7 +198,9 @@ def test_regions_widget_opened_after_show_lists_them_best_first(shown):
     table = widget.table
     assert table.rowCount() == len(regions)
     # the first row is the best region (the session ranks them best first)
-    score = [float(table.item(r, COLUMNS.index("score")).data(256)) for r in range(table.rowCount())]
+    score = [
+        float(table.item(r, COLUMNS.index("score")).data(256)) for r in range(table.rowCount())
+    ]
     assert widget.region_at_row(0) == 0 and score[0] == pytest.approx(float(regions[0].score))
     assert int(table.item(0, COLUMNS.index("A")).data(256)) == len(regions[0].nodes_a)
     assert [widget.region_at_row(r) for r in range(table.rowCount())] == list(range(len(regions)))
@@ -239,7 +256,11 @@ def test_controls_take_limits_defaults_and_tooltips_from_the_specs(shown):
             assert control.max <= spec.high + 1e-9, key
         recommended = build._comparison().representations.metadata.get("mapper_params", {})
         # (the lens default is Comparison.build_mappers' shared lens, not build_mapper's)
-        if spec.default is not None and key not in ("random_state", "lens") and key not in recommended:
+        if (
+            spec.default is not None
+            and key not in ("random_state", "lens")
+            and key not in recommended
+        ):
             if isinstance(spec.default, float):
                 assert control.value == pytest.approx(spec.default), key
             else:
@@ -288,7 +309,11 @@ def test_export_figure_from_the_menu(shown, tmp_path):
     from napari._app_model import get_app_model
 
     menu = get_app_model().menus.get_menu("napari/file/io_utilities")
-    assert any(getattr(item, "command", None) is not None and item.command.id == "napari-topoalign.export_figure" for item in menu)
+    assert any(
+        getattr(item, "command", None) is not None
+        and item.command.id == "napari-topoalign.export_figure"
+        for item in menu
+    )
 
 
 def test_opening_a_saved_session_fits_the_view(shown, tmp_path):
@@ -296,12 +321,14 @@ def test_opening_a_saved_session_fits_the_view(shown, tmp_path):
     path = tmp_path / "session.topoalign"
     cmp.save(path)
     camera(viewer).zoom = 0.01
-    camera(viewer).center = (0.0, 1e4, 1e4)[-len(camera(viewer).center):]
+    camera(viewer).center = (0.0, 1e4, 1e4)[-len(camera(viewer).center) :]
     viewer.window._qt_window.activateWindow()  # the reader draws into the current viewer
     viewer.open(str(path), plugin="napari-topoalign")
     height, width = canvas_size(viewer)
     names = list(cmp.graphs)
-    pix = np.concatenate([canvas_pixel(viewer, np.asarray(get_graph_layers(viewer, n)[0].data)) for n in names])
+    pix = np.concatenate(
+        [canvas_pixel(viewer, np.asarray(get_graph_layers(viewer, n)[0].data)) for n in names]
+    )
     assert pix.min() >= 0 and pix[:, 0].max() <= height and pix[:, 1].max() <= width
     assert np.ptp(pix[:, 1]) >= 0.6 * width
 
@@ -319,7 +346,9 @@ def test_many_graphs_in_a_grid_titled_and_readable(shown):
     cmp.show(viewer)
     QApplication.processEvents()
     viewer.screenshot(canvas_only=True)
-    print(f"7 graphs drawn in {time.perf_counter() - start:.2f} s wall, {time.process_time() - cpu:.2f} s CPU")
+    print(
+        f"7 graphs drawn in {time.perf_counter() - start:.2f} s wall, {time.process_time() - cpu:.2f} s CPU"
+    )
     titles = viewer.layers[TITLES_LAYER]
     assert len(titles.data) == 7
     # the titles' text is no wider than the distance between panels
@@ -337,7 +366,9 @@ def test_many_graphs_in_a_grid_titled_and_readable(shown):
             assert np.any(ha < lb) or np.any(hb < la), (a, b)
     zoom = camera(viewer).zoom
     height, width = canvas_size(viewer)
-    allpix = np.concatenate([canvas_pixel(viewer, np.asarray(get_graph_layers(viewer, n)[0].data)) for n in names])
+    allpix = np.concatenate(
+        [canvas_pixel(viewer, np.asarray(get_graph_layers(viewer, n)[0].data)) for n in names]
+    )
     assert allpix.min() >= 0 and allpix[:, 0].max() <= height and allpix[:, 1].max() <= width
     for n in names:
         assert np.min(get_graph_layers(viewer, n)[0].size) * zoom >= MIN_NODE_PX - 0.5

@@ -64,7 +64,9 @@ def test_layers_hold_the_graph(drawn):
         np.testing.assert_allclose(points.data, to_napari(cmp.layout.positions[name]))
         # the node table is the layer's features
         np.testing.assert_array_equal(points.features["size"], graph.nodes["size"])
-        np.testing.assert_array_equal(points.features["majority_label"], graph.nodes["majority_label"])
+        np.testing.assert_array_equal(
+            points.features["majority_label"], graph.nodes["majority_label"]
+        )
         # larger nodes are drawn larger: area proportional to the inputs above the minimum
         size = graph.nodes["size"].to_numpy(dtype=float)
         diam = np.asarray(points.size, dtype=float)
@@ -182,7 +184,9 @@ def test_selecting_nodes_selects_their_inputs(drawn):
     rest = np.setdiff1d(np.arange(b.n_nodes), hits)
     assert np.allclose(border[rest], NODE_BORDER)
     # the Inputs widget lists them with their labels
-    widget = next(w for w in viewer.window.dock_widgets.values() if type(w).__name__ == "InputsWidget")
+    widget = next(
+        w for w in viewer.window.dock_widgets.values() if type(w).__name__ == "InputsWidget"
+    )
     rows = widget.rows()
     assert [int(r[0]) for r in rows] == expected.tolist()
     assert [r[2] for r in rows] == [str(v) for v in cmp.representations.labels[expected]]
@@ -221,7 +225,9 @@ def test_a_mouse_click_on_a_node_shows_its_inputs(drawn, qtbot):
     node = int(np.argmax(points.size))
     row, col = canvas_pixel(viewer, np.asarray(points.data)[node])
     canvas = viewer.window._qt_viewer.canvas.native
-    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(int(round(col)), int(round(row))))
+    qtbot.mouseClick(
+        canvas, Qt.MouseButton.LeftButton, pos=QPoint(int(round(col)), int(round(row)))
+    )
     qtbot.waitUntil(lambda: len(points.selected_data) > 0, timeout=5_000)
     assert set(points.selected_data) == {node}
     sel = current_selection(viewer)

@@ -29,12 +29,21 @@ def text_reps(n=60, seed=0):
 
 @pytest.mark.parametrize("suffix", [".npz", ".h5", ".h5ad", ".safetensors", ".csv", ".parquet"])
 def test_every_format_opens_with_its_session(make_napari_viewer, tmp_path, suffix):
-    pytest.importorskip({".h5": "h5py", ".h5ad": "anndata", ".safetensors": "safetensors", ".parquet": "pyarrow"}.get(suffix, "numpy"))
+    pytest.importorskip(
+        {
+            ".h5": "h5py",
+            ".h5ad": "anndata",
+            ".safetensors": "safetensors",
+            ".parquet": "pyarrow",
+        }.get(suffix, "numpy")
+    )
     viewer = make_napari_viewer()
     reps = text_reps()
     if suffix in (".csv", ".parquet"):
         reps = Representations({"a": reps["a"]}, labels=reps.labels, texts=reps.texts)
-    path = write_representations(tmp_path / f"a{suffix}", reps)  # a table's representation is named after the file
+    path = write_representations(
+        tmp_path / f"a{suffix}", reps
+    )  # a table's representation is named after the file
     (layer,) = viewer.open(str(path), plugin=PLUGIN)
     cmp = get_comparison(viewer)
     assert cmp is layer.metadata[METADATA_KEY]
@@ -109,7 +118,11 @@ def test_bad_file_names_it_and_keeps_what_was_open(make_napari_viewer, tmp_path)
     with pytest.raises(Exception) as info:  # noqa: B017 - napari wraps the reader's error
         viewer.open(str(bad), plugin=PLUGIN)
     chain = [info.value, info.value.__cause__, getattr(info.value, "original_error", None)]
-    assert any(isinstance(e, RepresentationFileError) and "bad.npz" in str(e) for e in chain if e is not None)
+    assert any(
+        isinstance(e, RepresentationFileError) and "bad.npz" in str(e)
+        for e in chain
+        if e is not None
+    )
     assert len(viewer.layers) == n_layers and get_comparison(viewer) is cmp
     broken = tmp_path / "broken.topoalign"
     broken.write_bytes(b"PK\x03\x04 not really")

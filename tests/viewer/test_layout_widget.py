@@ -29,7 +29,11 @@ def _draw(viewer, cmp):
         xy = np.column_stack([np.cos(a) + 3 * k, np.sin(a)])
         rc = to_napari(xy)
         e = g.edges
-        viewer.add_vectors(np.stack([rc[e[:, 0]], rc[e[:, 1]] - rc[e[:, 0]]], axis=1), name=f"{name} edges", vector_style="line")
+        viewer.add_vectors(
+            np.stack([rc[e[:, 0]], rc[e[:, 1]] - rc[e[:, 0]]], axis=1),
+            name=f"{name} edges",
+            vector_style="line",
+        )
         viewer.add_points(rc, name=f"{name} nodes", size=0.2)
         start[name] = xy
     return start

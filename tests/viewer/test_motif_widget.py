@@ -100,7 +100,10 @@ def test_controls_find_table_and_membranes(make_napari_viewer, qtbot, planted):
     assert set(membranes) == {rec["graph"], rec["counterpart_graph"]}
     # every node of the instance lies inside its membrane (world coordinates)
     points = viewer.layers[f"{rec['graph']} nodes"]
-    world = np.asarray(points.data)[:, -2:] * np.asarray(points.scale)[-2:] + np.asarray(points.translate)[-2:]
+    world = (
+        np.asarray(points.data)[:, -2:] * np.asarray(points.scale)[-2:]
+        + np.asarray(points.translate)[-2:]
+    )
     m = membranes[rec["graph"]]
     nodes = np.asarray(rec["nodes"])
     inside = np.any([point_in_ring(world[nodes], r) for r in m.outline], axis=0)
@@ -122,7 +125,9 @@ def test_typed_and_drawn_patterns(make_napari_viewer, qtbot, planted):
     widget.motif.value = PATTERN
     widget.edge_list.value = "0-1, 1-2, 2-3"
     widget.find_button.changed.emit(None)
-    qtbot.waitUntil(lambda: widget.query is not None and widget.find_button.enabled, timeout=60_000)
+    qtbot.waitUntil(
+        lambda: widget.query is not None and widget.find_button.enabled, timeout=60_000
+    )
     q = widget.query
     assert q.motif == "pattern" and "pattern: A vs B" in cmp.motifs
     assert len(q.result_a) > 0
@@ -137,13 +142,20 @@ def test_typed_and_drawn_patterns(make_napari_viewer, qtbot, planted):
     layer = widget.start_drawing()
     assert viewer.layers[PATTERN_LAYER] is layer and widget.motif.value == PATTERN
     points = viewer.layers["A nodes"]
-    world = np.asarray(points.data)[:, -2:] * np.asarray(points.scale)[-2:] + np.asarray(points.translate)[-2:]
+    world = (
+        np.asarray(points.data)[:, -2:] * np.asarray(points.scale)[-2:]
+        + np.asarray(points.translate)[-2:]
+    )
     layer.add_paths([world[[a, mid, b]] + 1e-3])
     widget.edge_list.value = ""
-    assert sorted(map(tuple, widget.pattern())) == sorted([tuple(sorted((a, mid))), tuple(sorted((mid, b)))])
+    assert sorted(map(tuple, widget.pattern())) == sorted(
+        [tuple(sorted((a, mid))), tuple(sorted((mid, b)))]
+    )
     widget._query = None
     widget.find_button.changed.emit(None)
-    qtbot.waitUntil(lambda: widget.query is not None and widget.find_button.enabled, timeout=60_000)
+    qtbot.waitUntil(
+        lambda: widget.query is not None and widget.find_button.enabled, timeout=60_000
+    )
     assert widget.query.result_a.pattern.shape == (2, 2)
     assert len(widget.query.result_a) > 0
 
@@ -155,6 +167,8 @@ def test_typed_and_drawn_patterns(make_napari_viewer, qtbot, planted):
     widget.max_instances.value = 1
     widget._query = None
     widget.find_button.changed.emit(None)
-    qtbot.waitUntil(lambda: widget.query is not None and widget.find_button.enabled, timeout=60_000)
+    qtbot.waitUntil(
+        lambda: widget.query is not None and widget.find_button.enabled, timeout=60_000
+    )
     assert widget.query.truncated
     assert "cut by" in widget.status.value

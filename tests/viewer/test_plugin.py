@@ -47,7 +47,10 @@ def test_manifest_is_valid_and_registered():
     }
     # File > IO Utilities > Export comparison figure
     menus = contrib.menus or {}
-    assert any(item.command == "napari-topoalign.export_figure" for item in menus.get("napari/file/io_utilities", []))
+    assert any(
+        item.command == "napari-topoalign.export_figure"
+        for item in menus.get("napari/file/io_utilities", [])
+    )
     eps = [ep for ep in entry_points(group="napari.manifest") if ep.name == "napari-topoalign"]
     assert eps and eps[0].value == "napari_topoalign:napari.yaml"
     result = subprocess.run(
@@ -106,9 +109,13 @@ def test_reader_opens_images_and_texts(make_napari_viewer, tmp_path):
     from napari_topoalign import colors
 
     labels = texts.representations.labels
-    np.testing.assert_allclose(points.face_color, colors.label_color_array(labels, colors.label_colors(labels)))
+    np.testing.assert_allclose(
+        points.face_color, colors.label_color_array(labels, colors.label_colors(labels))
+    )
     sel = select_nodes(viewer, "B", [0])
-    widget = next(w for w in viewer.window.dock_widgets.values() if type(w).__name__ == "InputsWidget")
+    widget = next(
+        w for w in viewer.window.dock_widgets.values() if type(w).__name__ == "InputsWidget"
+    )
     assert widget.columns() == ["input", "id", "label", "text"]
     assert [r[3] for r in widget.rows()] == [f"sentence {i}" for i in sel.inputs]
     assert SELECTED_LAYER not in viewer.layers  # no images to show
@@ -169,7 +176,9 @@ def test_main_job_headless_writes_png_and_graphs(tmp_path):
     cmp = Comparison(load_digits_sample(random_state=0))
     cmp.build_mappers(**DIGITS_MAPPER_PARAMS)
     for name, graph in cmp.graphs.items():
-        written = MapperGraph.from_node_link(json.loads((tmp_path / "graphs" / f"{name}.json").read_text()))
+        written = MapperGraph.from_node_link(
+            json.loads((tmp_path / "graphs" / f"{name}.json").read_text())
+        )
         assert written.node_sets() == graph.node_sets()
         np.testing.assert_array_equal(written.edges, graph.edges)
         assert summary["graphs"][name] == {"nodes": graph.n_nodes, "edges": graph.n_edges}
@@ -189,7 +198,9 @@ def test_console_stages_are_drawn_as_they_run(make_napari_viewer, qtbot):
     from napari_topoalign.datasets.synthetic import make_planted_pair
     from napari_topoalign.viewer._graph_layers import to_napari
 
-    reps, truth = make_planted_pair(n_per_structure=1, n_points=60, differences=("cut_loop",), random_state=0)
+    reps, truth = make_planted_pair(
+        n_per_structure=1, n_points=60, differences=("cut_loop",), random_state=0
+    )
     cmp = Comparison(reps)
     for name in cmp.names:
         cmp.build_mappers([name], **truth.mapper_params[name])
@@ -201,10 +212,14 @@ def test_console_stages_are_drawn_as_they_run(make_napari_viewer, qtbot):
     np.testing.assert_allclose(points.data, to_napari(cmp.layout.positions["A"]))
     assert not np.allclose(points.data, before)
 
-    thread = threading.Thread(target=lambda: cmp.align_layout(random_state=1, coupling_strength=2.0))
+    thread = threading.Thread(
+        target=lambda: cmp.align_layout(random_state=1, coupling_strength=2.0)
+    )
     thread.start()
     thread.join()
-    qtbot.waitUntil(lambda: np.allclose(points.data, to_napari(cmp.layout.positions["A"])), timeout=10_000)
+    qtbot.waitUntil(
+        lambda: np.allclose(points.data, to_napari(cmp.layout.positions["A"])), timeout=10_000
+    )
 
     cmp.find_regions("A", "B", n_permutations=0)
     n_regions = len(cmp.correspondences[("A", "B")].regions)

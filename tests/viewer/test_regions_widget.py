@@ -166,11 +166,16 @@ def test_widget_finds_sorts_and_selects(make_napari_viewer, qtbot):
         return [float(table.item(row, c).data(256)) for row in range(table.rowCount())]
 
     # the best region first, as the session ranks them
-    assert [widget.region_at_row(row) for row in range(table.rowCount())] == list(range(len(regions)))
+    assert [widget.region_at_row(row) for row in range(table.rowCount())] == list(
+        range(len(regions))
+    )
     assert column("#") == [float(k + 1) for k in range(len(regions))]
     # every column in view without a horizontal scroll bar
     assert table.horizontalScrollBar().maximum() == 0
-    assert sum(table.columnWidth(c) for c in range(table.columnCount())) <= table.viewport().width() + 2
+    assert (
+        sum(table.columnWidth(c) for c in range(table.columnCount()))
+        <= table.viewport().width() + 2
+    )
     assert table.isSortingEnabled()
     table.sortItems(
         COLUMNS.index("score"),
@@ -305,7 +310,9 @@ def test_widget_outlines_regions_off_the_gui_thread(make_napari_viewer, qtbot, m
     widget.min_size.value = FIND["min_size"]
     widget.n_permutations.value = FIND["n_permutations"]
     widget.find_button.clicked.emit()
-    qtbot.waitUntil(lambda: widget.table.rowCount() > 0 and widget.find_button.enabled, timeout=60_000)
+    qtbot.waitUntil(
+        lambda: widget.table.rowCount() > 0 and widget.find_button.enabled, timeout=60_000
+    )
     assert calls and not any(calls), calls  # every outline computed off the main thread
     for name in ("A", "B"):
         assert len(viewer.layers[regions_layer_name(name)].data) >= len(widget.regions)

@@ -31,7 +31,11 @@ def _draw_graphs(viewer, cmp):
         a = np.linspace(0, 2 * np.pi, g.n_nodes, endpoint=False)
         rc = np.c_[np.sin(a), np.cos(a) + 3 * k]
         e = g.edges
-        viewer.add_vectors(np.stack([rc[e[:, 0]], rc[e[:, 1]] - rc[e[:, 0]]], axis=1), name=f"{name} edges", vector_style="line")
+        viewer.add_vectors(
+            np.stack([rc[e[:, 0]], rc[e[:, 1]] - rc[e[:, 0]]], axis=1),
+            name=f"{name} edges",
+            vector_style="line",
+        )
         viewer.add_points(rc, name=f"{name} nodes", size=0.2)
 
 
@@ -86,7 +90,9 @@ def test_cancel_leaves_session_unchanged(make_napari_viewer, qtbot):
     worker = widget.compute()
     worker.job.cancel()
     qtbot.waitUntil(lambda: widget._worker is None or not worker.is_running, timeout=60_000)
-    qtbot.waitUntil(lambda: widget.status.value in ("cancelled",) or widget.matrix is not None, timeout=60_000)
+    qtbot.waitUntil(
+        lambda: widget.status.value in ("cancelled",) or widget.matrix is not None, timeout=60_000
+    )
     if widget.status.value == "cancelled":
         assert cmp.scores == {}
 
@@ -101,7 +107,9 @@ def test_lfm_matches_highlighted(make_napari_viewer, qtbot):
     viewer.window.add_dock_widget(widget)
     widget.choose_pair("A", "B")
     widget.compute_correspondence(n_neighbors=8, n_eigenvectors=20)
-    qtbot.waitUntil(lambda: widget._worker is None and widget.lfm_result is not None, timeout=60_000)
+    qtbot.waitUntil(
+        lambda: widget._worker is None and widget.lfm_result is not None, timeout=60_000
+    )
     matches = widget.lfm_result.matches
     sel = select_nodes(viewer, "A", [0])
     want = cmp.graphs["B"].nodes_of_inputs(np.unique(matches[sel.inputs]))

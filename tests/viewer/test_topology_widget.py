@@ -27,8 +27,12 @@ def _click(canvas, xy):
 
     ratio = canvas.device_pixel_ratio or 1.0
     x, y = xy[0] / ratio, canvas.figure.bbox.height / ratio - xy[1] / ratio
-    QTest.mouseClick(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                     QPoint(int(round(x)), int(round(y))))
+    QTest.mouseClick(
+        canvas,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+        QPoint(int(round(x)), int(round(y))),
+    )
 
 
 def test_compute_then_click_a_flow_selects_its_inputs(make_napari_viewer, qtbot):
@@ -43,7 +47,9 @@ def test_compute_then_click_a_flow_selects_its_inputs(make_napari_viewer, qtbot)
     viewer.window.add_dock_widget(widget, name="Layer topology")
     widget.n_landmarks.value = 80
     widget.compute_button.clicked.emit()
-    qtbot.waitUntil(lambda: widget.cancel_button.enabled or "flows" in cmp.topology, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: widget.cancel_button.enabled or "flows" in cmp.topology, timeout=10_000
+    )
     qtbot.waitUntil(lambda: "flows" in cmp.topology and widget._worker is None, timeout=120_000)
     assert set(cmp.topology["diagrams"]) == {"A", "B"}
     assert widget.stage.value == "labels" and widget.view.value == "cluster flow"

@@ -15,7 +15,11 @@ def small_image_comparison(n_per=60, seed=0):
     labels = np.repeat([0, 1, 2], n_per)
     centres = np.array([[0.0, 0.0], [8.0, 0.0], [0.0, 8.0]])
     t = rng.uniform(0, 1, labels.size)
-    Z = centres[labels] + np.c_[3 * t, np.sin(3 * t)] + rng.normal(scale=0.15, size=(labels.size, 2))
+    Z = (
+        centres[labels]
+        + np.c_[3 * t, np.sin(3 * t)]
+        + rng.normal(scale=0.15, size=(labels.size, 2))
+    )
     A = np.tanh(Z @ rng.normal(size=(2, 6)) / 4)
     B = Z @ rng.normal(size=(2, 9)) + rng.normal(scale=0.05, size=(labels.size, 9))
     images = rng.uniform(0, 1, size=(labels.size, 5, 5)).astype(np.float32)

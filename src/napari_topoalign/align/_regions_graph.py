@@ -101,7 +101,9 @@ class Side:
         sub[iv, iu] = 0
         sub = sp.csr_matrix(sub)
         sub.eliminate_zeros()
-        dist, pred = shortest_path(sub, unweighted=True, directed=False, indices=iu, return_predecessors=True)
+        dist, pred = shortest_path(
+            sub, unweighted=True, directed=False, indices=iu, return_predecessors=True
+        )
         if not np.isfinite(dist[iv]):
             return np.array(sorted(key), dtype=np.int64)
         path = [iv]
@@ -141,8 +143,14 @@ def indicator(groups, n_cols) -> sp.csr_matrix:
     """CSR (len(groups), n_cols) with ones at each group's members."""
     lengths = np.array([len(g) for g in groups], dtype=np.int64)
     rows = np.repeat(np.arange(len(groups)), lengths)
-    cols = np.concatenate([np.asarray(g, dtype=np.int64) for g in groups]) if len(groups) else np.zeros(0, np.int64)
-    m = sp.csr_matrix((np.ones(len(cols), dtype=np.int32), (rows, cols)), shape=(len(groups), n_cols))
+    cols = (
+        np.concatenate([np.asarray(g, dtype=np.int64) for g in groups])
+        if len(groups)
+        else np.zeros(0, np.int64)
+    )
+    m = sp.csr_matrix(
+        (np.ones(len(cols), dtype=np.int32), (rows, cols)), shape=(len(groups), n_cols)
+    )
     m.sum_duplicates()
     m.data[:] = 1
     return m
@@ -233,7 +241,9 @@ def _run_pairs(sizes: np.ndarray):
     run = np.repeat(np.arange(len(sizes)), counts)
     local = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
     d = sizes[run].astype(np.float64)
-    i = np.floor((2 * d - 1 - np.sqrt(np.maximum((2 * d - 1) ** 2 - 8 * local, 0.0))) / 2).astype(np.int64)
+    i = np.floor((2 * d - 1 - np.sqrt(np.maximum((2 * d - 1) ** 2 - 8 * local, 0.0))) / 2).astype(
+        np.int64
+    )
     i = np.clip(i, 0, None)
     m = sizes[run]
     for _ in range(2):  # correct rounding of the square root

@@ -24,7 +24,14 @@ import scipy.sparse as sp
 from .._utils.params import Param, Registry, declare_params
 from ..model import MapperGraph
 
-__all__ = ["COUPLINGS", "MEASURES", "node_coupling", "shared_counts", "check_same_inputs", "coupling_measure"]
+__all__ = [
+    "COUPLINGS",
+    "MEASURES",
+    "node_coupling",
+    "shared_counts",
+    "check_same_inputs",
+    "coupling_measure",
+]
 
 #: Coupling measures by name: ``fn(shared, size_a, size_b, n_inputs) -> values``.
 COUPLINGS = Registry("coupling")
@@ -99,10 +106,15 @@ def coupling_measure(measure, name: str = "measure"):
 
 @declare_params(
     measure=Param(
-        "jaccard", "choice", choices=COUPLINGS.names, help="how two nodes' shared inputs are measured"
+        "jaccard",
+        "choice",
+        choices=COUPLINGS.names,
+        help="how two nodes' shared inputs are measured",
     ),
 )
-def node_coupling(graph_a: MapperGraph, graph_b: MapperGraph, *, measure="jaccard") -> sp.csr_matrix:
+def node_coupling(
+    graph_a: MapperGraph, graph_b: MapperGraph, *, measure="jaccard"
+) -> sp.csr_matrix:
     """Shared-input overlap between every node of ``graph_a`` and every node of ``graph_b``.
 
     Computed from one sparse product of the two membership matrices, so only pairs of nodes

@@ -121,11 +121,15 @@ class JointLayout(list):
 # -- validation -------------------------------------------------------------------------------
 def _check_graphs(graphs) -> list[MapperGraph]:
     if isinstance(graphs, MapperGraph):
-        raise TypeError("graphs: expected a sequence of MapperGraph, got a single MapperGraph; wrap it in a list")
+        raise TypeError(
+            "graphs: expected a sequence of MapperGraph, got a single MapperGraph; wrap it in a list"
+        )
     try:
         graphs = list(graphs)
     except TypeError:
-        raise TypeError(f"graphs: expected a sequence of MapperGraph, got {type(graphs).__name__}") from None
+        raise TypeError(
+            f"graphs: expected a sequence of MapperGraph, got {type(graphs).__name__}"
+        ) from None
     if not graphs:
         raise ValueError("graphs: need at least one mapper graph to lay out")
     check_same_inputs(graphs, "graphs")
@@ -136,16 +140,40 @@ _MAX_ITERATIONS = 100_000
 
 #: the tunable parameters of :func:`joint_layout` (read by the layout widget)
 LAYOUT_PARAMS = {
-    "arrangement": Param("side_by_side", "choice", choices=ARRANGEMENTS,
-                         help="one panel per graph, or all graphs in one frame"),
-    "coupling_strength": Param(2.0, "float", low=0.0, high=1e6,
-                               help="stiffness of the pull between nodes of different graphs that share inputs"),
-    "stress_tol": Param(_STRESS_TOL, "float", low=0.0, high=10.0,
-                        help="each graph's stress may exceed that of its own layout by at most this share"),
-    "iterations": Param(None, "int", low=0, high=_MAX_ITERATIONS, none_ok=True,
-                        help="own-layout steps (the joint phases add 2/3 as many); empty: by the number of nodes"),
-    "gap": Param(0.15, "float", low=0.0, high=100.0, help="space between panels, as a share of a panel"),
-    "callback_every": Param(5, "int", low=1, high=1_000_000, help="steps between intermediate frames"),
+    "arrangement": Param(
+        "side_by_side",
+        "choice",
+        choices=ARRANGEMENTS,
+        help="one panel per graph, or all graphs in one frame",
+    ),
+    "coupling_strength": Param(
+        2.0,
+        "float",
+        low=0.0,
+        high=1e6,
+        help="stiffness of the pull between nodes of different graphs that share inputs",
+    ),
+    "stress_tol": Param(
+        _STRESS_TOL,
+        "float",
+        low=0.0,
+        high=10.0,
+        help="each graph's stress may exceed that of its own layout by at most this share",
+    ),
+    "iterations": Param(
+        None,
+        "int",
+        low=0,
+        high=_MAX_ITERATIONS,
+        none_ok=True,
+        help="own-layout steps (the joint phases add 2/3 as many); empty: by the number of nodes",
+    ),
+    "gap": Param(
+        0.15, "float", low=0.0, high=100.0, help="space between panels, as a share of a panel"
+    ),
+    "callback_every": Param(
+        5, "int", low=1, high=1_000_000, help="steps between intermediate frames"
+    ),
 }
 
 
@@ -176,7 +204,9 @@ def _seed_sequence(random_state) -> np.random.SeedSequence:
     if isinstance(random_state, np.random.SeedSequence):
         return random_state
     if isinstance(random_state, (bool, np.bool_)):
-        raise TypeError(f"random_state: expected None, an integer >= 0 or a numpy Generator, got {random_state!r}")
+        raise TypeError(
+            f"random_state: expected None, an integer >= 0 or a numpy Generator, got {random_state!r}"
+        )
     if random_state is None or isinstance(random_state, (int, np.integer)):
         if random_state is not None and random_state < 0:
             raise ValueError(f"random_state: must be an integer >= 0, got {random_state}")
@@ -232,7 +262,9 @@ def _layout(
         rng_g = np.random.default_rng(seed)
         # pivots by the graph's own size, as independent_layout chooses them
         n_g = int(sizes[g])
-        comps, local = _components(graph, rng_g, _N_PIVOTS if n_g <= _LARGE else _N_PIVOTS_LARGE, n_g <= _LARGE)
+        comps, local = _components(
+            graph, rng_g, _N_PIVOTS if n_g <= _LARGE else _N_PIVOTS_LARGE, n_g <= _LARGE
+        )
         comps_of.append(comps)
         Xg = np.zeros_like(local)
         _pack(comps, local, Xg)
@@ -241,7 +273,9 @@ def _layout(
         X[starts[g] : starts[g + 1]] = Xg * EDGE_LENGTH
         report(0.02 + 0.1 * (g + 1) / n_graphs, f"start: {graph.name or g}")
     # the joint phases draw from a stream of their own
-    rng = np.random.default_rng(np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, 1)))
+    rng = np.random.default_rng(
+        np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, 1))
+    )
     springs = _Springs(graphs, starts, comps_of)
     graph_id = np.repeat(np.arange(n_graphs), sizes)
     comp_id = np.zeros(N, dtype=np.int64)
@@ -252,7 +286,11 @@ def _layout(
             n_c += 1
 
     joint = C.nnz > 0
-    own_iter = [int(iterations)] * n_graphs if own_iterations is None else [int(k) for k in own_iterations]
+    own_iter = (
+        [int(iterations)] * n_graphs
+        if own_iterations is None
+        else [int(k) for k in own_iterations]
+    )
     n_alone = max(own_iter) if own_iter else 0
     n_joint = int(np.ceil(iterations * _JOINT_SHARE)) if joint else 0
     total = n_alone + n_joint
@@ -268,9 +306,14 @@ def _layout(
     # force acts between graphs in this phase)
     if len(set(own_iter)) <= 1:
         _relax(
-            X, springs, graph_id, comp_id, n_alone, 2.0 * EDGE_LENGTH, 0.02 * EDGE_LENGTH,
-            report=lambda i, n: report(0.12 + 0.5 * i / n,
-                                       f"own layouts: step {i} of {n}"),
+            X,
+            springs,
+            graph_id,
+            comp_id,
+            n_alone,
+            2.0 * EDGE_LENGTH,
+            0.02 * EDGE_LENGTH,
+            report=lambda i, n: report(0.12 + 0.5 * i / n, f"own layouts: step {i} of {n}"),
             tick=tick,
         )
     else:
@@ -279,10 +322,17 @@ def _layout(
             one = _Springs([graphs[g]], np.array([0, s1 - s0]), [comps_of[g]])
             Xg = X[s0:s1].copy()
             _relax(
-                Xg, one, np.zeros(s1 - s0, dtype=np.int64), comp_id[s0:s1] - (comp_id[s0:s1].min() if s1 > s0 else 0),
-                own_iter[g], 2.0 * EDGE_LENGTH, 0.02 * EDGE_LENGTH,
-                report=lambda i, n, _g=g: report(0.12 + 0.5 * (_g + i / n) / n_graphs,
-                                                 f"own layouts: graph {_g + 1}, step {i} of {n}"),
+                Xg,
+                one,
+                np.zeros(s1 - s0, dtype=np.int64),
+                comp_id[s0:s1] - (comp_id[s0:s1].min() if s1 > s0 else 0),
+                own_iter[g],
+                2.0 * EDGE_LENGTH,
+                0.02 * EDGE_LENGTH,
+                report=lambda i, n, _g=g: report(
+                    0.12 + 0.5 * (_g + i / n) / n_graphs,
+                    f"own layouts: graph {_g + 1}, step {i} of {n}",
+                ),
             )
             X[s0:s1] = Xg
     guard = None
@@ -303,16 +353,32 @@ def _layout(
         cross = (coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data)
         n_polish = int(n_joint * _POLISH_SHARE)
         _relax(
-            X, springs, graph_id, comp_id, n_joint - n_polish, 0.5 * EDGE_LENGTH, 0.02 * EDGE_LENGTH,
-            cross=cross, strength=coupling_strength * _CROSS, unit=unit,
+            X,
+            springs,
+            graph_id,
+            comp_id,
+            n_joint - n_polish,
+            0.5 * EDGE_LENGTH,
+            0.02 * EDGE_LENGTH,
+            cross=cross,
+            strength=coupling_strength * _CROSS,
+            unit=unit,
             report=lambda i, n: report(0.65 + 0.3 * i / n, f"joint layout: step {i} of {n}"),
             tick=tick,
         )
         # phase 4: a short polish at low temperature with a weaker cross pull, in which each
         # graph's own springs restore local distances while most of the alignment stays
         _relax(
-            X, springs, graph_id, comp_id, n_polish, _POLISH_TEMP * EDGE_LENGTH, 0.01 * EDGE_LENGTH,
-            cross=cross, strength=coupling_strength * _CROSS * _POLISH_CROSS, unit=unit,
+            X,
+            springs,
+            graph_id,
+            comp_id,
+            n_polish,
+            _POLISH_TEMP * EDGE_LENGTH,
+            0.01 * EDGE_LENGTH,
+            cross=cross,
+            strength=coupling_strength * _CROSS * _POLISH_CROSS,
+            unit=unit,
             report=lambda i, n: report(0.95 + 0.05 * i / n, f"polish: step {i} of {n}"),
             tick=tick,
         )
@@ -472,14 +538,20 @@ def joint_layout(
     )
     callback_every = LAYOUT_PARAMS["callback_every"].check(callback_every, "callback_every")
     if progress is not None and not callable(progress):
-        raise TypeError(f"progress: expected a callable progress(fraction, message), got {type(progress).__name__}")
+        raise TypeError(
+            f"progress: expected a callable progress(fraction, message), got {type(progress).__name__}"
+        )
     if callback is not None and not callable(callback):
-        raise TypeError(f"callback: expected a callable callback(positions), got {type(callback).__name__}")
+        raise TypeError(
+            f"callback: expected a callable callback(positions), got {type(callback).__name__}"
+        )
     seed = _seed_sequence(random_state)
     N = sum(g.n_nodes for g in graphs)
     resolved = default_iterations(N) if iterations is None else iterations
     # each graph's own layout takes the steps independent_layout takes for it
-    own_iterations = [default_iterations(g.n_nodes) if iterations is None else iterations for g in graphs]
+    own_iterations = [
+        default_iterations(g.n_nodes) if iterations is None else iterations for g in graphs
+    ]
 
     frame: dict[str, float] = {}
 
@@ -518,13 +590,17 @@ def joint_layout(
         "fallback": bool(info.get("fallback", False)),
         "alignment": info.get("alignment"),
         "baseline_alignment": info.get("baseline_alignment"),
-        "random_state": random_state if isinstance(random_state, (int, np.integer, type(None))) else repr(random_state),
+        "random_state": random_state
+        if isinstance(random_state, (int, np.integer, type(None)))
+        else repr(random_state),
         "gap": gap,
     }
     return JointLayout([p + o for p, o in zip(pos, offsets)], offsets, params)
 
 
-def independent_layout(graph: MapperGraph, *, iterations: int | None = None, random_state=None, progress=None) -> np.ndarray:
+def independent_layout(
+    graph: MapperGraph, *, iterations: int | None = None, random_state=None, progress=None
+) -> np.ndarray:
     """Lay out one graph on its own with the same engine as :func:`joint_layout` (no
     cross-graph forces). Returns ``(n_nodes, 2)`` positions."""
     graphs = _check_graphs([graph])

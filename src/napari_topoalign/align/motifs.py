@@ -124,7 +124,9 @@ class MotifInstance:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MotifInstance:
-        return cls(np.asarray(data["nodes"]), np.asarray(data["edges"]), int(data.get("center", -1)))
+        return cls(
+            np.asarray(data["nodes"]), np.asarray(data["edges"]), int(data.get("center", -1))
+        )
 
     def __repr__(self) -> str:
         return f"MotifInstance(nodes={self.nodes.tolist()}, {len(self.edges)} edges)"
@@ -203,7 +205,9 @@ class MotifResult:
             reason=str(data.get("reason", "")),
             elapsed=float(data.get("elapsed", 0.0)),
             n_nodes=int(data.get("n_nodes", 0)),
-            pattern=None if pattern is None else np.asarray(pattern, dtype=np.int64).reshape(-1, 2),
+            pattern=None
+            if pattern is None
+            else np.asarray(pattern, dtype=np.int64).reshape(-1, 2),
             graph=str(data.get("graph", "")),
         )
 
@@ -279,7 +283,9 @@ def _as_nx(graph) -> tuple[Any, str]:
         g.add_nodes_from(range(len(nodes)))
         g.add_edges_from((a, b) for a, b in graph.edges() if a != b)
         return g, str(graph.graph.get("name", ""))
-    raise TypeError(f"graph: expected a MapperGraph or a networkx graph, got {type(graph).__name__}")
+    raise TypeError(
+        f"graph: expected a MapperGraph or a networkx graph, got {type(graph).__name__}"
+    )
 
 
 def as_pattern(motif) -> Any:
@@ -312,7 +318,10 @@ def as_pattern(motif) -> Any:
                     seen.add(v)
                     nodes.append(v)
         pairs = [
-            (a.item() if isinstance(a, np.generic) else a, b.item() if isinstance(b, np.generic) else b)
+            (
+                a.item() if isinstance(a, np.generic) else a,
+                b.item() if isinstance(b, np.generic) else b,
+            )
             for a, b in pairs
             if a != b
         ]
@@ -585,7 +594,9 @@ def _arm_motif(graph, check, min_arms, min_arm_length, leaves_only):
         if k % 64 == 0:
             check(k / max(n, 1))
         arms = [
-            a for a in _arms(graph, c, check) if a[1] >= min_arm_length and (a[2] or not leaves_only)
+            a
+            for a in _arms(graph, c, check)
+            if a[1] >= min_arm_length and (a[2] or not leaves_only)
         ]
         if len(arms) < min_arms:
             continue
@@ -603,7 +614,9 @@ def _arm_motif(graph, check, min_arms, min_arm_length, leaves_only):
 @MOTIFS.register("branch", help="a node of degree >= 3 with long arms")
 @declare_params(
     min_arms=Param(3, "int", low=3, high=10_000, help="arms of at least min_arm_length needed"),
-    min_arm_length=Param(2, "int", low=1, high=100_000, help="shortest arm (edges of an unbranched walk)"),
+    min_arm_length=Param(
+        2, "int", low=1, high=100_000, help="shortest arm (edges of an unbranched walk)"
+    ),
 )
 def branch(graph, check: Callable, *, min_arms: int = 3, min_arm_length: int = 2):
     """A node of degree >= 3 with at least ``min_arms`` arms of ``min_arm_length`` edges."""
@@ -612,8 +625,12 @@ def branch(graph, check: Callable, *, min_arms: int = 3, min_arm_length: int = 2
 
 @MOTIFS.register("flare", help="a branch whose arms end in leaves")
 @declare_params(
-    min_arms=Param(2, "int", low=1, high=10_000, help="leaf-ending arms of at least min_arm_length needed"),
-    min_arm_length=Param(2, "int", low=1, high=100_000, help="shortest arm (edges of an unbranched walk)"),
+    min_arms=Param(
+        2, "int", low=1, high=10_000, help="leaf-ending arms of at least min_arm_length needed"
+    ),
+    min_arm_length=Param(
+        2, "int", low=1, high=100_000, help="shortest arm (edges of an unbranched walk)"
+    ),
 )
 def flare(graph, check: Callable, *, min_arms: int = 2, min_arm_length: int = 2):
     """A node of degree >= 3 with at least ``min_arms`` arms of ``min_arm_length`` edges or
@@ -624,7 +641,9 @@ def flare(graph, check: Callable, *, min_arms: int = 2, min_arm_length: int = 2)
 @MOTIFS.register("path", help="a maximal unbranched chain")
 @declare_params(
     min_length=Param(3, "int", low=1, high=100_000, help="shortest chain (edges)"),
-    max_length=Param(None, "int", low=1, high=100_000, none_ok=True, help="longest chain (None: any)"),
+    max_length=Param(
+        None, "int", low=1, high=100_000, none_ok=True, help="longest chain (None: any)"
+    ),
 )
 def path(graph, check: Callable, *, min_length: int = 3, max_length: int | None = None):
     """Maximal chains (inner nodes of degree 2, ends of another degree) of ``min_length`` to
@@ -795,7 +814,9 @@ def _is_pattern(motif) -> bool:
 # find_motifs
 # --------------------------------------------------------------------------------------------
 @declare_params(
-    time_limit=Param(10.0, "float", low=0.0, high=86_400.0, low_open=True, help="seconds the search may take"),
+    time_limit=Param(
+        10.0, "float", low=0.0, high=86_400.0, low_open=True, help="seconds the search may take"
+    ),
     max_instances=Param(10_000, "int", low=1, high=10_000_000, help="most instances listed"),
 )
 def find_motifs(
@@ -864,7 +885,11 @@ def find_motifs(
     truncated, reason = False, ""
     try:
         for nodes, edges, center in run(budget.check):
-            inst = MotifInstance(np.asarray(nodes, dtype=np.int64), np.asarray(edges, dtype=np.int64).reshape(-1, 2), center)
+            inst = MotifInstance(
+                np.asarray(nodes, dtype=np.int64),
+                np.asarray(edges, dtype=np.int64).reshape(-1, 2),
+                center,
+            )
             key = inst.key()
             if key in seen:
                 budget.check()
@@ -877,7 +902,9 @@ def find_motifs(
             budget.check()
     except _TimeUp:
         truncated, reason = True, "time_limit"
-    progress(1.0, f"{label}: {len(instances)} instance(s)" + (f", cut by {reason}" if truncated else ""))
+    progress(
+        1.0, f"{label}: {len(instances)} instance(s)" + (f", cut by {reason}" if truncated else "")
+    )
     return MotifResult(
         motif=label,
         instances=instances,
@@ -901,7 +928,9 @@ def _defaults(fn) -> dict[str, Any]:
 def _check_nodes(nodes, n: int, name: str) -> np.ndarray:
     arr = np.asarray(nodes, dtype=np.int64).reshape(-1)
     if len(arr) and (arr.min() < 0 or arr.max() >= n):
-        raise ValueError(f"{name}: node indices must lie in [0, {n}), got {arr.min()}..{arr.max()}")
+        raise ValueError(
+            f"{name}: node indices must lie in [0, {n}), got {arr.min()}..{arr.max()}"
+        )
     return arr
 
 
@@ -967,7 +996,9 @@ def crossing_shares(
 
     nodes = _check_nodes(nodes, graph.n_nodes, "nodes")
     if counterpart is None:
-        counterpart = counterpart_nodes(graph, nodes, other, min_share=min_share, coupling=coupling)
+        counterpart = counterpart_nodes(
+            graph, nodes, other, min_share=min_share, coupling=coupling
+        )
     counterpart = _check_nodes(counterpart, other.n_nodes, "counterpart")
     shares = np.zeros(len(nodes), dtype=np.float64)
     if len(nodes) == 0:
@@ -1090,15 +1121,31 @@ COLUMNS = (
 
 @declare_params(
     min_match=Param(
-        0.5, "float", low=0.0, high=1.0, low_open=True,
+        0.5,
+        "float",
+        low=0.0,
+        high=1.0,
+        low_open=True,
         help="Jaccard index of two instances' inputs above which they are one motif kept by both graphs",
     ),
     min_share=Param(
-        0.5, "float", low=0.0, high=1.0,
+        0.5,
+        "float",
+        low=0.0,
+        high=1.0,
         help="a node of the other graph is in an instance's counterpart when this share of its inputs are the instance's",
     ),
-    time_limit=Param(10.0, "float", low=0.0, high=86_400.0, low_open=True, help="seconds for each graph's search"),
-    max_instances=Param(10_000, "int", low=1, high=10_000_000, help="most instances listed per graph"),
+    time_limit=Param(
+        10.0,
+        "float",
+        low=0.0,
+        high=86_400.0,
+        low_open=True,
+        help="seconds for each graph's search",
+    ),
+    max_instances=Param(
+        10_000, "int", low=1, high=10_000_000, help="most instances listed per graph"
+    ),
 )
 def compare_motifs(
     graph_a,
@@ -1168,12 +1215,20 @@ def compare_motifs(
     if name_a == name_b:
         name_a, name_b = f"{name_a} (a)", f"{name_b} (b)"
     res_a = find_motifs(
-        graph_a, motif, time_limit=time_limit, max_instances=max_instances,
-        progress=sub_progress(progress, 0.0, 0.45, name_a), **params,
+        graph_a,
+        motif,
+        time_limit=time_limit,
+        max_instances=max_instances,
+        progress=sub_progress(progress, 0.0, 0.45, name_a),
+        **params,
     )
     res_b = find_motifs(
-        graph_b, motif, time_limit=time_limit, max_instances=max_instances,
-        progress=sub_progress(progress, 0.45, 0.9, name_b), **params,
+        graph_b,
+        motif,
+        time_limit=time_limit,
+        max_instances=max_instances,
+        progress=sub_progress(progress, 0.45, 0.9, name_b),
+        **params,
     )
     progress(0.9, "matching instances")
     ia = _instance_inputs(graph_a, res_a)
@@ -1203,18 +1258,41 @@ def compare_motifs(
         j = int(match_a[i])
         if j >= 0:
             cp = res_b.instances[j].nodes
-            n_in = int(len(np.union1d(graph_a.inputs_of_nodes(inst.nodes), graph_b.inputs_of_nodes(cp))))
+            n_in = int(
+                len(np.union1d(graph_a.inputs_of_nodes(inst.nodes), graph_b.inputs_of_nodes(cp)))
+            )
             status, match = "preserved", float(score_a[i])
         else:
-            cp = counterpart_nodes(graph_a, inst.nodes, graph_b, min_share=min_share, coupling=coupling_ab)
+            cp = counterpart_nodes(
+                graph_a, inst.nodes, graph_b, min_share=min_share, coupling=coupling_ab
+            )
             n_in = int(size_a[i])
             status, match = "broken", float(best_a[i])
-        rows.append((status, name_a, i, inst, n_in, name_b, j, cp, match, graph_a, graph_b, coupling_ab))
+        rows.append(
+            (status, name_a, i, inst, n_in, name_b, j, cp, match, graph_a, graph_b, coupling_ab)
+        )
     for j, inst in enumerate(res_b.instances):
         if match_b[j] >= 0:
             continue
-        cp = counterpart_nodes(graph_b, inst.nodes, graph_a, min_share=min_share, coupling=coupling_ba)
-        rows.append(("new", name_b, j, inst, int(size_b[j]), name_a, -1, cp, float(best_b[j]), graph_b, graph_a, coupling_ba))
+        cp = counterpart_nodes(
+            graph_b, inst.nodes, graph_a, min_share=min_share, coupling=coupling_ba
+        )
+        rows.append(
+            (
+                "new",
+                name_b,
+                j,
+                inst,
+                int(size_b[j]),
+                name_a,
+                -1,
+                cp,
+                float(best_b[j]),
+                graph_b,
+                graph_a,
+                coupling_ba,
+            )
+        )
     records = []
     for status, g, k, inst, n_in, cg, ck, cp, match, own, oth, coup in rows:
         shares = crossing_shares(own, inst.nodes, oth, min_share=min_share, coupling=coup)
@@ -1240,7 +1318,11 @@ def compare_motifs(
         status_order = table["status"].map({s: k for k, s in enumerate(STATUSES)})
         table = (
             table.assign(_s=status_order)
-            .sort_values(["n_inputs", "_s", "graph", "instance"], ascending=[False, True, True, True], kind="stable")
+            .sort_values(
+                ["n_inputs", "_s", "graph", "instance"],
+                ascending=[False, True, True, True],
+                kind="stable",
+            )
             .drop(columns="_s")
             .reset_index(drop=True)
         )

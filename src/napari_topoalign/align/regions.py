@@ -54,7 +54,12 @@ from ._regions_graph import Side, flag_betti1, indicator, n_components
 from .coupling import COUPLINGS, check_same_inputs, coupling_measure, shared_counts
 
 __all__ = [
-    "Region", "find_matching_regions", "score_region", "input_agreement", "covered_share", "REGION_PARAMS",
+    "Region",
+    "find_matching_regions",
+    "score_region",
+    "input_agreement",
+    "covered_share",
+    "REGION_PARAMS",
 ]
 
 #: A strong pair shares at least this many times what two unrelated nodes would.
@@ -65,20 +70,36 @@ INSIDE = 0.5
 REGION_PARAMS = dict(
     min_size=Param(3, "int", low=1, high=1_000_000, help="fewest nodes on each side of a region"),
     min_coupling=Param(
-        0.5, "float", low=0.0, high=1.0, low_open=True,
+        0.5,
+        "float",
+        low=0.0,
+        high=1.0,
+        low_open=True,
         help="lowest coupling of a strongly coupled node pair",
     ),
     coupling=Param(
-        "overlap", "choice", choices=COUPLINGS.names,
+        "overlap",
+        "choice",
+        choices=COUPLINGS.names,
         help="coupling measure of node pairs (overlap: independent of resolution)",
     ),
-    min_shared=Param(3, "int", low=1, high=1_000_000, help="fewest shared inputs of a strong pair"),
+    min_shared=Param(
+        3, "int", low=1, high=1_000_000, help="fewest shared inputs of a strong pair"
+    ),
     fold_share=Param(
-        0.25, "float", low=0.0, high=0.5, low_open=True,
+        0.25,
+        "float",
+        low=0.0,
+        high=0.5,
+        low_open=True,
         help="share of a node's inputs a separate place must hold to count as a fold",
     ),
-    n_permutations=Param(100, "int", low=0, high=100_000, help="permutations for the p-values (0: none)"),
-    max_regions=Param(None, "int", low=1, high=10**9, none_ok=True, help="report at most this many regions"),
+    n_permutations=Param(
+        100, "int", low=0, high=100_000, help="permutations for the p-values (0: none)"
+    ),
+    max_regions=Param(
+        None, "int", low=1, high=10**9, none_ok=True, help="report at most this many regions"
+    ),
 )
 
 
@@ -163,7 +184,9 @@ def _torn(side: Side, main_x, main_y, n_y, closed2_y) -> np.ndarray:
     e = side.edges
     if len(e) == 0 or len(main_x) == 0:
         return np.zeros(len(e), dtype=bool)
-    pm = sp.csr_matrix((np.ones(len(main_x), dtype=np.int32), (main_x, main_y)), shape=(side.n, n_y))
+    pm = sp.csr_matrix(
+        (np.ones(len(main_x), dtype=np.int32), (main_x, main_y)), shape=(side.n, n_y)
+    )
     pm.data[:] = 1
     reach = (pm @ closed2_y).tocsr()
     reach.data[:] = 1
@@ -231,7 +254,11 @@ def _unmatched_labels(sx, sy, unmatched_x, unmatched_y, Mx, My):
             share = coo.data / sy.sizes[ycand][coo.row]
             order = np.lexsort((-share, coo.row))
             first = np.r_[True, coo.row[order][1:] != coo.row[order][:-1]]
-            best_row, best_col, best_share = coo.row[order][first], coo.col[order][first], share[order][first]
+            best_row, best_col, best_share = (
+                coo.row[order][first],
+                coo.col[order][first],
+                share[order][first],
+            )
             ok = best_share >= INSIDE
             label_y[ycand[best_row[ok]]] = best_col[ok]
     return ncomp, label_x, label_y
@@ -256,7 +283,9 @@ def _merge_seeds(seeds, na, nb):
     rows = np.concatenate(rows).astype(np.int64)
     cols = np.concatenate(cols).astype(np.int64)
     ns = len(seeds)
-    inc = sp.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols + ns)), shape=(ns + na + nb,) * 2)
+    inc = sp.csr_matrix(
+        (np.ones(len(rows), dtype=np.int32), (rows, cols + ns)), shape=(ns + na + nb,) * 2
+    )
     ncomp, lab = connected_components(inc, directed=False)
     groups: dict[int, list[int]] = {}
     for s in range(ns):
@@ -329,7 +358,9 @@ def _n_torn(side: Side, torn, nodes) -> tuple[int, int]:
     return int((sel & torn).sum()), int(sel.sum())
 
 
-def _evaluate(sa: Side, sb: Side, nodes_a, nodes_b, pairs: _Pairs, folded_a, folded_b, torn_a, torn_b):
+def _evaluate(
+    sa: Side, sb: Side, nodes_a, nodes_b, pairs: _Pairs, folded_a, folded_b, torn_a, torn_b
+):
     n = sa.n_inputs
     ia, ib = sa.inputs_of(nodes_a), sb.inputs_of(nodes_b)
     shared = np.intersect1d(ia, ib, assume_unique=True)
@@ -450,7 +481,8 @@ class _Null:
             total = float(len(np.unique(both.indices)))
             ncomp, lab = _product_components(pa, pb, sa.closed1, sb.closed1)
             ind = sp.csr_matrix(
-                (np.ones(len(pa), dtype=np.int32), (lab, np.arange(len(pa)))), shape=(ncomp, len(pa))
+                (np.ones(len(pa), dtype=np.int32), (lab, np.arange(len(pa)))),
+                shape=(ncomp, len(pa)),
             )
             per = (ind @ both).tocsr()
             mass = np.diff(per.indptr).astype(np.float64)
@@ -480,7 +512,8 @@ class _Null:
                 continue
             rows, cols = held.row[ok], held.col[ok]  # a node holds >= half in one group at most
             ind_y = sp.csr_matrix(
-                (np.ones(len(rows), dtype=np.int32), (cols, rows)), shape=(comp_inputs.shape[0], My.shape[0])
+                (np.ones(len(rows), dtype=np.int32), (cols, rows)),
+                shape=(comp_inputs.shape[0], My.shape[0]),
             )
             iy = (ind_y @ My).tocsr()
             iy.data[:] = 1
@@ -729,8 +762,13 @@ def find_matching_regions(
         graph_a,
         graph_b,
         dict(
-            min_size=min_size, min_coupling=min_coupling, coupling=coupling, min_shared=min_shared,
-            fold_share=fold_share, n_permutations=n_permutations, max_regions=max_regions,
+            min_size=min_size,
+            min_coupling=min_coupling,
+            coupling=coupling,
+            min_shared=min_shared,
+            fold_share=fold_share,
+            n_permutations=n_permutations,
+            max_regions=max_regions,
         ),
     )
     rng = check_random_state(random_state)
@@ -776,8 +814,13 @@ def score_region(
         graph_a,
         graph_b,
         dict(
-            min_size=1, min_coupling=min_coupling, coupling=coupling, min_shared=min_shared,
-            fold_share=fold_share, n_permutations=n_permutations, max_regions=None,
+            min_size=1,
+            min_coupling=min_coupling,
+            coupling=coupling,
+            min_shared=min_shared,
+            fold_share=fold_share,
+            n_permutations=n_permutations,
+            max_regions=None,
         ),
     )
     nodes_a = np.unique(check_index_array(nodes_a, "nodes_a", graph_a.n_nodes, allow_empty=False))
@@ -786,8 +829,12 @@ def score_region(
     sa, sb = Side(graph_a), Side(graph_b)
     K = shared_counts(sa.membership, sb.membership)
     pa, pb, k = _strong_pairs(sa, sb, K, p["fn"], p["min_coupling"], p["min_shared"])
-    folded_a, main_ab = _landing(pa, pb, k, sa.sizes, sa.n, _keys(sb.closed1), sb.n, p["fold_share"])
-    folded_b, main_ba = _landing(pb, pa, k, sb.sizes, sb.n, _keys(sa.closed1), sa.n, p["fold_share"])
+    folded_a, main_ab = _landing(
+        pa, pb, k, sa.sizes, sa.n, _keys(sb.closed1), sb.n, p["fold_share"]
+    )
+    folded_b, main_ba = _landing(
+        pb, pa, k, sb.sizes, sb.n, _keys(sa.closed1), sa.n, p["fold_share"]
+    )
     pairs = _Pairs(pa, pb, main_ab | main_ba)
     torn_a = _torn(sa, pa[main_ab], pb[main_ab], sb.n, sb.closed2)
     torn_b = _torn(sb, pb[main_ba], pa[main_ba], sa.n, sa.closed2)
@@ -820,7 +867,9 @@ def input_agreement(graph_a: MapperGraph, graph_b: MapperGraph) -> np.ndarray:
     return np.where(union > 0, inter / np.maximum(union, 1.0), 0.0)
 
 
-def covered_share(graph_a: MapperGraph, graph_b: MapperGraph, regions, *, alpha=0.05, weighted=True) -> float:
+def covered_share(
+    graph_a: MapperGraph, graph_b: MapperGraph, regions, *, alpha=0.05, weighted=True
+) -> float:
     """Share of the inputs covered by the significant regions (``p_value <= alpha``).
 
     ``weighted=True`` (default) counts an input of a significant region by its

@@ -73,7 +73,9 @@ def minilm_words(n_words: int = N_WORDS, *, min_letters: int = MIN_LETTERS) -> l
                 if len(words) == n_words:
                     return words
         if pool >= 1_000_000:
-            raise ValueError(f"wordfreq lists fewer than {n_words} words of >= {min_letters} letters")
+            raise ValueError(
+                f"wordfreq lists fewer than {n_words} words of >= {min_letters} letters"
+            )
         words, seen, pool = [], set(), pool * 4
 
 
@@ -94,7 +96,9 @@ def _model_dir() -> Path:
     return Path(get_model_path())
 
 
-def make_minilm_sample(n_words: int = N_WORDS, *, rows=None, batch_size: int = 64, progress=None) -> Representations:
+def make_minilm_sample(
+    n_words: int = N_WORDS, *, rows=None, batch_size: int = 64, progress=None
+) -> Representations:
     """Compute the sample afresh (needs the ``models`` extra; float32, nothing downloaded).
     ``rows`` (indices into the word list) computes only those words (a quicker check)."""
     import os

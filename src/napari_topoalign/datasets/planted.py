@@ -112,11 +112,16 @@ class PlantedTruth:
           least half of them: not reported), and ``wrong``: the reported ones whose stated
           differences miss the expected one.
         """
+
         def significant(r):
             return np.isnan(r.p_value) or r.p_value <= alpha
 
         pres = [r for r in regions if r.kind == "preserved" and significant(r)]
-        R = np.unique(np.concatenate([r.inputs for r in pres])) if pres else np.zeros(0, dtype=np.int64)
+        R = (
+            np.unique(np.concatenate([r.inputs for r in pres]))
+            if pres
+            else np.zeros(0, dtype=np.int64)
+        )
         kept = self.kept_inputs
         changed = self.changed_inputs
         recall = float(np.isin(kept, R).mean()) if len(kept) else 1.0
@@ -177,7 +182,9 @@ def _grid(uv, k, overlap):
         for j in range(k):
             lo_i, hi_i = i * w - overlap * w, (i + 1) * w + overlap * w
             lo_j, hi_j = j * w - overlap * w, (j + 1) * w + overlap * w
-            inside = (uv[:, 0] >= lo_i) & (uv[:, 0] <= hi_i) & (uv[:, 1] >= lo_j) & (uv[:, 1] <= hi_j)
+            inside = (
+                (uv[:, 0] >= lo_i) & (uv[:, 0] <= hi_i) & (uv[:, 1] >= lo_j) & (uv[:, 1] <= hi_j)
+            )
             out.append(np.flatnonzero(inside))
     return out
 
@@ -202,7 +209,9 @@ def _n_parts(patches) -> int:
         return 0
     rows = np.concatenate([np.full(len(q), i) for i, q in enumerate(patches)])
     cols = np.concatenate(patches)
-    m = sp.csr_matrix((np.ones(len(cols)), (rows, cols)), shape=(len(patches), int(cols.max()) + 1))
+    m = sp.csr_matrix(
+        (np.ones(len(cols)), (rows, cols)), shape=(len(patches), int(cols.max()) + 1)
+    )
     return int(connected_components(m @ m.T, directed=False)[0])
 
 
@@ -270,7 +279,9 @@ def make_planted_graphs(
     extra_bridges = check_int(extra_bridges, "extra_bridges", minimum=0, maximum=10_000)
     lo, hi = (check_int(v, "patches", minimum=3, maximum=1000) for v in patches)
     if hi < lo + 2:
-        raise ValueError(f"patches: expected (low, high) with high >= low + 2, got {tuple(patches)}")
+        raise ValueError(
+            f"patches: expected (low, high) with high >= low + 2, got {tuple(patches)}"
+        )
     kinds = []
     for kind in kept:
         if kind not in KEPT_KINDS:
@@ -425,17 +436,30 @@ def make_planted_graphs(
     def graph(nodes, name):
         rows = np.concatenate([np.full(len(m), i) for i, m in enumerate(nodes)])
         cols = np.concatenate(nodes)
-        m = sp.csr_matrix((np.ones(len(cols), dtype=bool), (rows, cols)), shape=(len(nodes), n_inputs))
-        return MapperGraph.from_membership(m, name=name, params={"generator": "make_planted_graphs"})
+        m = sp.csr_matrix(
+            (np.ones(len(cols), dtype=bool), (rows, cols)), shape=(len(nodes), n_inputs)
+        )
+        return MapperGraph.from_membership(
+            m, name=name, params={"generator": "make_planted_graphs"}
+        )
 
     truth = PlantedTruth(
         structures=structures,
-        bridge_inputs=np.concatenate(bridge_inputs) if bridge_inputs else np.zeros(0, dtype=np.int64),
+        bridge_inputs=np.concatenate(bridge_inputs)
+        if bridge_inputs
+        else np.zeros(0, dtype=np.int64),
         n_inputs=n_inputs,
         params=dict(
-            kept=list(kept), changed=list(changed), n_copies=n_copies, n_points=n_points,
-            patches=(lo, hi), overlap=overlap, jitter=jitter, misplaced=misplaced,
-            bridge_nodes=bridge_nodes, extra_bridges=extra_bridges,
+            kept=list(kept),
+            changed=list(changed),
+            n_copies=n_copies,
+            n_points=n_points,
+            patches=(lo, hi),
+            overlap=overlap,
+            jitter=jitter,
+            misplaced=misplaced,
+            bridge_nodes=bridge_nodes,
+            extra_bridges=extra_bridges,
         ),
     )
     return graph(nodes_a, "A"), graph(nodes_b, "B"), truth

@@ -60,12 +60,16 @@ def as_path(path, suffixes: Iterable[str], *, directory: bool = False) -> Path:
     p = Path(path)
     suffixes = tuple(suffixes)
     if p.suffix.lower() not in suffixes:
-        raise RepresentationFileError(f"{p.name}: not a representation file (expected {' or '.join(suffixes)})")
+        raise RepresentationFileError(
+            f"{p.name}: not a representation file (expected {' or '.join(suffixes)})"
+        )
     if directory:
         if not p.exists():
             raise RepresentationFileError(f"{p}: no such file or directory")
     elif not p.is_file():
-        raise RepresentationFileError(f"{p}: no such file" if not p.exists() else f"{p}: is a directory, not a file")
+        raise RepresentationFileError(
+            f"{p}: no such file" if not p.exists() else f"{p}: is a directory, not a file"
+        )
     return p
 
 
@@ -73,7 +77,9 @@ def check_numeric(arr, fname: str, what: str) -> None:
     """Refuse arrays that are not numbers (strings, objects, complex, dates)."""
     kind = np.dtype(arr.dtype).kind
     if kind == "O":
-        raise RepresentationFileError(f"{fname}: {what} holds Python objects (ragged or mixed data), expected numbers")
+        raise RepresentationFileError(
+            f"{fname}: {what} holds Python objects (ragged or mixed data), expected numbers"
+        )
     if kind not in "biuf":
         raise RepresentationFileError(
             f"{fname}: {what} has dtype {arr.dtype}, which is not supported (expected integer, float or boolean numbers)"
@@ -91,7 +97,9 @@ def decode_strings(values) -> list[str]:
     return out
 
 
-def pick_key(available: Iterable[str], given: str | None, role: str, fname: str, *, param: str) -> str | None:
+def pick_key(
+    available: Iterable[str], given: str | None, role: str, fname: str, *, param: str
+) -> str | None:
     """The key used for ``role`` (labels, texts, ids): the one ``given`` (an error if the file
     has none of that name), else the first default name the file has, else None."""
     available = list(available)
@@ -121,7 +129,9 @@ def select(available: Mapping[str, Any], names, fname: str) -> dict[str, Any]:
             f"{fname}: no representation named {missing[0]!r}; the file has {list(available) or 'none'}"
         )
     if not names:
-        raise RepresentationFileError(f"{fname}: names is empty; give None (all) or at least one name")
+        raise RepresentationFileError(
+            f"{fname}: names is empty; give None (all) or at least one name"
+        )
     return {n: available[n] for n in names}
 
 
@@ -179,6 +189,8 @@ def assemble(
     if skipped:
         meta["skipped"] = skipped
     try:
-        return Representations(dict(arrays), ids=ids, labels=labels, texts=texts, images=images, metadata=meta)
+        return Representations(
+            dict(arrays), ids=ids, labels=labels, texts=texts, images=images, metadata=meta
+        )
     except (ValueError, TypeError) as err:
         raise RepresentationFileError(f"{fname}: {err}") from err

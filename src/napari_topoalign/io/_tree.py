@@ -55,12 +55,14 @@ def from_tree(
         what = kind(obj)
         shape = tuple(obj.shape)
         if what != "numeric":
-            reason = what[len("other: "):] if what.startswith("other: ") else f"{what} values"
+            reason = what[len("other: ") :] if what.startswith("other: ") else f"{what} values"
             skipped[path] = reason
         elif len(shape) == 2 or (len(shape) > 2 and flatten):
             candidates[path] = obj
         else:
-            skipped[path] = f"shape {shape}" + ("; pass flatten=True to flatten it per input" if len(shape) > 2 else "")
+            skipped[path] = f"shape {shape}" + (
+                "; pass flatten=True to flatten it per input" if len(shape) > 2 else ""
+            )
     if names is not None:
         wanted = [names] if isinstance(names, str) else list(names)
         for n in wanted:
@@ -69,7 +71,9 @@ def from_tree(
                 raise RepresentationFileError(f"{fname}: {n!r} is not a representation ({reason})")
         skipped = {}
     if order:
-        ranked = [n for n in order if n in candidates] + sorted((n for n in candidates if n not in order), key=natural_key)
+        ranked = [n for n in order if n in candidates] + sorted(
+            (n for n in candidates if n not in order), key=natural_key
+        )
     else:
         ranked = sorted(candidates, key=natural_key)
     candidates = {n: candidates[n] for n in ranked}

@@ -42,7 +42,9 @@ def _dense(fname: str, key: str, value):
     if isinstance(value, pd.DataFrame):
         bad = [c for c in value.columns if not pd.api.types.is_numeric_dtype(value[c])]
         if bad:
-            raise RepresentationFileError(f"{fname}: {key!r} is a table whose column {bad[0]!r} is not numeric")
+            raise RepresentationFileError(
+                f"{fname}: {key!r} is a table whose column {bad[0]!r} is not numeric"
+            )
         return value.to_numpy()
     return value
 
@@ -75,7 +77,9 @@ def read_h5ad(
         try:
             root = h5py.File(p, "r")
         except OSError as err:
-            raise RepresentationFileError(f"{p.name}: not a readable HDF5/AnnData file ({err})") from err
+            raise RepresentationFileError(
+                f"{p.name}: not a readable HDF5/AnnData file ({err})"
+            ) from err
         is_dataset = lambda obj: isinstance(obj, h5py.Dataset)  # noqa: E731
         values = lambda obj: h5_values(p, obj, mmap=mmap)  # noqa: E731
         closer = root
@@ -85,7 +89,9 @@ def read_h5ad(
         try:
             obs = anndata_io.read_elem(root["obs"])
         except Exception as err:
-            raise RepresentationFileError(f"{p.name}: the 'obs' table cannot be read ({err})") from err
+            raise RepresentationFileError(
+                f"{p.name}: the 'obs' table cannot be read ({err})"
+            ) from err
         found: dict[str, tuple[str, object]] = {}
         if "X" in root:
             found["X"] = ("X", root["X"])
@@ -104,14 +110,18 @@ def read_h5ad(
                 try:
                     arr = anndata_io.read_elem(obj)
                 except Exception as err:
-                    raise RepresentationFileError(f"{p.name}: {where!r} cannot be read ({err})") from err
+                    raise RepresentationFileError(
+                        f"{p.name}: {where!r} cannot be read ({err})"
+                    ) from err
             arr = _dense(p.name, where, arr)
             arr_np = np.asarray(arr) if not isinstance(arr, np.ndarray) else arr
             if arr_np.ndim != 2:
                 if names is None:
                     skipped[where] = f"shape {arr_np.shape}"
                     continue
-                raise RepresentationFileError(f"{p.name}: {where!r} has shape {arr_np.shape}, expected (n_inputs, n_features)")
+                raise RepresentationFileError(
+                    f"{p.name}: {where!r} has shape {arr_np.shape}, expected (n_inputs, n_features)"
+                )
             if arr_np.dtype.kind not in "biuf" and names is None:
                 skipped[where] = f"dtype {arr_np.dtype}"
                 continue
@@ -121,29 +131,50 @@ def read_h5ad(
             if key is None:
                 return None
             if key not in obs.columns:
-                raise RepresentationFileError(f"{p.name}: {param}={key!r}: no such obs column; obs has {list(obs.columns)}")
+                raise RepresentationFileError(
+                    f"{p.name}: {param}={key!r}: no such obs column; obs has {list(obs.columns)}"
+                )
             return obs[key].to_numpy()
 
         def default(options):
             return next((c for c in options if c in obs.columns), None)
 
-        labels = column(label_key if label_key is not None else default(("label", "labels")), "label_key")
-        texts = column(text_key if text_key is not None else default(("text", "texts")), "text_key")
-        ids = column(id_key, "id_key") if id_key is not None else (
-            obs["ids"].to_numpy() if "ids" in obs.columns else np.asarray(obs.index, dtype=str)
+        labels = column(
+            label_key if label_key is not None else default(("label", "labels")), "label_key"
+        )
+        texts = column(
+            text_key if text_key is not None else default(("text", "texts")), "text_key"
+        )
+        ids = (
+            column(id_key, "id_key")
+            if id_key is not None
+            else (
+                obs["ids"].to_numpy() if "ids" in obs.columns else np.asarray(obs.index, dtype=str)
+            )
         )
         if texts is not None:
-            texts = ["" if (v is None or (isinstance(v, float) and np.isnan(v))) else str(v) for v in texts]
+            texts = [
+                "" if (v is None or (isinstance(v, float) and np.isnan(v))) else str(v)
+                for v in texts
+            ]
         if labels is not None and labels.dtype == object:
             labels = np.asarray([str(v) for v in labels])
         order = None
         if "uns" in root and "topoalign_names" in root["uns"]:
             try:
-                order = [str(v) for v in np.asarray(anndata_io.read_elem(root["uns"]["topoalign_names"])).ravel()]
+                order = [
+                    str(v)
+                    for v in np.asarray(
+                        anndata_io.read_elem(root["uns"]["topoalign_names"])
+                    ).ravel()
+                ]
             except Exception:
                 order = None
         if order and names is None:
-            arrays = {n: arrays[n] for n in [o for o in order if o in arrays] + [a for a in arrays if a not in order]}
+            arrays = {
+                n: arrays[n]
+                for n in [o for o in order if o in arrays] + [a for a in arrays if a not in order]
+            }
         return assemble(
             p.name,
             arrays,

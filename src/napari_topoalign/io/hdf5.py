@@ -30,7 +30,9 @@ def h5_values(p: Path, ds, *, mmap: bool = True):
     if h5py.check_string_dtype(dt) is not None:
         return np.asarray(ds.asstr()[()], dtype=object).astype(str)
     if h5py.check_vlen_dtype(dt) is not None:
-        raise RepresentationFileError(f"{p.name}: dataset {ds.name!r} holds ragged (variable-length) data")
+        raise RepresentationFileError(
+            f"{p.name}: dataset {ds.name!r} holds ragged (variable-length) data"
+        )
     if (
         mmap
         and dt.kind in "biuf"
@@ -80,12 +82,20 @@ def read_hdf5(
             if group not in fh or not isinstance(fh[group], h5py.Group):
                 groups = []
                 fh.visititems(lambda n, o: groups.append(n) if isinstance(o, h5py.Group) else None)
-                raise RepresentationFileError(f"{p.name}: no group {group!r}; groups: {groups or 'none'}")
+                raise RepresentationFileError(
+                    f"{p.name}: no group {group!r}; groups: {groups or 'none'}"
+                )
             root = fh[group]
         entries = {}
-        root.visititems(lambda n, o: entries.__setitem__(n, o) if isinstance(o, h5py.Dataset) else None)
+        root.visititems(
+            lambda n, o: entries.__setitem__(n, o) if isinstance(o, h5py.Dataset) else None
+        )
         order = root.attrs.get(ORDER_ATTR)
-        order = [str(v.decode() if isinstance(v, bytes) else v) for v in order] if order is not None else None
+        order = (
+            [str(v.decode() if isinstance(v, bytes) else v) for v in order]
+            if order is not None
+            else None
+        )
         return from_tree(
             p.name,
             entries,
@@ -101,7 +111,13 @@ def read_hdf5(
         )
 
 
-def write_hdf5(path, representations: Representations, *, group: str | None = None, compression: str | None = None) -> Path:
+def write_hdf5(
+    path,
+    representations: Representations,
+    *,
+    group: str | None = None,
+    compression: str | None = None,
+) -> Path:
     """Write representations to an HDF5 file readable by :func:`read_hdf5` (uncompressed by
     default, so that reading memory-maps them)."""
     h5py = optional_import("h5py", "writing HDF5 files")
@@ -117,12 +133,20 @@ def write_hdf5(path, representations: Representations, *, group: str | None = No
             root.create_dataset(name, data=np.asarray(arr), compression=compression)
         root.attrs[ORDER_ATTR] = np.array(representations.names, dtype=h5py.string_dtype())
         ids = np.asarray(representations.ids)
-        root.create_dataset("ids", data=ids.astype(h5py.string_dtype()) if ids.dtype.kind in "UO" else ids)
+        root.create_dataset(
+            "ids", data=ids.astype(h5py.string_dtype()) if ids.dtype.kind in "UO" else ids
+        )
         if representations.labels is not None:
             lab = np.asarray(representations.labels)
-            root.create_dataset("labels", data=lab.astype(h5py.string_dtype()) if lab.dtype.kind in "UO" else lab)
+            root.create_dataset(
+                "labels", data=lab.astype(h5py.string_dtype()) if lab.dtype.kind in "UO" else lab
+            )
         if representations.texts is not None:
-            root.create_dataset("texts", data=np.array(representations.texts, dtype=h5py.string_dtype()))
+            root.create_dataset(
+                "texts", data=np.array(representations.texts, dtype=h5py.string_dtype())
+            )
         if representations.images is not None:
-            root.create_dataset("images", data=np.asarray(representations.images), compression=compression)
+            root.create_dataset(
+                "images", data=np.asarray(representations.images), compression=compression
+            )
     return p

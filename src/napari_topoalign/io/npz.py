@@ -30,7 +30,14 @@ from ._common import (
     select,
 )
 
-__all__ = ["read_npz", "read_npy", "read_representations", "write_representations", "RepresentationFileError", "RESERVED_KEYS"]
+__all__ = [
+    "read_npz",
+    "read_npy",
+    "read_representations",
+    "write_representations",
+    "RepresentationFileError",
+    "RESERVED_KEYS",
+]
 
 SUFFIXES = (".npy", ".npz")
 _PICKLED = "holds Python objects (pickled data), which are not read for safety"
@@ -40,10 +47,14 @@ def _check_magic(p: Path) -> None:
     with open(p, "rb") as fh:
         magic = fh.read(6)
     if not (magic.startswith(b"PK") or magic == b"\x93NUMPY"):  # a zip archive or an .npy file
-        raise RepresentationFileError(f"{p.name}: not a readable NumPy file (neither an .npz archive nor .npy data)")
+        raise RepresentationFileError(
+            f"{p.name}: not a readable NumPy file (neither an .npz archive nor .npy data)"
+        )
 
 
-def read_npy(path, *, name: str | None = None, mmap: bool = True, flatten: bool = False) -> Representations:
+def read_npy(
+    path, *, name: str | None = None, mmap: bool = True, flatten: bool = False
+) -> Representations:
     """One representation from an ``.npy`` file (memory-mapped unless ``mmap=False``),
     named ``name`` (default: the file's stem)."""
     p = as_path(path, (".npy",))
@@ -88,7 +99,9 @@ def _member_memmap(p: Path, fh, info: zipfile.ZipInfo):
         raise RepresentationFileError(f"{p.name}: array {info.filename[:-4]!r} is truncated")
     if int(np.prod(shape)) == 0:
         return np.zeros(shape, dtype=dtype)
-    return np.memmap(p, dtype=dtype, mode="r", offset=offset, shape=shape, order="F" if fortran else "C")
+    return np.memmap(
+        p, dtype=dtype, mode="r", offset=offset, shape=shape, order="F" if fortran else "C"
+    )
 
 
 def _read_npz_arrays(p: Path, mmap: bool) -> dict[str, np.ndarray]:
@@ -105,11 +118,17 @@ def _read_npz_arrays(p: Path, mmap: bool) -> dict[str, np.ndarray]:
                             arr = np.lib.format.read_array(member, allow_pickle=False)
                         except ValueError as err:
                             if "pickle" in str(err).lower() or "object" in str(err).lower():
-                                raise RepresentationFileError(f"{p.name}: array {key!r} {_PICKLED}") from err
-                            raise RepresentationFileError(f"{p.name}: array {key!r} cannot be read ({err})") from err
+                                raise RepresentationFileError(
+                                    f"{p.name}: array {key!r} {_PICKLED}"
+                                ) from err
+                            raise RepresentationFileError(
+                                f"{p.name}: array {key!r} cannot be read ({err})"
+                            ) from err
                 content[key] = arr
     except (OSError, EOFError, zipfile.BadZipFile, struct.error) as err:
-        raise RepresentationFileError(f"{p.name}: damaged or not a readable .npz archive ({err})") from err
+        raise RepresentationFileError(
+            f"{p.name}: damaged or not a readable .npz archive ({err})"
+        ) from err
     return content
 
 
@@ -160,7 +179,9 @@ def read_representations(path, **kwargs) -> Representations:
 
     p = Path(path) if not isinstance(path, (list, tuple)) else path
     if isinstance(p, Path) and p.suffix.lower() not in SUFFIXES:
-        raise RepresentationFileError(f"{p.name}: not a representation file (expected .npy or .npz)")
+        raise RepresentationFileError(
+            f"{p.name}: not a representation file (expected .npy or .npz)"
+        )
     return read_any(path, **kwargs)
 
 
@@ -172,13 +193,17 @@ def write_npz(path, representations: Representations, *, compress: bool = True) 
     or ``texts``.
     """
     if not isinstance(representations, Representations):
-        raise TypeError(f"representations: expected Representations, got {type(representations).__name__}")
+        raise TypeError(
+            f"representations: expected Representations, got {type(representations).__name__}"
+        )
     p = Path(path)
     if p.suffix.lower() != ".npz":
         raise ValueError(f"path: representations are written as .npz here, got {p.name!r}")
     clash = [n for n in representations.names if n in RESERVED_KEYS]
     if clash:
-        raise ValueError(f"representations: names {clash} are reserved for input data in .npz files")
+        raise ValueError(
+            f"representations: names {clash} are reserved for input data in .npz files"
+        )
     out = {k: np.asarray(v) for k, v in representations.arrays.items()}
     out["ids"] = np.asarray(representations.ids)
     if representations.labels is not None:

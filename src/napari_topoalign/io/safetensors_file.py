@@ -26,9 +26,17 @@ __all__ = ["read_safetensors", "write_safetensors"]
 SUFFIXES = (".safetensors",)
 
 _DTYPES = {
-    "F64": "<f8", "F32": "<f4", "F16": "<f2",
-    "I64": "<i8", "I32": "<i4", "I16": "<i2", "I8": "i1",
-    "U64": "<u8", "U32": "<u4", "U16": "<u2", "U8": "u1",
+    "F64": "<f8",
+    "F32": "<f4",
+    "F16": "<f2",
+    "I64": "<i8",
+    "I32": "<i4",
+    "I16": "<i2",
+    "I8": "i1",
+    "U64": "<u8",
+    "U32": "<u4",
+    "U16": "<u2",
+    "U8": "u1",
     "BOOL": "?",
 }
 
@@ -38,10 +46,14 @@ def _header(p: Path):
     with open(p, "rb") as fh:
         head = fh.read(8)
         if len(head) < 8:
-            raise RepresentationFileError(f"{p.name}: not a safetensors file (shorter than its 8-byte header size)")
+            raise RepresentationFileError(
+                f"{p.name}: not a safetensors file (shorter than its 8-byte header size)"
+            )
         (n,) = struct.unpack("<Q", head)
         if n <= 1 or 8 + n > size or n > 100_000_000:
-            raise RepresentationFileError(f"{p.name}: not a safetensors file (header size {n} does not fit a {size}-byte file)")
+            raise RepresentationFileError(
+                f"{p.name}: not a safetensors file (header size {n} does not fit a {size}-byte file)"
+            )
         raw = fh.read(n)
     try:
         header = json.loads(raw)
@@ -54,18 +66,28 @@ def _header(p: Path):
 
 def _tensor(p: Path, name: str, info, base: int, size: int, mmap: bool):
     try:
-        dtype, shape, (start, stop) = info["dtype"], [int(s) for s in info["shape"]], info["data_offsets"]
+        dtype, shape, (start, stop) = (
+            info["dtype"],
+            [int(s) for s in info["shape"]],
+            info["data_offsets"],
+        )
     except (KeyError, TypeError, ValueError) as err:
-        raise RepresentationFileError(f"{p.name}: tensor {name!r} has a damaged header entry ({err})") from err
+        raise RepresentationFileError(
+            f"{p.name}: tensor {name!r} has a damaged header entry ({err})"
+        ) from err
     if dtype == "BF16":
         np_dtype = np.dtype("<u2")
     elif dtype in _DTYPES:
         np_dtype = np.dtype(_DTYPES[dtype])
     else:
-        raise RepresentationFileError(f"{p.name}: tensor {name!r} has dtype {dtype}, which is not supported")
+        raise RepresentationFileError(
+            f"{p.name}: tensor {name!r} has dtype {dtype}, which is not supported"
+        )
     count = int(np.prod(shape)) if shape else 1
     if stop - start != count * np_dtype.itemsize or base + stop > size or start < 0:
-        raise RepresentationFileError(f"{p.name}: tensor {name!r} is truncated or its offsets are damaged")
+        raise RepresentationFileError(
+            f"{p.name}: tensor {name!r} is truncated or its offsets are damaged"
+        )
     if count == 0:
         arr = np.zeros(shape, dtype=np_dtype)
     elif mmap:
@@ -103,15 +125,20 @@ def read_safetensors(
         if len(shape) == 2 or (len(shape) > 2 and flatten):
             candidates[name] = info
         else:
-            skipped[name] = f"shape {tuple(shape)}" + ("; pass flatten=True to flatten it per input" if len(shape) > 2 else "")
+            skipped[name] = f"shape {tuple(shape)}" + (
+                "; pass flatten=True to flatten it per input" if len(shape) > 2 else ""
+            )
     if names is not None:
         for n in [names] if isinstance(names, str) else names:
             if n in skipped:
-                raise RepresentationFileError(f"{p.name}: {n!r} is not a representation ({skipped[n]})")
+                raise RepresentationFileError(
+                    f"{p.name}: {n!r} is not a representation ({skipped[n]})"
+                )
         skipped = {}
     if not candidates:
         raise RepresentationFileError(
-            f"{p.name}: holds no readable representation (a 2-D tensor)" + (f"; found {skipped}" if skipped else "")
+            f"{p.name}: holds no readable representation (a 2-D tensor)"
+            + (f"; found {skipped}" if skipped else "")
         )
     order = []
     if "topoalign_names" in meta:
@@ -120,7 +147,11 @@ def read_safetensors(
         except (TypeError, json.JSONDecodeError):
             order = []
     if order:
-        candidates = {n: candidates[n] for n in [o for o in order if o in candidates] + [c for c in candidates if c not in order]}
+        candidates = {
+            n: candidates[n]
+            for n in [o for o in order if o in candidates]
+            + [c for c in candidates if c not in order]
+        }
     chosen = select(candidates, names, p.name)
     arrays = {}
     for name, info in chosen.items():
@@ -135,7 +166,9 @@ def read_safetensors(
         try:
             texts = json.loads(meta["texts"])
         except (TypeError, json.JSONDecodeError) as err:
-            raise RepresentationFileError(f"{p.name}: __metadata__['texts'] is not a JSON list ({err})") from err
+            raise RepresentationFileError(
+                f"{p.name}: __metadata__['texts'] is not a JSON list ({err})"
+            ) from err
         if not isinstance(texts, list):
             raise RepresentationFileError(f"{p.name}: __metadata__['texts'] is not a JSON list")
     return assemble(
@@ -166,7 +199,9 @@ def write_safetensors(path, representations: Representations) -> Path:
             continue
         value = np.asarray(value)
         if value.dtype.kind not in "biuf":
-            raise ValueError(f"{key}: safetensors holds numbers only, got dtype {value.dtype}; write .npz or .h5 instead")
+            raise ValueError(
+                f"{key}: safetensors holds numbers only, got dtype {value.dtype}; write .npz or .h5 instead"
+            )
         tensors[key] = np.ascontiguousarray(value)
     if representations.images is not None:
         tensors["images"] = np.ascontiguousarray(representations.images)

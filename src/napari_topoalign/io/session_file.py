@@ -112,7 +112,12 @@ def encode(value: Any, writer: _Writer, where: str = "session") -> Any:
             item = item if (not isinstance(item, float) or math.isfinite(item)) else repr(item)
             return {"__npscalar__": arr.dtype.str, "value": item}
         if arr.dtype.kind in "US":
-            return {"__npscalar__": arr.dtype.str, "value": value.item() if arr.dtype.kind == "U" else base64.b64encode(value.item()).decode()}
+            return {
+                "__npscalar__": arr.dtype.str,
+                "value": value.item()
+                if arr.dtype.kind == "U"
+                else base64.b64encode(value.item()).decode(),
+            }
         return {"__npscalar_array__": writer.add(arr.reshape(1))}
     if isinstance(value, str):
         return str(value)
@@ -130,15 +135,22 @@ def encode(value: Any, writer: _Writer, where: str = "session") -> Any:
         if _array_ok(value):
             return {"__ndarray__": writer.add(value)}
         if value.dtype.kind == "O":
-            items = [encode(v, writer, f"{where}[{i}]") for i, v in enumerate(value.ravel().tolist())]
+            items = [
+                encode(v, writer, f"{where}[{i}]") for i, v in enumerate(value.ravel().tolist())
+            ]
             return {"__objarray__": items, "shape": list(value.shape)}
-        raise SessionFileError(f"cannot save {where}: arrays of dtype {value.dtype} are not supported")
+        raise SessionFileError(
+            f"cannot save {where}: arrays of dtype {value.dtype} are not supported"
+        )
     if isinstance(value, pd.DataFrame):
         return {
             "__dataframe__": {
                 "columns": encode(value.columns, writer, f"{where}.columns"),
                 "index": encode(value.index, writer, f"{where}.index"),
-                "data": [_column_values(value.iloc[:, j], writer, f"{where}[{value.columns[j]!r}]") for j in range(value.shape[1])],
+                "data": [
+                    _column_values(value.iloc[:, j], writer, f"{where}[{value.columns[j]!r}]")
+                    for j in range(value.shape[1])
+                ],
                 "dtypes": [str(dt) for dt in value.dtypes],
                 "categories": [
                     _categories(value.iloc[:, j], writer, where) for j in range(value.shape[1])
@@ -157,10 +169,16 @@ def encode(value: Any, writer: _Writer, where: str = "session") -> Any:
         }
     if isinstance(value, pd.Index):
         if isinstance(value, pd.RangeIndex):
-            return {"__rangeindex__": [int(value.start), int(value.stop), int(value.step)], "name": encode(value.name, writer, where)}
+            return {
+                "__rangeindex__": [int(value.start), int(value.stop), int(value.step)],
+                "name": encode(value.name, writer, where),
+            }
         if isinstance(value, pd.MultiIndex):
             return {
-                "__multiindex__": [encode(value.get_level_values(i), writer, f"{where}.level{i}") for i in range(value.nlevels)],
+                "__multiindex__": [
+                    encode(value.get_level_values(i), writer, f"{where}.level{i}")
+                    for i in range(value.nlevels)
+                ],
                 "names": [encode(n, writer, where) for n in value.names],
             }
         return {
@@ -173,11 +191,24 @@ def encode(value: Any, writer: _Writer, where: str = "session") -> Any:
         fmt = value.format
         kind = "array" if isinstance(value, sp.sparray) else "matrix"
         m = value.tocsr() if fmt not in ("csr", "csc", "coo") else value
-        out = {"__sparse__": fmt, "kind": kind, "shape": [int(s) for s in m.shape], "stored": m.format}
+        out = {
+            "__sparse__": fmt,
+            "kind": kind,
+            "shape": [int(s) for s in m.shape],
+            "stored": m.format,
+        }
         if m.format == "coo":
-            out["parts"] = {"data": writer.add(np.asarray(m.data)), "row": writer.add(np.asarray(m.row)), "col": writer.add(np.asarray(m.col))}
+            out["parts"] = {
+                "data": writer.add(np.asarray(m.data)),
+                "row": writer.add(np.asarray(m.row)),
+                "col": writer.add(np.asarray(m.col)),
+            }
         else:
-            out["parts"] = {"data": writer.add(np.asarray(m.data)), "indices": writer.add(np.asarray(m.indices)), "indptr": writer.add(np.asarray(m.indptr))}
+            out["parts"] = {
+                "data": writer.add(np.asarray(m.data)),
+                "indices": writer.add(np.asarray(m.indices)),
+                "indptr": writer.add(np.asarray(m.indptr)),
+            }
             out["sorted"] = bool(m.has_sorted_indices)
         return out
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -189,15 +220,27 @@ def encode(value: Any, writer: _Writer, where: str = "session") -> Any:
                 "(only the package's own classes are restored on load)"
             )
         if callable(getattr(value, "to_dict", None)) and callable(getattr(cls, "from_dict", None)):
-            return {"__dataclass__": path, "dict": encode(value.to_dict(), writer, f"{where}.to_dict()")}
+            return {
+                "__dataclass__": path,
+                "dict": encode(value.to_dict(), writer, f"{where}.to_dict()"),
+            }
         fields = {}
         for f in dataclasses.fields(value):
             fields[f.name] = encode(getattr(value, f.name), writer, f"{where}.{f.name}")
-        return {"__dataclass__": path, "fields": fields, "init": [f.name for f in dataclasses.fields(value) if f.init]}
+        return {
+            "__dataclass__": path,
+            "fields": fields,
+            "init": [f.name for f in dataclasses.fields(value) if f.init],
+        }
     if isinstance(value, dict):
         if all(isinstance(k, str) and not k.startswith("__") for k in value):
             return {k: encode(v, writer, f"{where}[{k!r}]") for k, v in value.items()}
-        return {"__dict__": [[encode(k, writer, f"{where} key"), encode(v, writer, f"{where}[{k!r}]")] for k, v in value.items()]}
+        return {
+            "__dict__": [
+                [encode(k, writer, f"{where} key"), encode(v, writer, f"{where}[{k!r}]")]
+                for k, v in value.items()
+            ]
+        }
     if isinstance(value, list):
         return [encode(v, writer, f"{where}[{i}]") for i, v in enumerate(value)]
     if isinstance(value, tuple):
@@ -211,7 +254,9 @@ def encode(value: Any, writer: _Writer, where: str = "session") -> Any:
     if isinstance(value, PurePath):
         return {"__path__": str(value)}
     if isinstance(value, complex):
-        return {"__complex__": [encode(value.real, writer, where), encode(value.imag, writer, where)]}
+        return {
+            "__complex__": [encode(value.real, writer, where), encode(value.imag, writer, where)]
+        }
     raise SessionFileError(
         f"cannot save {where}: {type(value).__module__}.{type(value).__qualname__} is not one of the "
         "types a session holds (plain values, numpy arrays, pandas frames, scipy.sparse, "
@@ -240,7 +285,12 @@ def _column_values(col, writer: _Writer, where: str):
     values = col.to_numpy(dtype=object)
     items = []
     for i, v in enumerate(values.tolist()):
-        if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v) and not isinstance(dtype, np.dtype)):
+        if (
+            v is None
+            or v is pd.NA
+            or v is pd.NaT
+            or (isinstance(v, float) and math.isnan(v) and not isinstance(dtype, np.dtype))
+        ):
             items.append(None)
         else:
             items.append(encode(v, writer, f"{where}[{i}]"))
@@ -251,7 +301,10 @@ def _categories(col, writer: _Writer, where: str):
     import pandas as pd
 
     if isinstance(col.dtype, pd.CategoricalDtype):
-        return {"values": encode(col.dtype.categories, writer, f"{where}.categories"), "ordered": bool(col.dtype.ordered)}
+        return {
+            "values": encode(col.dtype.categories, writer, f"{where}.categories"),
+            "ordered": bool(col.dtype.ordered),
+        }
     return None
 
 
@@ -267,13 +320,17 @@ class _Reader:
 def _class(path: str, fname: str):
     module, _, qual = path.partition(":")
     if module.split(".")[0] != PACKAGE or not qual:
-        raise SessionFileError(f"{fname}: refuses to restore class {path!r} (only napari_topoalign classes are restored)")
+        raise SessionFileError(
+            f"{fname}: refuses to restore class {path!r} (only napari_topoalign classes are restored)"
+        )
     try:
         obj = importlib.import_module(module)
         for part in qual.split("."):
             obj = getattr(obj, part)
     except (ImportError, AttributeError) as err:
-        raise SessionFileError(f"{fname}: part session.json names class {path!r}, which this version does not have") from err
+        raise SessionFileError(
+            f"{fname}: part session.json names class {path!r}, which this version does not have"
+        ) from err
     if not (isinstance(obj, type) and dataclasses.is_dataclass(obj)):
         raise SessionFileError(f"{fname}: {path!r} is not a dataclass; refused")
     return obj
@@ -314,23 +371,33 @@ def decode(data: Any, reader: _Reader) -> Any:
             columns = decode(d["columns"], reader)
             index = decode(d["index"], reader)
             cols = {}
-            for j, (values, dtype, cats) in enumerate(zip(d["data"], d["dtypes"], d["categories"])):
+            for j, (values, dtype, cats) in enumerate(
+                zip(d["data"], d["dtypes"], d["categories"])
+            ):
                 cols[j] = _restore_column(decode(values, reader), dtype, cats, reader)
             df = pd.DataFrame(cols, index=index)
             df.columns = columns
             return df
         if tag == "__series__":
             d = data[tag]
-            values = _restore_column(decode(d["values"], reader), d["dtype"], d["categories"], reader)
-            return pd.Series(values, index=decode(d["index"], reader), name=decode(d["name"], reader))
+            values = _restore_column(
+                decode(d["values"], reader), d["dtype"], d["categories"], reader
+            )
+            return pd.Series(
+                values, index=decode(d["index"], reader), name=decode(d["name"], reader)
+            )
         if tag == "__rangeindex__":
             start, stop, step = data[tag]
             return pd.RangeIndex(start, stop, step, name=decode(data["name"], reader))
         if tag == "__multiindex__":
             levels = [decode(v, reader) for v in data[tag]]
-            return pd.MultiIndex.from_arrays(levels, names=[decode(n, reader) for n in data["names"]])
+            return pd.MultiIndex.from_arrays(
+                levels, names=[decode(n, reader) for n in data["names"]]
+            )
         if tag == "__index__":
-            values = _restore_column(decode(data[tag], reader), data["dtype"], data["categories"], reader)
+            values = _restore_column(
+                decode(data[tag], reader), data["dtype"], data["categories"], reader
+            )
             return pd.Index(values, name=decode(data["name"], reader))
         if tag == "__sparse__":
             parts = {k: reader.array(v) for k, v in data["parts"].items()}
@@ -340,7 +407,10 @@ def decode(data: Any, reader: _Reader) -> Any:
                 cls = sp.coo_array if array_kind else sp.coo_matrix
                 m = cls((parts["data"], (parts["row"], parts["col"])), shape=shape)
             else:
-                cls = {"csr": sp.csr_array if array_kind else sp.csr_matrix, "csc": sp.csc_array if array_kind else sp.csc_matrix}[data["stored"]]
+                cls = {
+                    "csr": sp.csr_array if array_kind else sp.csr_matrix,
+                    "csc": sp.csc_array if array_kind else sp.csc_matrix,
+                }[data["stored"]]
                 m = cls((parts["data"], parts["indices"], parts["indptr"]), shape=shape)
                 m.has_sorted_indices = bool(data.get("sorted", False))
             return m.asformat(data["__sparse__"]) if data["__sparse__"] != m.format else m
@@ -348,7 +418,9 @@ def decode(data: Any, reader: _Reader) -> Any:
             cls = _class(data[tag], reader.fname)
             if "dict" in data:
                 if not callable(getattr(cls, "from_dict", None)):
-                    raise SessionFileError(f"{reader.fname}: class {data[tag]!r} has no from_dict in this version")
+                    raise SessionFileError(
+                        f"{reader.fname}: class {data[tag]!r} has no from_dict in this version"
+                    )
                 return cls.from_dict(decode(data["dict"], reader))
             fields = {k: decode(v, reader) for k, v in data["fields"].items()}
             init = set(data.get("init", fields))
@@ -383,7 +455,9 @@ def _restore_column(values, dtype: str, cats, reader):
 
     if cats is not None:
         categories = decode(cats["values"], reader)
-        return pd.Categorical.from_codes(np.asarray(values), categories=categories, ordered=cats["ordered"])
+        return pd.Categorical.from_codes(
+            np.asarray(values), categories=categories, ordered=cats["ordered"]
+        )
     if isinstance(values, np.ndarray) and values.dtype != object:
         return values
     items = list(values.tolist()) if isinstance(values, np.ndarray) else list(values)
@@ -458,7 +532,9 @@ def _write_array_part(zf: zipfile.ZipFile, name: str, arr: np.ndarray, parts: di
 def _session_tree(cmp, writer: _Writer, representations: str, reader_kwargs: dict | None) -> dict:
     reps = cmp.representations
     if representations not in ("embed", "reference"):
-        raise ValueError(f"representations: expected 'embed' or 'reference', got {representations!r}")
+        raise ValueError(
+            f"representations: expected 'embed' or 'reference', got {representations!r}"
+        )
     if representations == "reference":
         source = reps.metadata.get("source")
         if not source or not Path(source).exists():
@@ -470,7 +546,11 @@ def _session_tree(cmp, writer: _Writer, representations: str, reader_kwargs: dic
             "mode": "reference",
             "source": str(Path(source).resolve()),
             "sha256": file_checksum(source),
-            "reader_kwargs": encode(dict(reader_kwargs or reps.metadata.get("reader_kwargs", {}) or {}), writer, "reader_kwargs"),
+            "reader_kwargs": encode(
+                dict(reader_kwargs or reps.metadata.get("reader_kwargs", {}) or {}),
+                writer,
+                "reader_kwargs",
+            ),
             "names": list(reps.names),
         }
     else:
@@ -483,7 +563,14 @@ def _session_tree(cmp, writer: _Writer, representations: str, reader_kwargs: dic
     return {"representations": rep_tree, "attributes": attrs}
 
 
-def save_session(cmp, path, *, representations: str = "embed", reader_kwargs: dict | None = None, compress: bool = False) -> Path:
+def save_session(
+    cmp,
+    path,
+    *,
+    representations: str = "embed",
+    reader_kwargs: dict | None = None,
+    compress: bool = False,
+) -> Path:
     """Save ``cmp`` to ``path`` (suffix ``.topoalign`` added when missing), atomically.
 
     Parameters
@@ -517,7 +604,10 @@ def save_session(cmp, path, *, representations: str = "embed", reader_kwargs: di
     parts: dict[str, dict] = {}
     mode = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
     with atomic_path(p) as tmp:
-        with open(tmp, "wb") as raw, zipfile.ZipFile(raw, "w", compression=mode, allowZip64=True) as zf:
+        with (
+            open(tmp, "wb") as raw,
+            zipfile.ZipFile(raw, "w", compression=mode, allowZip64=True) as zf,
+        ):
             for name, arr in writer.arrays.items():
                 _write_array_part(zf, name, arr, parts)
             _write_part(zf, "session.json", body, parts)
@@ -552,18 +642,24 @@ def _open_zip(p: Path) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(p)
     except zipfile.BadZipFile as err:
-        raise SessionFileError(f"{p.name}: not a session file or truncated (not a complete zip archive: {err})") from err
+        raise SessionFileError(
+            f"{p.name}: not a session file or truncated (not a complete zip archive: {err})"
+        ) from err
 
 
 def _manifest(p: Path, zf: zipfile.ZipFile) -> dict:
     try:
         manifest = json.loads(zf.read("manifest.json"))
     except KeyError:
-        raise SessionFileError(f"{p.name}: missing part manifest.json (not a napari-topoalign session, or an interrupted save)") from None
+        raise SessionFileError(
+            f"{p.name}: missing part manifest.json (not a napari-topoalign session, or an interrupted save)"
+        ) from None
     except (zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError, OSError) as err:
         raise SessionFileError(f"{p.name}: part manifest.json is damaged ({err})") from err
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise SessionFileError(f"{p.name}: not a napari-topoalign session (manifest format {manifest.get('format') if isinstance(manifest, dict) else None!r})")
+        raise SessionFileError(
+            f"{p.name}: not a napari-topoalign session (manifest format {manifest.get('format') if isinstance(manifest, dict) else None!r})"
+        )
     version = manifest.get("schema_version")
     if not isinstance(version, int):
         raise SessionFileError(f"{p.name}: part manifest.json has no schema version")
@@ -633,7 +729,9 @@ def load_session(path, *, source=None):
                     arr = np.lib.format.read_array(hf, allow_pickle=False)
                     hf.drain()
             except ValueError as err:
-                raise SessionFileError(f"{p.name}: part {name} is not a plain array ({err})") from err
+                raise SessionFileError(
+                    f"{p.name}: part {name} is not a plain array ({err})"
+                ) from err
             except (zipfile.BadZipFile, OSError, EOFError) as err:
                 raise SessionFileError(f"{p.name}: part {name} is damaged ({err})") from err
             if hf.sha.hexdigest() != parts[name].get("sha256"):
@@ -649,7 +747,9 @@ def load_session(path, *, source=None):
             rep_tree = tree["representations"]
             attrs = tree["attributes"]
         except (KeyError, TypeError):
-            raise SessionFileError(f"{p.name}: part session.json lacks the representations or attributes") from None
+            raise SessionFileError(
+                f"{p.name}: part session.json lacks the representations or attributes"
+            ) from None
         if rep_tree.get("mode") == "reference":
             reps = _load_reference(p, rep_tree, reader, source)
         else:
@@ -658,7 +758,9 @@ def load_session(path, *, source=None):
             except SessionFileError:
                 raise
             except (ValueError, TypeError, KeyError) as err:
-                raise SessionFileError(f"{p.name}: the representations cannot be restored ({err})") from err
+                raise SessionFileError(
+                    f"{p.name}: the representations cannot be restored ({err})"
+                ) from err
         if not isinstance(reps, Representations):
             raise SessionFileError(f"{p.name}: part session.json holds no representations")
         cmp = Comparison(reps)
@@ -666,7 +768,11 @@ def load_session(path, *, source=None):
             try:
                 decoded = decode(value, reader)
                 current = getattr(cmp, key, None)
-                if isinstance(current, dict) and type(current) is not dict and type(decoded) is dict:
+                if (
+                    isinstance(current, dict)
+                    and type(current) is not dict
+                    and type(decoded) is dict
+                ):
                     current.clear()  # keep the session's own dict type (e.g. callable results)
                     current.update(decoded)
                 else:
@@ -674,7 +780,9 @@ def load_session(path, *, source=None):
             except SessionFileError:
                 raise
             except (ValueError, TypeError, KeyError) as err:
-                raise SessionFileError(f"{p.name}: attribute {key!r} cannot be restored ({err})") from err
+                raise SessionFileError(
+                    f"{p.name}: attribute {key!r} cannot be restored ({err})"
+                ) from err
     return cmp
 
 
@@ -695,6 +803,8 @@ def _load_reference(p: Path, rep_tree: dict, reader: _Reader, source) -> Any:
     kwargs = decode(rep_tree.get("reader_kwargs", {}), reader) or {}
     reps = read_representations(src, **kwargs)
     if list(reps.names) != list(rep_tree.get("names", reps.names)):
-        raise SessionFileError(f"{p.name}: the representations file {src} gives {reps.names}, expected {rep_tree['names']}")
+        raise SessionFileError(
+            f"{p.name}: the representations file {src} gives {reps.names}, expected {rep_tree['names']}"
+        )
     reps.metadata["reader_kwargs"] = kwargs
     return reps

@@ -29,13 +29,17 @@ def _load(p: Path) -> pd.DataFrame:
         try:
             return pd.read_parquet(p)
         except Exception as err:  # pyarrow raises its own error types
-            raise RepresentationFileError(f"{p.name}: not a readable parquet file ({err})") from err
+            raise RepresentationFileError(
+                f"{p.name}: not a readable parquet file ({err})"
+            ) from err
     try:
         return pd.read_csv(p, float_precision="round_trip")
     except pd.errors.EmptyDataError as err:
         raise RepresentationFileError(f"{p.name}: is empty") from err
     except pd.errors.ParserError as err:
-        raise RepresentationFileError(f"{p.name}: rows of different lengths (ragged data): {err}") from err
+        raise RepresentationFileError(
+            f"{p.name}: rows of different lengths (ragged data): {err}"
+        ) from err
     except UnicodeDecodeError as err:
         raise RepresentationFileError(f"{p.name}: not a text (csv) file ({err})") from err
 
@@ -70,12 +74,16 @@ def read_table(
             raise RepresentationFileError(f"{p.name}: no column {missing[0]!r}; columns: {cols}")
         clash = [c for c in columns if c in described]
         if clash:
-            raise RepresentationFileError(f"{p.name}: column {clash[0]!r} is both a feature and a key column")
+            raise RepresentationFileError(
+                f"{p.name}: column {clash[0]!r} is both a feature and a key column"
+            )
         features = columns
     else:
         features = [c for c in cols if c not in described]
     if not features:
-        raise RepresentationFileError(f"{p.name}: holds no numeric column to read as a representation")
+        raise RepresentationFileError(
+            f"{p.name}: holds no numeric column to read as a representation"
+        )
     for c in features:
         col = df[c]
         if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
@@ -86,9 +94,11 @@ def read_table(
                 f"{p.name}: column {c!r} is not numeric{where}; name it with label_key=, text_key= or "
                 "id_key=, or pick the feature columns with columns="
             )
-    X = df[features].to_numpy(dtype=np.float64) if any(
-        not pd.api.types.is_float_dtype(df[c]) for c in features
-    ) else df[features].to_numpy()
+    X = (
+        df[features].to_numpy(dtype=np.float64)
+        if any(not pd.api.types.is_float_dtype(df[c]) for c in features)
+        else df[features].to_numpy()
+    )
     if ik:
         ids = df[ik].to_numpy()
     texts = None

@@ -58,7 +58,9 @@ class atomic_path:
         parent = self.path.parent if str(self.path.parent) else Path(".")
         if not parent.is_dir():
             raise FileNotFoundError(f"{self.path}: the folder {parent} does not exist")
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp" + self.path.suffix, dir=parent)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{self.path.name}.", suffix=".tmp" + self.path.suffix, dir=parent
+        )
         os.close(fd)
         self.tmp = Path(tmp)
         if self.directory:
@@ -118,12 +120,16 @@ def write_representations(path, representations: Representations, **kwargs) -> P
     import importlib
 
     if not isinstance(representations, Representations):
-        raise TypeError(f"representations: expected Representations, got {type(representations).__name__}")
+        raise TypeError(
+            f"representations: expected Representations, got {type(representations).__name__}"
+        )
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix not in REPRESENTATION_WRITERS:
-        raise ValueError(f"path: cannot write representations as {suffix or 'a file without suffix'}; "
-                         f"use one of {list(REPRESENTATION_WRITERS)}")
+        raise ValueError(
+            f"path: cannot write representations as {suffix or 'a file without suffix'}; "
+            f"use one of {list(REPRESENTATION_WRITERS)}"
+        )
     module, name = REPRESENTATION_WRITERS[suffix]
     fn = getattr(importlib.import_module(module, __package__), name)
     with atomic_path(p, directory=suffix == ".zarr") as tmp:  # tmp ends with the suffix
@@ -182,7 +188,9 @@ def write_kmapper_json(path, graph: MapperGraph) -> Path:
     return _write_text(path, json.dumps(data, default=_json_default))
 
 
-def write_kmapper_html(path, graph: MapperGraph, *, title: str | None = None, color_values=None, X=None, lens=None) -> Path:
+def write_kmapper_html(
+    path, graph: MapperGraph, *, title: str | None = None, color_values=None, X=None, lens=None
+) -> Path:
     """KeplerMapper's own interactive HTML of ``graph`` (needs kmapper). ``color_values``
     (one per input) colour the nodes, as in ``KeplerMapper.visualize``."""
     try:
@@ -192,7 +200,9 @@ def write_kmapper_html(path, graph: MapperGraph, *, title: str | None = None, co
     import warnings
 
     if graph.n_nodes == 0:
-        raise ValueError(f"graph {graph.name!r}: has no nodes; KeplerMapper cannot draw an empty graph")
+        raise ValueError(
+            f"graph {graph.name!r}: has no nodes; KeplerMapper cannot draw an empty graph"
+        )
     p = Path(path)
     with atomic_path(p) as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -200,7 +210,9 @@ def write_kmapper_html(path, graph: MapperGraph, *, title: str | None = None, co
             graph.to_kmapper(),
             path_html=str(tmp),
             title=title or (graph.name or "mapper graph"),
-            color_values=color_values if color_values is not None else np.arange(graph.n_inputs, dtype=float),
+            color_values=color_values
+            if color_values is not None
+            else np.arange(graph.n_inputs, dtype=float),
             color_function_name="input index" if color_values is None else "colour",
             X=X,
             lens=lens,
@@ -221,7 +233,9 @@ def write_graph(path, graph: MapperGraph, **kwargs) -> Path:
         return write_kmapper_html(path, graph, **kwargs)
     if name.endswith(".csv"):
         return write_node_table(path, graph)
-    raise ValueError(f"path: graphs are written as .json, .kmapper.json, .html or .csv, got {Path(path).name!r}")
+    raise ValueError(
+        f"path: graphs are written as .json, .kmapper.json, .html or .csv, got {Path(path).name!r}"
+    )
 
 
 def write_node_table(path, graph: MapperGraph, *, members: bool = True) -> Path:
@@ -229,7 +243,9 @@ def write_node_table(path, graph: MapperGraph, *, members: bool = True) -> Path:
     (the node's input indices, space-separated) when ``members``."""
     table = graph.nodes.copy()
     if members:
-        table["members"] = [" ".join(map(str, graph.node_members(i))) for i in range(graph.n_nodes)]
+        table["members"] = [
+            " ".join(map(str, graph.node_members(i))) for i in range(graph.n_nodes)
+        ]
     p = Path(path)
     with atomic_path(p) as tmp:
         table.to_csv(tmp, index=True)
@@ -248,7 +264,15 @@ def regions_table(correspondences: Mapping[Any, Any]) -> pd.DataFrame:
             row["nodes_b"] = " ".join(map(str, np.asarray(r.nodes_b).tolist()))
             row["inputs"] = " ".join(map(str, np.asarray(r.inputs).tolist()))
             row["n_inputs"] = len(r.inputs)
-            for field in ("kind", "score", "overlap", "matched", "structure", "p_value", "statistic"):
+            for field in (
+                "kind",
+                "score",
+                "overlap",
+                "matched",
+                "structure",
+                "p_value",
+                "statistic",
+            ):
                 if hasattr(r, field):
                     row[field] = getattr(r, field)
             if hasattr(r, "differences"):

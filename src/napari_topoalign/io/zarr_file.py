@@ -70,13 +70,17 @@ def read_zarr(
             raise RepresentationFileError(f"{p.name}: is one array, it has no group {group!r}")
         what = _kind(node)
         if what != "numeric":
-            raise RepresentationFileError(f"{p.name}: the array holds {what.replace('other: ', '')}, expected numbers")
+            raise RepresentationFileError(
+                f"{p.name}: the array holds {what.replace('other: ', '')}, expected numbers"
+            )
         arr = _values(node)
         if arr.ndim != 2:
             if arr.ndim > 2 and flatten:
                 arr = arr.reshape(arr.shape[0], -1)
             else:
-                raise RepresentationFileError(f"{p.name}: the array has shape {arr.shape}, expected (n_inputs, n_features)")
+                raise RepresentationFileError(
+                    f"{p.name}: the array has shape {arr.shape}, expected (n_inputs, n_features)"
+                )
         return assemble(p.name, {p.stem: arr}, metadata=meta)
     attrs = dict(node.attrs)
     if attrs.get("encoding-type") == "anndata":
@@ -91,7 +95,9 @@ def read_zarr(
             root = None
         if root is None or not isinstance(root, zarr.Group):
             groups = [k for k, v in node.members(max_depth=None) if isinstance(v, zarr.Group)]
-            raise RepresentationFileError(f"{p.name}: no group {group!r}; groups: {groups or 'none'}")
+            raise RepresentationFileError(
+                f"{p.name}: no group {group!r}; groups: {groups or 'none'}"
+            )
         meta["group"] = group
         attrs = dict(root.attrs)
     entries = {k: v for k, v in root.members(max_depth=None) if isinstance(v, zarr.Array)}

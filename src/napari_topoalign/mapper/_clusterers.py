@@ -89,8 +89,12 @@ class ElementHDBSCAN(ClusterMixin, BaseEstimator):
     cluster_selection_method : {"eom", "leaf"}
     """
 
-    def __init__(self, min_samples: int = 5, min_cluster_fraction: float = 0.05,
-                 cluster_selection_method: str = "eom"):
+    def __init__(
+        self,
+        min_samples: int = 5,
+        min_cluster_fraction: float = 0.05,
+        cluster_selection_method: str = "eom",
+    ):
         self.min_samples = min_samples
         self.min_cluster_fraction = min_cluster_fraction
         self.cluster_selection_method = cluster_selection_method
@@ -190,14 +194,22 @@ def _register():
         return fn
 
     named = {
-        "knn": (lambda m: KNNComponents(n_neighbors=5, min_samples=m),
-                "components of the mutual 5-nearest-neighbour graph of each element; no eps"),
-        "hdbscan": (lambda m: ElementHDBSCAN(min_samples=m),
-                    "scikit-learn HDBSCAN per element (min_cluster_size 5 % of the element); no eps"),
-        "dbscan_local": (lambda m: ElementDBSCAN(min_samples=m),
-                         "DBSCAN with eps from the knee rule within each element"),
-        "single_gap": (lambda m: GapSingleLinkage(min_samples=m),
-                       "single linkage cut at the first empty bin of the merge heights; no eps"),
+        "knn": (
+            lambda m: KNNComponents(n_neighbors=5, min_samples=m),
+            "components of the mutual 5-nearest-neighbour graph of each element; no eps",
+        ),
+        "hdbscan": (
+            lambda m: ElementHDBSCAN(min_samples=m),
+            "scikit-learn HDBSCAN per element (min_cluster_size 5 % of the element); no eps",
+        ),
+        "dbscan_local": (
+            lambda m: ElementDBSCAN(min_samples=m),
+            "DBSCAN with eps from the knee rule within each element",
+        ),
+        "single_gap": (
+            lambda m: GapSingleLinkage(min_samples=m),
+            "single linkage cut at the first empty bin of the merge heights; no eps",
+        ),
     }
     for name, (make, help) in named.items():
         if name not in CLUSTERERS:
@@ -235,14 +247,20 @@ def _register_auto():
     from .cover import COVERS, balanced_cover, register_cover
 
     if "auto" not in CLUSTERERS:
+
         def auto(eps, min_samples, random_state):
             return KNNComponents(n_neighbors=5, min_samples=min_samples)
 
         auto.uses_eps = False
-        register_clusterer("auto", auto, help="'knn' when eps is not given, else 'dbscan' with that eps")
+        register_clusterer(
+            "auto", auto, help="'knn' when eps is not given, else 'dbscan' with that eps"
+        )
     if "auto" not in COVERS:
-        register_cover("auto", balanced_cover,
-                       help="'balanced' for the adaptive clusterers, else 'uniform' (KeplerMapper's)")
+        register_cover(
+            "auto",
+            balanced_cover,
+            help="'balanced' for the adaptive clusterers, else 'uniform' (KeplerMapper's)",
+        )
 
 
 _register_auto()

@@ -127,8 +127,24 @@ def mapper_report(graph: MapperGraph) -> MapperReport:
             "The graph is empty: every cover element was too small or all noise. "
             "Use a larger eps, fewer intervals or a smaller min_samples."
         )
-        return MapperReport(0, 0, n_in, 0, 0, 0.0, 1.0 if n_in else 0.0, -1, 0.0, 0, 0, 0, False,
-                            None, advice, [advice])
+        return MapperReport(
+            0,
+            0,
+            n_in,
+            0,
+            0,
+            0.0,
+            1.0 if n_in else 0.0,
+            -1,
+            0.0,
+            0,
+            0,
+            0,
+            False,
+            None,
+            advice,
+            [advice],
+        )
     sizes = np.diff(graph.membership.indptr).astype(np.int64)
     covered = np.zeros(n_in, dtype=bool)
     covered[graph.membership.indices] = True
@@ -159,17 +175,24 @@ def mapper_report(graph: MapperGraph) -> MapperReport:
     clusterer = str(graph.params.get("clusterer", ""))
     if noise > NOISE_HIGH:
         if clusterer == "knn" or "KNNComponents" in clusterer:
-            fix = ("a larger neighbourhood (clusterer=KNNComponents(n_neighbors=10)), more "
-                   "intervals (smaller elements) or a smaller min_samples")
+            fix = (
+                "a larger neighbourhood (clusterer=KNNComponents(n_neighbors=10)), more "
+                "intervals (smaller elements) or a smaller min_samples"
+            )
         else:
             fix = "a larger eps or a smaller min_samples, or clusterer='knn'"
         found.append(f"{100 * noise:.0f} % of the inputs are noise (in no node): use {fix}.")
     if is_path or split_share < SPLIT_LOW:
-        what = "a path of one cluster per interval" if is_path else (
-            f"little more than its cover ({n_split} of {n_elem} elements split)")
+        what = (
+            "a path of one cluster per interval"
+            if is_path
+            else (f"little more than its cover ({n_split} of {n_elem} elements split)")
+        )
         if clusterer in ("dbscan", "single") or "DBSCAN" in clusterer:
-            change = ("Use a clusterer that adapts to each element (clusterer='knn', the default, or "
-                      "'dbscan_local') or a smaller eps")
+            change = (
+                "Use a clusterer that adapts to each element (clusterer='knn', the default, or "
+                "'dbscan_local') or a smaller eps"
+            )
         else:
             change = "Use more intervals, or clusterer='dbscan_local' or 'hdbscan'"
         found.append(

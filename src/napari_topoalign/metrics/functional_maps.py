@@ -165,7 +165,9 @@ def _plain(v):
 # -- graph and eigenbasis ----------------------------------------------------------------------
 
 
-def knn_graph(X: np.ndarray, n_neighbors: int, *, metric: str = "cosine", n_jobs=None, progress=None):
+def knn_graph(
+    X: np.ndarray, n_neighbors: int, *, metric: str = "cosine", n_jobs=None, progress=None
+):
     """The symmetric kNN graph of the rows of ``X`` as a CSR matrix of weights, and the CSR
     matrix of edge lengths (distances).
 
@@ -273,7 +275,9 @@ def _anchor_functions(Dm: sp.csr_matrix, anchors: np.ndarray) -> np.ndarray:
     return out
 
 
-def descriptor_functions(which, evals, evecs, Dm, *, anchors=None, labels=None, n_times: int = 10) -> np.ndarray:
+def descriptor_functions(
+    which, evals, evecs, Dm, *, anchors=None, labels=None, n_times: int = 10
+) -> np.ndarray:
     """The descriptor functions of one graph, ``(n, p)``: for ``"hks"`` the heat kernel
     signatures, for ``"anchors"`` the graph-distance functions of the anchors, for
     ``"labels"`` one indicator per label (in sorted label order)."""
@@ -358,7 +362,9 @@ def fit_functional_map(
         C = v.reshape((ky, kx))
         out = C @ AAt + w_laplacian * lap * C
         if Mxs:
-            out += w_commute * (C @ sx + sy @ C - 2.0 * sum(My @ C @ Mx for Mx, My in zip(Mxs, Mys)))
+            out += w_commute * (
+                C @ sx + sy @ C - 2.0 * sum(My @ C @ Mx for Mx, My in zip(Mxs, Mys))
+            )
         return out.ravel()
 
     diag = np.diag(AAt)[None, :] + w_laplacian * lap
@@ -371,15 +377,31 @@ def fit_functional_map(
     return c.reshape((ky, kx))
 
 
-def map_to_matches(C: np.ndarray, evecs_x: np.ndarray, evecs_y: np.ndarray, *, top_k: int = 1, n_jobs=None, progress=None):
+def map_to_matches(
+    C: np.ndarray,
+    evecs_x: np.ndarray,
+    evecs_y: np.ndarray,
+    *,
+    top_k: int = 1,
+    n_jobs=None,
+    progress=None,
+):
     """For every input of ``X``, the ``top_k`` inputs of ``Y`` whose spectral embedding
     ``Phi_y C`` (the adjoint transport of ``Y``'s deltas into ``X``'s basis) is nearest to its
     own ``Phi_x`` row: ``(n_x, top_k)`` indices, best first."""
     kx = C.shape[1]
     ky = C.shape[0]
     emb_y = evecs_y[:, :ky] @ C
-    idx, _ = knn(emb_y, top_k, metric="euclidean", queries=evecs_x[:, :kx], exclude_self=False,
-                 n_jobs=n_jobs, progress=progress, prepared=True)
+    idx, _ = knn(
+        emb_y,
+        top_k,
+        metric="euclidean",
+        queries=evecs_x[:, :kx],
+        exclude_self=False,
+        n_jobs=n_jobs,
+        progress=progress,
+        prepared=True,
+    )
     return idx
 
 
@@ -388,13 +410,28 @@ def _pull_matches(C: np.ndarray, evecs_x: np.ndarray, evecs_y: np.ndarray, n_job
     is nearest to its ``Phi_y`` row (the map ZoomOut iterates on)."""
     ky, kx = C.shape
     emb_x = evecs_x[:, :kx] @ C.T
-    idx, _ = knn(emb_x, 1, metric="euclidean", queries=evecs_y[:, :ky], exclude_self=False,
-                 n_jobs=n_jobs, prepared=True)
+    idx, _ = knn(
+        emb_x,
+        1,
+        metric="euclidean",
+        queries=evecs_y[:, :ky],
+        exclude_self=False,
+        n_jobs=n_jobs,
+        prepared=True,
+    )
     return idx[:, 0]
 
 
-def zoomout(C: np.ndarray, evecs_x: np.ndarray, evecs_y: np.ndarray, k_final: int, *, n_steps: int = 10,
-            n_jobs=None, progress=None) -> np.ndarray:
+def zoomout(
+    C: np.ndarray,
+    evecs_x: np.ndarray,
+    evecs_y: np.ndarray,
+    k_final: int,
+    *,
+    n_steps: int = 10,
+    n_jobs=None,
+    progress=None,
+) -> np.ndarray:
     """ZoomOut (Melzi et al. 2019): alternately the point map from the current ``C`` and the
     ``C`` one size larger from that point map (``Phi_y' Pi Phi_x``, the pull-back), growing
     from ``C``'s size to ``k_final`` in ``n_steps`` steps. Returns the ``(k_final, k_final)`` map."""
@@ -435,13 +472,19 @@ def map_similarity(C: np.ndarray) -> float:
 
 @declare_params(
     n_neighbors=Param(10, "int", low=2, high=1000, help="neighbours per input in each kNN graph"),
-    n_eigenvectors=Param(50, "int", low=2, high=500, help="Laplacian eigenvectors: size of the functional map"),
+    n_eigenvectors=Param(
+        50, "int", low=2, high=500, help="Laplacian eigenvectors: size of the functional map"
+    ),
     descriptors=Param("auto", "any", help="'auto' or names from ('hks', 'anchors', 'labels')"),
     metric=Param("cosine", "choice", choices=list(METRICS), help="distance of the kNN graphs"),
     n_times=Param(10, "int", low=1, high=200, help="heat kernel signature times"),
     refine=Param(True, "bool", help="ZoomOut refinement of the fitted map"),
-    similarity_map=Param("known", "choice", choices=["known", "fitted"],
-                         help="read the similarity off the map of the shared rows or the fitted map"),
+    similarity_map=Param(
+        "known",
+        "choice",
+        choices=["known", "fitted"],
+        help="read the similarity off the map of the shared rows or the fitted map",
+    ),
     w_laplacian=Param(1e-2, "float", low=0.0, help="weight of Laplacian commutativity"),
     w_commute=Param(1e-1, "float", low=0.0, help="weight of descriptor-operator commutativity"),
     top_k=Param(5, "int", low=1, high=100, help="candidate matches kept per input"),
@@ -513,13 +556,19 @@ def lfm(
     X, Y = check_pair(X, Y, min_rows=3)
     n = X.shape[0]
     if n_neighbors >= n:
-        raise ValueError(f"n_neighbors: must be smaller than the number of inputs ({n}), got {n_neighbors}")
+        raise ValueError(
+            f"n_neighbors: must be smaller than the number of inputs ({n}), got {n_neighbors}"
+        )
     if n_eigenvectors >= n:
-        raise ValueError(f"n_eigenvectors: must be smaller than the number of inputs ({n}), got {n_eigenvectors}")
+        raise ValueError(
+            f"n_eigenvectors: must be smaller than the number of inputs ({n}), got {n_eigenvectors}"
+        )
     if top_k > n:
         raise ValueError(f"top_k: must be at most the number of inputs ({n}), got {top_k}")
     rs = check_random_state(random_state)
-    seed = int(rs.randint(0, 2**31 - 1))  # the eigensolver's start, drawn first (see _prepare_basis)
+    seed = int(
+        rs.randint(0, 2**31 - 1)
+    )  # the eigensolver's start, drawn first (see _prepare_basis)
     if anchors is not None:
         if isinstance(anchors, (int, np.integer)) and not isinstance(anchors, bool):
             a = check_int(int(anchors), "anchors", minimum=1, maximum=n)
@@ -532,24 +581,44 @@ def lfm(
         if descriptors != "auto":
             descriptors = [descriptors]
     if descriptors == "auto":
-        which = ["hks"] + (["anchors"] if anchors is not None else []) + (["labels"] if labels is not None else [])
+        which = (
+            ["hks"]
+            + (["anchors"] if anchors is not None else [])
+            + (["labels"] if labels is not None else [])
+        )
     else:
         try:
             which = list(descriptors)
         except TypeError:
-            raise TypeError(f"descriptors: expected 'auto' or a sequence of names from {DESCRIPTORS}") from None
+            raise TypeError(
+                f"descriptors: expected 'auto' or a sequence of names from {DESCRIPTORS}"
+            ) from None
         if not which:
             raise ValueError(f"descriptors: is empty; choose from {DESCRIPTORS} or 'auto'")
         for name in which:
             check_option(name, "descriptors", list(DESCRIPTORS))
         if "anchors" in which and anchors is None:
-            raise ValueError("descriptors: 'anchors' needs anchors (indices of corresponding inputs)")
+            raise ValueError(
+                "descriptors: 'anchors' needs anchors (indices of corresponding inputs)"
+            )
         if "labels" in which and labels is None:
             raise ValueError("descriptors: 'labels' needs labels (one per input)")
 
     report(progress, 0.0, "kNN graph of X")
-    Wx, Dx = knn_graph(X, n_neighbors, metric=metric, n_jobs=n_jobs, progress=sub_progress(progress, 0.0, 0.25, "kNN graph of X"))
-    Wy, Dy = knn_graph(Y, n_neighbors, metric=metric, n_jobs=n_jobs, progress=sub_progress(progress, 0.25, 0.5, "kNN graph of Y"))
+    Wx, Dx = knn_graph(
+        X,
+        n_neighbors,
+        metric=metric,
+        n_jobs=n_jobs,
+        progress=sub_progress(progress, 0.0, 0.25, "kNN graph of X"),
+    )
+    Wy, Dy = knn_graph(
+        Y,
+        n_neighbors,
+        metric=metric,
+        n_jobs=n_jobs,
+        progress=sub_progress(progress, 0.25, 0.5, "kNN graph of Y"),
+    )
     report(progress, 0.5, "Laplacian eigenvectors")
     # the same start vector for both: identical graphs give identical bases
     ex, Vx = laplacian_eigenbasis(Wx, n_eigenvectors, random_state=seed)
@@ -565,23 +634,53 @@ def lfm(
     Fy = descriptor_functions(which, ey, Vy, Dy, anchors=anchors, labels=labels, n_times=n_times)
     k0 = max(2, n_eigenvectors // 2) if refine else n_eigenvectors
     report(progress, 0.75, "functional map")
-    C = fit_functional_map(Fx, Fy, Vx[:, :k0], Vy[:, :k0], ex[:k0], ey[:k0], w_laplacian=w_laplacian, w_commute=w_commute)
+    C = fit_functional_map(
+        Fx,
+        Fy,
+        Vx[:, :k0],
+        Vy[:, :k0],
+        ex[:k0],
+        ey[:k0],
+        w_laplacian=w_laplacian,
+        w_commute=w_commute,
+    )
     if refine and k0 < n_eigenvectors:
-        C = zoomout(C, Vx, Vy, n_eigenvectors, n_jobs=n_jobs, progress=sub_progress(progress, 0.8, 0.95, "refine"))
+        C = zoomout(
+            C,
+            Vx,
+            Vy,
+            n_eigenvectors,
+            n_jobs=n_jobs,
+            progress=sub_progress(progress, 0.8, 0.95, "refine"),
+        )
     report(progress, 0.95, "point-to-point map")
     cand = map_to_matches(C, Vx, Vy, top_k=top_k, n_jobs=n_jobs)
     s_fit = map_similarity(C)
     params = dict(
-        n_neighbors=n_neighbors, n_eigenvectors=n_eigenvectors, descriptors=list(which), metric=metric,
-        n_times=n_times, refine=refine, similarity_map=similarity_map, w_laplacian=w_laplacian,
-        w_commute=w_commute, top_k=top_k,
+        n_neighbors=n_neighbors,
+        n_eigenvectors=n_eigenvectors,
+        descriptors=list(which),
+        metric=metric,
+        n_times=n_times,
+        refine=refine,
+        similarity_map=similarity_map,
+        w_laplacian=w_laplacian,
+        w_commute=w_commute,
+        top_k=top_k,
         anchors=None if anchors is None else np.asarray(anchors, dtype=np.int64),
     )
     report(progress, 1.0, "done")
     return LFMResult(
-        C=C, C_known=C_known, similarity=s_known if similarity_map == "known" else s_fit,
-        similarity_fitted=s_fit, similarity_known=s_known, matches=cand[:, 0].copy(), candidates=cand,
-        evals_x=ex, evals_y=ey, params=params,
+        C=C,
+        C_known=C_known,
+        similarity=s_known if similarity_map == "known" else s_fit,
+        similarity_fitted=s_fit,
+        similarity_known=s_known,
+        matches=cand[:, 0].copy(),
+        candidates=cand,
+        evals_x=ex,
+        evals_y=ey,
+        params=params,
     )
 
 
@@ -593,8 +692,17 @@ def lfm_similarity(X, Y, **params) -> float:
     return float(lfm(X, Y, **params).similarity)
 
 
-def _prepare_basis(X, *, n_neighbors: int = 10, n_eigenvectors: int = 50, metric: str = "cosine",
-                   similarity_map: str = "known", random_state=None, n_jobs=None, **_ignored):
+def _prepare_basis(
+    X,
+    *,
+    n_neighbors: int = 10,
+    n_eigenvectors: int = 50,
+    metric: str = "cosine",
+    similarity_map: str = "known",
+    random_state=None,
+    n_jobs=None,
+    **_ignored,
+):
     """The eigenbasis of one representation for :func:`similarity_matrix` (each
     representation's graph and basis computed once, not once per pair), or None when the
     similarity needs the fitted map. The same checks and start vector as :func:`lfm`."""
@@ -606,9 +714,13 @@ def _prepare_basis(X, *, n_neighbors: int = 10, n_eigenvectors: int = 50, metric
     X, _ = check_pair(X, X, min_rows=3)
     n = X.shape[0]
     if n_neighbors >= n:
-        raise ValueError(f"n_neighbors: must be smaller than the number of inputs ({n}), got {n_neighbors}")
+        raise ValueError(
+            f"n_neighbors: must be smaller than the number of inputs ({n}), got {n_neighbors}"
+        )
     if n_eigenvectors >= n:
-        raise ValueError(f"n_eigenvectors: must be smaller than the number of inputs ({n}), got {n_eigenvectors}")
+        raise ValueError(
+            f"n_eigenvectors: must be smaller than the number of inputs ({n}), got {n_eigenvectors}"
+        )
     seed = int(check_random_state(random_state).randint(0, 2**31 - 1))
     W, _ = knn_graph(X, n_neighbors, metric=metric, n_jobs=n_jobs)
     return laplacian_eigenbasis(W, n_eigenvectors, random_state=seed)[1]

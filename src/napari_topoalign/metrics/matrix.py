@@ -118,7 +118,9 @@ def similarity_matrix(
     progress(1.0, f"{label}: done")
     frame = pd.DataFrame(M, index=list(names), columns=list(names))
     frame.attrs["measure"] = label
-    frame.attrs["params"] = {k: v for k, v in params.items() if isinstance(v, (int, float, str, bool, type(None)))}
+    frame.attrs["params"] = {
+        k: v for k, v in params.items() if isinstance(v, (int, float, str, bool, type(None)))
+    }
     return frame
 
 

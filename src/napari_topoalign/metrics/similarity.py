@@ -36,7 +36,9 @@ __all__ = ["cka", "svcca", "pwcca", "mutual_knn", "procrustes", "check_pair"]
 MAX_GRAM = 15_000
 
 
-def check_pair(X, Y, *, min_rows: int = 2, names=("X", "Y"), float64: bool = False, nonconstant: bool = True):
+def check_pair(
+    X, Y, *, min_rows: int = 2, names=("X", "Y"), float64: bool = False, nonconstant: bool = True
+):
     """``X`` and ``Y`` checked: 2-D, finite, numeric, the same number of rows (at least
     ``min_rows``), neither constant (all rows equal) when ``nonconstant``."""
     a, b = names
@@ -67,14 +69,20 @@ def _centre(X: np.ndarray) -> np.ndarray:
 # -- CKA --------------------------------------------------------------------------------------
 
 
-def _hsic_debiased_terms(K_frob_cross: float, sx: np.ndarray, sy: np.ndarray, n: int,
-                         Kx1: np.ndarray, Ly1: np.ndarray, sumK: float, sumL: float) -> float:
+def _hsic_debiased_terms(
+    K_frob_cross: float,
+    sx: np.ndarray,
+    sy: np.ndarray,
+    n: int,
+    Kx1: np.ndarray,
+    Ly1: np.ndarray,
+    sumK: float,
+    sumL: float,
+) -> float:
     """The unbiased HSIC (Song et al. 2012, eq. 5) from its pieces: ``tr(K~L~)``, the
     diagonals ``sx, sy`` of K and L, ``K~1``, ``L~1`` and ``1'K~1``, ``1'L~1``."""
     return (
-        K_frob_cross
-        + sumK * sumL / ((n - 1) * (n - 2))
-        - 2.0 / (n - 2) * float(Kx1 @ Ly1)
+        K_frob_cross + sumK * sumL / ((n - 1) * (n - 2)) - 2.0 / (n - 2) * float(Kx1 @ Ly1)
     ) / (n * (n - 3))
 
 
@@ -120,7 +128,9 @@ def _gram_hsics(K: np.ndarray, L: np.ndarray, debiased: bool) -> tuple[float, fl
     sk, sl = float(k1.sum()), float(l1.sum())
 
     def h(A, B, a1, b1, sa, sb):
-        return (float(np.sum(A * B)) + sa * sb / ((n - 1) * (n - 2)) - 2.0 / (n - 2) * float(a1 @ b1)) / (n * (n - 3))
+        return (
+            float(np.sum(A * B)) + sa * sb / ((n - 1) * (n - 2)) - 2.0 / (n - 2) * float(a1 @ b1)
+        ) / (n * (n - 3))
 
     return h(Kt, Lt, k1, l1, sk, sl), h(Kt, Kt, k1, k1, sk, sk), h(Lt, Lt, l1, l1, sl, sl)
 
@@ -146,12 +156,24 @@ def _ratio(xy: float, xx: float, yy: float) -> float:
 
 
 @declare_params(
-    kernel=Param("linear", "choice", choices=["linear", "rbf"], help="kernel of the Gram matrices"),
-    debiased=Param(False, "bool", help="unbiased HSIC estimator (Song et al. 2012): no upward bias at small n"),
-    sigma=Param(None, "float", low=0.0, low_open=True, none_ok=True,
-                help="RBF bandwidth; None: the median pairwise distance, per representation"),
+    kernel=Param(
+        "linear", "choice", choices=["linear", "rbf"], help="kernel of the Gram matrices"
+    ),
+    debiased=Param(
+        False, "bool", help="unbiased HSIC estimator (Song et al. 2012): no upward bias at small n"
+    ),
+    sigma=Param(
+        None,
+        "float",
+        low=0.0,
+        low_open=True,
+        none_ok=True,
+        help="RBF bandwidth; None: the median pairwise distance, per representation",
+    ),
 )
-def cka(X, Y, *, kernel: str = "linear", debiased: bool = False, sigma: float | None = None) -> float:
+def cka(
+    X, Y, *, kernel: str = "linear", debiased: bool = False, sigma: float | None = None
+) -> float:
     """Centred kernel alignment of ``X`` and ``Y``: ``HSIC(K, L) / sqrt(HSIC(K, K) HSIC(L, L))``.
 
     Parameters
@@ -184,8 +206,12 @@ def cka(X, Y, *, kernel: str = "linear", debiased: bool = False, sigma: float | 
             Yc = Yc.astype(np.float64, copy=False)
             return _ratio(*_gram_hsics(Xc @ Xc.T, Yc @ Yc.T, debiased))
         return _ratio(*_linear_hsics(Xc, Yc, debiased))
-    check_budget(n, MAX_GRAM, "cka(kernel='rbf'): inputs for the n x n Gram matrices",
-                 "use kernel='linear' or a subsample of the inputs")
+    check_budget(
+        n,
+        MAX_GRAM,
+        "cka(kernel='rbf'): inputs for the n x n Gram matrices",
+        "use kernel='linear' or a subsample of the inputs",
+    )
     return _ratio(*_gram_hsics(_rbf_gram(X, sigma), _rbf_gram(Y, sigma), debiased))
 
 
@@ -220,8 +246,11 @@ def _cca(Ux: np.ndarray, Uy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nda
 
 
 @declare_params(
-    n_components=Param(0.99, "any",
-                       help="SVD step: a share of variance in (0, 1] (float) or a number of directions (int)"),
+    n_components=Param(
+        0.99,
+        "any",
+        help="SVD step: a share of variance in (0, 1] (float) or a number of directions (int)",
+    ),
 )
 def svcca(X, Y, *, n_components=0.99) -> float:
     """SVCCA (Raghu et al. 2017): each representation is reduced by an SVD to its leading
@@ -231,7 +260,9 @@ def svcca(X, Y, *, n_components=0.99) -> float:
     Returns a float in [0, 1]; invariant to invertible linear maps of the kept subspaces.
     """
     if isinstance(n_components, (float, np.floating)):
-        n_components = check_real(float(n_components), "n_components", low=0.0, high=1.0, low_open=True)
+        n_components = check_real(
+            float(n_components), "n_components", low=0.0, high=1.0, low_open=True
+        )
     else:
         n_components = check_int(n_components, "n_components", minimum=1)
     X, Y = check_pair(X, Y, min_rows=2, float64=True)
@@ -273,7 +304,9 @@ def pwcca(X, Y) -> float:
 
 @declare_params(
     k=Param(10, "int", low=1, high=10_000, help="neighbours per input"),
-    metric=Param("cosine", "choice", choices=list(METRICS), help="distance of the neighbour search"),
+    metric=Param(
+        "cosine", "choice", choices=list(METRICS), help="distance of the neighbour search"
+    ),
 )
 def mutual_knn(X, Y, *, k: int = 10, metric: str = "cosine", n_jobs=None, progress=None) -> float:
     """Mutual k-nearest-neighbour alignment (Huh et al. 2024): for each input, the share of

@@ -118,13 +118,37 @@ _LENGTH = dict(kind="float", low=0.0, low_open=True, high=1e12, none_ok=True)
 
 
 @declare_params(
-    padding=Param(None, help="radius of the membrane around each node (default 0.45 x the layout's node spacing)", **_LENGTH),
+    padding=Param(
+        None,
+        help="radius of the membrane around each node (default 0.45 x the layout's node spacing)",
+        **_LENGTH,
+    ),
     edge_padding=Param(None, help="half-width around each edge (default: padding)", **_LENGTH),
-    smoothing=Param(None, help="how far the field is blurred to round the joints (default 0.6 x padding)", **_LENGTH),
-    pore_size=Param(None, help="arc length of a pore whose node's inputs all leave (default pi x padding)", **_LENGTH),
-    min_share=Param(0.0, "float", low=0.0, high=1.0, help="a node gets a pore when more than this share of its inputs leave"),
+    smoothing=Param(
+        None,
+        help="how far the field is blurred to round the joints (default 0.6 x padding)",
+        **_LENGTH,
+    ),
+    pore_size=Param(
+        None,
+        help="arc length of a pore whose node's inputs all leave (default pi x padding)",
+        **_LENGTH,
+    ),
+    min_share=Param(
+        0.0,
+        "float",
+        low=0.0,
+        high=1.0,
+        help="a node gets a pore when more than this share of its inputs leave",
+    ),
     pixel=Param(None, help="grid spacing of the field (default padding / 7)", **_LENGTH),
-    max_cells=Param(400_000, "int", low=1_000, high=50_000_000, help="most grid points; a wide instance gets coarser pixels"),
+    max_cells=Param(
+        400_000,
+        "int",
+        low=1_000,
+        high=50_000_000,
+        help="most grid points; a wide instance gets coarser pixels",
+    ),
 )
 def membrane(positions, instance_nodes, edges, crossing, **params) -> Membrane:
     """A smooth closed outline around a motif instance with pores where its inputs leave.
@@ -176,7 +200,9 @@ def membrane(positions, instance_nodes, edges, crossing, **params) -> Membrane:
     bad = [tuple(x) for x in e.tolist() if x[0] not in local or x[1] not in local]
     if bad:
         raise ValueError(f"edges: {bad[0]} joins a node outside instance_nodes")
-    e_local = np.array([[local[a], local[b]] for a, b in e.tolist() if a != b], dtype=np.int64).reshape(-1, 2)
+    e_local = np.array(
+        [[local[a], local[b]] for a, b in e.tolist() if a != b], dtype=np.int64
+    ).reshape(-1, 2)
     shares = _check_crossing(crossing, nodes)
 
     pts = pos_all[nodes]

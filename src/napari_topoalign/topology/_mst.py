@@ -112,7 +112,9 @@ class RowDistances:
             return np.sqrt(d, out=d)
         from scipy.spatial.distance import cdist
 
-        return cdist(self.X[row : row + 1], self.X[cols], metric=_SCIPY_METRIC.get(self.metric, self.metric))[0]
+        return cdist(
+            self.X[row : row + 1], self.X[cols], metric=_SCIPY_METRIC.get(self.metric, self.metric)
+        )[0]
 
 
 def _exact_outside(dist: RowDistances, points, comp):
@@ -187,7 +189,9 @@ class _UnionFind:
         return True
 
 
-def minimum_spanning_tree(X, *, metric="euclidean", k=16, n_pivots=128, n_jobs=None, progress=None):
+def minimum_spanning_tree(
+    X, *, metric="euclidean", k=16, n_pivots=128, n_jobs=None, progress=None
+):
     """The exact minimum spanning tree of the complete graph on the rows of ``X``.
 
     Parameters
@@ -285,7 +289,11 @@ def minimum_spanning_tree(X, *, metric="euclidean", k=16, n_pivots=128, n_jobs=N
                 tree_v.append(max(p, q))
         graph = sp.coo_matrix((np.ones(len(tree_u)), (tree_u, tree_v)), shape=(n, n))
         n_comp, comp = connected_components(graph, directed=False)
-        report(progress, 0.5 + 0.5 * (1.0 - n_comp / n), f"Boruvka round {rounds}: {n_comp} components")
+        report(
+            progress,
+            0.5 + 0.5 * (1.0 - n_comp / n),
+            f"Boruvka round {rounds}: {n_comp} components",
+        )
     u = np.asarray(tree_u, dtype=np.int64)
     v = np.asarray(tree_v, dtype=np.int64)
     w = _pair_distances(X, u, v, metric)

@@ -62,7 +62,9 @@ def clusters_at(diagrams: Diagrams, threshold: float) -> np.ndarray:
 
 def _renumber(lab: np.ndarray) -> np.ndarray:
     """Labels renumbered 0..k-1 by decreasing size, ties by first member."""
-    uniq, first, inv, counts = np.unique(lab, return_index=True, return_inverse=True, return_counts=True)
+    uniq, first, inv, counts = np.unique(
+        lab, return_index=True, return_inverse=True, return_counts=True
+    )
     order = np.lexsort((first, -counts))
     rank = np.empty(len(uniq), dtype=np.int64)
     rank[order] = np.arange(len(uniq))
@@ -100,16 +102,22 @@ class Stages:
         return float(row["threshold"].iloc[0])
 
     def to_dict(self) -> dict:
-        return {"table": self.table, "labels": {k: np.asarray(v) for k, v in self.labels.items()},
-                "min_size": int(self.min_size)}
+        return {
+            "table": self.table,
+            "labels": {k: np.asarray(v) for k, v in self.labels.items()},
+            "min_size": int(self.min_size),
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> Stages:
         table = data["table"]
         if not isinstance(table, pd.DataFrame):
             table = pd.DataFrame(table)
-        return cls(table, {k: np.asarray(v, dtype=np.int64) for k, v in data["labels"].items()},
-                   int(data.get("min_size", 1)))
+        return cls(
+            table,
+            {k: np.asarray(v, dtype=np.int64) for k, v in data["labels"].items()},
+            int(data.get("min_size", 1)),
+        )
 
 
 def _default_min_size(n: int) -> int:
@@ -117,14 +125,37 @@ def _default_min_size(n: int) -> int:
 
 
 @declare_params(
-    n_intermediate=Param(2, "int", low=0, high=20, help="stages between the labels stage and one cluster"),
-    min_size=Param(None, "int", low=1, none_ok=True, help="smallest cluster that counts (None: 1% of the inputs)"),
-    min_coverage=Param(0.5, "float", low=0.0, high=1.0, low_open=True,
-                       help="the fine stage: smallest threshold whose clusters of min_size cover this share"),
-    max_candidates=Param(300, "int", low=1, high=100_000, help="cluster counts tried for the labels stage"),
+    n_intermediate=Param(
+        2, "int", low=0, high=20, help="stages between the labels stage and one cluster"
+    ),
+    min_size=Param(
+        None,
+        "int",
+        low=1,
+        none_ok=True,
+        help="smallest cluster that counts (None: 1% of the inputs)",
+    ),
+    min_coverage=Param(
+        0.5,
+        "float",
+        low=0.0,
+        high=1.0,
+        low_open=True,
+        help="the fine stage: smallest threshold whose clusters of min_size cover this share",
+    ),
+    max_candidates=Param(
+        300, "int", low=1, high=100_000, help="cluster counts tried for the labels stage"
+    ),
 )
-def cluster_stages(diagrams: Diagrams, labels=None, *, n_intermediate: int = 2, min_size: int | None = None,
-                   min_coverage: float = 0.5, max_candidates: int = 300) -> Stages:
+def cluster_stages(
+    diagrams: Diagrams,
+    labels=None,
+    *,
+    n_intermediate: int = 2,
+    min_size: int | None = None,
+    min_coverage: float = 0.5,
+    max_candidates: int = 300,
+) -> Stages:
     """HOLE's stages of the single-linkage clustering of one layer (thresholds taken among
     the H0 deaths):
 
@@ -150,7 +181,9 @@ def cluster_stages(diagrams: Diagrams, labels=None, *, n_intermediate: int = 2, 
     if labels is not None:
         labels = check_vector(labels, "labels", n)
     n_intermediate = check_int(n_intermediate, "n_intermediate", minimum=0)
-    min_size = _default_min_size(n) if min_size is None else check_int(min_size, "min_size", minimum=1)
+    min_size = (
+        _default_min_size(n) if min_size is None else check_int(min_size, "min_size", minimum=1)
+    )
     min_coverage = check_real(min_coverage, "min_coverage", low=0.0, high=1.0, low_open=True)
     max_candidates = check_int(max_candidates, "max_candidates", minimum=1)
     w = d.mst_weights  # ascending
@@ -189,15 +222,19 @@ def cluster_stages(diagrams: Diagrams, labels=None, *, n_intermediate: int = 2, 
     for stage in sorted(ranks, key=lambda s: (ranks[s], s != "labels")):
         lab = chosen[stage]
         counts = np.bincount(lab)
-        rows.append({
-            "stage": stage,
-            "threshold": float(w[ranks[stage]]),
-            "n_clusters": int(counts.size),
-            "n_large": int((counts >= min_size).sum()),
-            "coverage": _coverage(lab, min_size),
-            "ari": float(adjusted_rand_score(labels, lab)) if labels is not None else np.nan,
-            "nmi": float(normalized_mutual_info_score(labels, lab)) if labels is not None else np.nan,
-        })
+        rows.append(
+            {
+                "stage": stage,
+                "threshold": float(w[ranks[stage]]),
+                "n_clusters": int(counts.size),
+                "n_large": int((counts >= min_size).sum()),
+                "coverage": _coverage(lab, min_size),
+                "ari": float(adjusted_rand_score(labels, lab)) if labels is not None else np.nan,
+                "nmi": float(normalized_mutual_info_score(labels, lab))
+                if labels is not None
+                else np.nan,
+            }
+        )
     table = pd.DataFrame(rows)
     return Stages(table, {s: chosen[s] for s in table["stage"]}, min_size)
 
@@ -237,19 +274,31 @@ class Sankey:
         link = check_int(link, "link", minimum=0, maximum=len(self.links) - 1)
         row = self.links.iloc[link]
         col = int(row["column"])
-        return np.flatnonzero((self.node_of_input[col] == int(row["source"]))
-                              & (self.node_of_input[col + 1] == int(row["target"])))
+        return np.flatnonzero(
+            (self.node_of_input[col] == int(row["source"]))
+            & (self.node_of_input[col + 1] == int(row["target"]))
+        )
 
     def to_dict(self) -> dict:
-        return {"layers": list(self.layers), "nodes": self.nodes, "links": self.links,
-                "node_of_input": np.asarray(self.node_of_input), "stage": self.stage,
-                "min_size": int(self.min_size)}
+        return {
+            "layers": list(self.layers),
+            "nodes": self.nodes,
+            "links": self.links,
+            "node_of_input": np.asarray(self.node_of_input),
+            "stage": self.stage,
+            "min_size": int(self.min_size),
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> Sankey:
-        return cls(list(data["layers"]), pd.DataFrame(data["nodes"]), pd.DataFrame(data["links"]),
-                   np.asarray(data["node_of_input"], dtype=np.int64), str(data.get("stage", "")),
-                   int(data.get("min_size", 1)))
+        return cls(
+            list(data["layers"]),
+            pd.DataFrame(data["nodes"]),
+            pd.DataFrame(data["links"]),
+            np.asarray(data["node_of_input"], dtype=np.int64),
+            str(data.get("stage", "")),
+            int(data.get("min_size", 1)),
+        )
 
 
 def _majority(labels, members):
@@ -261,9 +310,18 @@ def _majority(labels, members):
     return (v.item() if hasattr(v, "item") else v), float(counts[k]) / members.size
 
 
-@declare_params(min_size=Param(None, "int", low=1, none_ok=True,
-                               help="clusters smaller than this are pooled per layer (None: 1% of the inputs)"))
-def cluster_flow(clusterings: dict, labels=None, *, min_size: int | None = None, stage: str = "") -> Sankey:
+@declare_params(
+    min_size=Param(
+        None,
+        "int",
+        low=1,
+        none_ok=True,
+        help="clusters smaller than this are pooled per layer (None: 1% of the inputs)",
+    )
+)
+def cluster_flow(
+    clusterings: dict, labels=None, *, min_size: int | None = None, stage: str = ""
+) -> Sankey:
     """The Sankey diagram of ``clusterings`` (an ordered dict layer -> cluster label of every
     input, e.g. one stage of :func:`cluster_stages` per layer): a node per cluster of at
     least ``min_size`` inputs plus one pooled node of the smaller ones per layer, a link per
@@ -273,11 +331,15 @@ def cluster_flow(clusterings: dict, labels=None, *, min_size: int | None = None,
     layers = list(clusterings)
     first = np.asarray(clusterings[layers[0]]).ravel()
     n = first.size
-    labs = [np.asarray(check_vector(clusterings[name], f"clusterings[{name!r}]", n)).astype(np.int64)
-            for name in layers]
+    labs = [
+        np.asarray(check_vector(clusterings[name], f"clusterings[{name!r}]", n)).astype(np.int64)
+        for name in layers
+    ]
     if labels is not None:
         labels = check_vector(labels, "labels", n)
-    min_size = _default_min_size(n) if min_size is None else check_int(min_size, "min_size", minimum=1)
+    min_size = (
+        _default_min_size(n) if min_size is None else check_int(min_size, "min_size", minimum=1)
+    )
     node_rows = []
     node_of_input = np.empty((len(layers), n), dtype=np.int64)
     for col, (name, lab) in enumerate(zip(layers, labs)):
@@ -288,20 +350,40 @@ def cluster_flow(clusterings: dict, labels=None, *, min_size: int | None = None,
             members = np.flatnonzero(lab == c)
             node_of_input[col, members] = len(node_rows)
             maj, pur = _majority(labels, members)
-            node_rows.append({"layer": name, "column": col, "cluster": c, "size": int(members.size),
-                              "label": maj, "purity": pur})
+            node_rows.append(
+                {
+                    "layer": name,
+                    "column": col,
+                    "cluster": c,
+                    "size": int(members.size),
+                    "label": maj,
+                    "purity": pur,
+                }
+            )
         small = np.flatnonzero(counts[lab] < min_size)
         if small.size:
             node_of_input[col, small] = len(node_rows)
             maj, pur = _majority(labels, small)
-            node_rows.append({"layer": name, "column": col, "cluster": -1, "size": int(small.size),
-                              "label": maj, "purity": pur})
+            node_rows.append(
+                {
+                    "layer": name,
+                    "column": col,
+                    "cluster": -1,
+                    "size": int(small.size),
+                    "label": maj,
+                    "purity": pur,
+                }
+            )
     link_rows = []
     for col in range(len(layers) - 1):
-        pairs, counts = np.unique(np.c_[node_of_input[col], node_of_input[col + 1]], axis=0, return_counts=True)
+        pairs, counts = np.unique(
+            np.c_[node_of_input[col], node_of_input[col + 1]], axis=0, return_counts=True
+        )
         for (s, t), c in zip(pairs.tolist(), counts.tolist()):
             link_rows.append({"source": int(s), "target": int(t), "column": col, "count": int(c)})
-    nodes = pd.DataFrame(node_rows, columns=["layer", "column", "cluster", "size", "label", "purity"])
+    nodes = pd.DataFrame(
+        node_rows, columns=["layer", "column", "cluster", "size", "label", "purity"]
+    )
     links = pd.DataFrame(link_rows, columns=["source", "target", "column", "count"])
     return Sankey(layers, nodes, links, node_of_input, stage, min_size)
 
@@ -329,23 +411,43 @@ class HeatmapDendrogram:
         return self.inputs[self.order[start:stop]]
 
     def to_dict(self) -> dict:
-        return {"inputs": self.inputs, "linkage": self.linkage, "order": self.order,
-                "distances": self.distances, "labels": self.labels, "layer": self.layer}
+        return {
+            "inputs": self.inputs,
+            "linkage": self.linkage,
+            "order": self.order,
+            "distances": self.distances,
+            "labels": self.labels,
+            "layer": self.layer,
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> HeatmapDendrogram:
         lab = data.get("labels")
-        return cls(np.asarray(data["inputs"], dtype=np.int64), np.asarray(data["linkage"], dtype=np.float64),
-                   np.asarray(data["order"], dtype=np.int64), np.asarray(data["distances"], dtype=np.float32),
-                   None if lab is None else np.asarray(lab), str(data.get("layer", "")))
+        return cls(
+            np.asarray(data["inputs"], dtype=np.int64),
+            np.asarray(data["linkage"], dtype=np.float64),
+            np.asarray(data["order"], dtype=np.int64),
+            np.asarray(data["distances"], dtype=np.float32),
+            None if lab is None else np.asarray(lab),
+            str(data.get("layer", "")),
+        )
 
 
 @declare_params(
-    max_points=Param(600, "int", low=2, high=5000, help="inputs shown (a stratified sample above it)"),
+    max_points=Param(
+        600, "int", low=2, high=5000, help="inputs shown (a stratified sample above it)"
+    ),
     random_state=Param(0, "int", low=0, none_ok=True, help="seed of the sample"),
 )
-def heatmap_dendrogram(X, labels=None, *, metric: str = "euclidean", max_points: int = 600,
-                       random_state=0, layer: str = "") -> HeatmapDendrogram:
+def heatmap_dendrogram(
+    X,
+    labels=None,
+    *,
+    metric: str = "euclidean",
+    max_points: int = 600,
+    random_state=0,
+    layer: str = "",
+) -> HeatmapDendrogram:
     """Single linkage of the rows of ``X`` (a random sample of ``max_points`` when there are
     more, stratified by label) and the distance matrix ordered by its dendrogram."""
     from scipy.cluster.hierarchy import leaves_list, linkage
@@ -364,8 +466,12 @@ def heatmap_dendrogram(X, labels=None, *, metric: str = "euclidean", max_points:
             from sklearn.model_selection import train_test_split
 
             try:
-                idx, _ = train_test_split(np.arange(n), train_size=max_points, stratify=labels,
-                                          random_state=rng.randint(2**31 - 1))
+                idx, _ = train_test_split(
+                    np.arange(n),
+                    train_size=max_points,
+                    stratify=labels,
+                    random_state=rng.randint(2**31 - 1),
+                )
             except ValueError:  # a class with a single member
                 idx = rng.choice(n, max_points, replace=False)
         else:
@@ -403,20 +509,37 @@ class BlobGraph:
         return np.flatnonzero(self.cluster_of_input == int(cluster))
 
     def to_dict(self) -> dict:
-        return {"table": self.table, "edges": self.edges, "weights": self.weights,
-                "cluster_of_input": self.cluster_of_input, "threshold": float(self.threshold),
-                "layer": self.layer}
+        return {
+            "table": self.table,
+            "edges": self.edges,
+            "weights": self.weights,
+            "cluster_of_input": self.cluster_of_input,
+            "threshold": float(self.threshold),
+            "layer": self.layer,
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> BlobGraph:
-        return cls(pd.DataFrame(data["table"]), np.asarray(data["edges"], dtype=np.int64).reshape(-1, 2),
-                   np.asarray(data["weights"], dtype=np.float64),
-                   np.asarray(data["cluster_of_input"], dtype=np.int64),
-                   float(data.get("threshold", 0.0)), str(data.get("layer", "")))
+        return cls(
+            pd.DataFrame(data["table"]),
+            np.asarray(data["edges"], dtype=np.int64).reshape(-1, 2),
+            np.asarray(data["weights"], dtype=np.float64),
+            np.asarray(data["cluster_of_input"], dtype=np.int64),
+            float(data.get("threshold", 0.0)),
+            str(data.get("layer", "")),
+        )
 
 
-def blob_graph(X, diagrams: Diagrams, threshold: float, labels=None, *, min_size: int | None = None,
-               random_state=0, layer: str = "") -> BlobGraph:
+def blob_graph(
+    X,
+    diagrams: Diagrams,
+    threshold: float,
+    labels=None,
+    *,
+    min_size: int | None = None,
+    random_state=0,
+    layer: str = "",
+) -> BlobGraph:
     """The clusters of ``X`` at ``threshold`` (single linkage, from ``diagrams``' MST) as
     blobs at their centroids in the first two principal components of ``X``, sized by
     count, with the majority label and its purity; clusters of fewer than ``min_size``
@@ -430,7 +553,9 @@ def blob_graph(X, diagrams: Diagrams, threshold: float, labels=None, *, min_size
     n = X.shape[0]
     if labels is not None:
         labels = check_vector(labels, "labels", n)
-    min_size = _default_min_size(n) if min_size is None else check_int(min_size, "min_size", minimum=1)
+    min_size = (
+        _default_min_size(n) if min_size is None else check_int(min_size, "min_size", minimum=1)
+    )
     lab = clusters_at(d, threshold)
     k = int(lab.max()) + 1
     n_comp = min(2, X.shape[1])
@@ -443,8 +568,17 @@ def blob_graph(X, diagrams: Diagrams, threshold: float, labels=None, *, min_size
     rows = []
     for c in range(k):
         maj, pur = _majority(labels, np.flatnonzero(lab == c))
-        rows.append({"cluster": c, "size": int(counts[c]), "x": float(cx[c]), "y": float(cy[c]),
-                     "label": maj, "purity": pur, "outlier": bool(counts[c] < min_size)})
+        rows.append(
+            {
+                "cluster": c,
+                "size": int(counts[c]),
+                "x": float(cx[c]),
+                "y": float(cy[c]),
+                "label": maj,
+                "purity": pur,
+                "outlier": bool(counts[c] < min_size),
+            }
+        )
     # contracted tree: MST edges between different clusters (each joins two clusters)
     e = d.mst_edges
     cu, cv = lab[e[:, 0]], lab[e[:, 1]]
@@ -471,13 +605,20 @@ def mst_class_structure(diagrams: Diagrams, labels) -> dict:
     return {"mst_cross_share": float(cross.mean()) if len(e) else 0.0, "mst_cross_ratio": ratio}
 
 
-
 @declare_params(
     sample_size=Param(2000, "int", low=10, none_ok=True, help="inputs sampled for the silhouette"),
     random_state=Param(0, "int", low=0, none_ok=True, help="seed of the silhouette sample"),
 )
-def cluster_quality(representations: dict, labels, *, stages: dict | None = None, diagrams: dict | None = None,
-                    sample_size: int | None = 2000, random_state=0, progress=None) -> pd.DataFrame:
+def cluster_quality(
+    representations: dict,
+    labels,
+    *,
+    stages: dict | None = None,
+    diagrams: dict | None = None,
+    sample_size: int | None = 2000,
+    random_state=0,
+    progress=None,
+) -> pd.DataFrame:
     """Class separation per layer (rows, in the order given): silhouette, Calinski-Harabasz
     and Davies-Bouldin of the labels in each layer (scikit-learn), and, with ``stages``
     (layer -> :class:`Stages`), the ARI and NMI of the single-linkage clustering of the
@@ -500,7 +641,9 @@ def cluster_quality(representations: dict, labels, *, stages: dict | None = None
         row = {"layer": name}
         if np.unique(y).size >= 2:
             ss = None if sample_size is None or X.shape[0] <= sample_size else int(sample_size)
-            row["silhouette"] = float(silhouette_score(X, y, sample_size=ss, random_state=random_state))
+            row["silhouette"] = float(
+                silhouette_score(X, y, sample_size=ss, random_state=random_state)
+            )
             row["calinski_harabasz"] = float(calinski_harabasz_score(X, y))
             row["davies_bouldin"] = float(davies_bouldin_score(X, y))
         if stages is not None and name in stages:
@@ -509,7 +652,9 @@ def cluster_quality(representations: dict, labels, *, stages: dict | None = None
             if "labels" in t.index:
                 row["ari"] = float(t.loc["labels", "ari"])
                 row["nmi"] = float(t.loc["labels", "nmi"])
-                row["labels_threshold_rel"] = float(t.loc["labels", "threshold"] / t.loc["one", "threshold"])
+                row["labels_threshold_rel"] = float(
+                    t.loc["labels", "threshold"] / t.loc["one", "threshold"]
+                )
                 row["labels_n_large"] = int(t.loc["labels", "n_large"])
         if diagrams is not None and name in diagrams:
             row.update(mst_class_structure(diagrams[name], y))

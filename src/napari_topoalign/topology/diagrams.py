@@ -140,7 +140,9 @@ class Diagrams:
             return a if (len(a), a[0]) <= (len(b), b[0]) else b
         if dim == 1 and self.h1_inputs is not None:
             return np.asarray(self.h1_inputs[bar], dtype=np.int64)
-        raise ValueError(f"dim: the inputs of H{dim} bars need persistence(..., representatives=True)")
+        raise ValueError(
+            f"dim: the inputs of H{dim} bars need persistence(..., representatives=True)"
+        )
 
     def lifetimes(self, dim: int = 0, *, finite: bool = True) -> np.ndarray:
         return lifetimes(self, dim, finite=finite)
@@ -168,13 +170,17 @@ class Diagrams:
             "maxdim": int(self.maxdim),
             "metric": self.metric,
             "n_points": int(self.n_points),
-            "landmarks": None if self.landmarks is None else np.asarray(self.landmarks, dtype=np.int64),
+            "landmarks": None
+            if self.landmarks is None
+            else np.asarray(self.landmarks, dtype=np.int64),
             "cover_radius": float(self.cover_radius),
             "bound": float(self.bound),
             "mst_edges": np.asarray(self.mst_edges, dtype=np.int64),
             "mst_weights": np.asarray(self.mst_weights, dtype=np.float64),
             "stats": dict(self.stats),
-            "h1_inputs": None if self.h1_inputs is None else [np.asarray(a, dtype=np.int64) for a in self.h1_inputs],
+            "h1_inputs": None
+            if self.h1_inputs is None
+            else [np.asarray(a, dtype=np.int64) for a in self.h1_inputs],
         }
 
     @classmethod
@@ -188,16 +194,23 @@ class Diagrams:
             landmarks=None if lm is None else np.asarray(lm, dtype=np.int64),
             cover_radius=float(data.get("cover_radius", 0.0)),
             bound=float(data.get("bound", 0.0)),
-            mst_edges=np.asarray(data.get("mst_edges", np.zeros((0, 2))), dtype=np.int64).reshape(-1, 2),
+            mst_edges=np.asarray(data.get("mst_edges", np.zeros((0, 2))), dtype=np.int64).reshape(
+                -1, 2
+            ),
             mst_weights=np.asarray(data.get("mst_weights", np.zeros(0)), dtype=np.float64),
             stats=dict(data.get("stats", {})),
-            h1_inputs=None if data.get("h1_inputs") is None
+            h1_inputs=None
+            if data.get("h1_inputs") is None
             else [np.asarray(a, dtype=np.int64) for a in data["h1_inputs"]],
         )
 
     def __repr__(self) -> str:
         bars = ", ".join(f"H{k}: {len(d)}" for k, d in enumerate(self.dgms))
-        lm = "" if self.landmarks is None else f", {len(self.landmarks)} landmarks (bound {self.bound:.3g})"
+        lm = (
+            ""
+            if self.landmarks is None
+            else f", {len(self.landmarks)} landmarks (bound {self.bound:.3g})"
+        )
         return f"Diagrams({self.n_points} points; {bars}{lm})"
 
 
@@ -211,7 +224,9 @@ def _sort_bars(dgm: np.ndarray) -> np.ndarray:
     return dgm[_bar_order(dgm)]
 
 
-def farthest_point_landmarks(X, n_landmarks: int, *, metric: str = "euclidean", random_state=None, progress=None):
+def farthest_point_landmarks(
+    X, n_landmarks: int, *, metric: str = "euclidean", random_state=None, progress=None
+):
     """Max-min (farthest-point) landmarks: a random first point, then repeatedly the point
     farthest from those chosen.
 
@@ -285,14 +300,22 @@ def _ripser(X, maxdim, metric, cocycles=False):
 
 
 @declare_params(
-    maxdim=Param(1, "int", low=0, high=2, help="highest homology dimension (H0 exact; H1, H2 by ripser)"),
+    maxdim=Param(
+        1, "int", low=0, high=2, help="highest homology dimension (H0 exact; H1, H2 by ripser)"
+    ),
     metric=Param("euclidean", "choice", choices=list(METRICS), help="distance between inputs"),
     n_landmarks=Param(
-        None, "int", low=2, high=20_000, none_ok=True,
+        None,
+        "int",
+        low=2,
+        high=20_000,
+        none_ok=True,
         help="compute H1 and up on this many farthest-point landmarks (None: on all inputs)",
     ),
     random_state=Param(None, "int", low=0, none_ok=True, help="seed of the first landmark"),
-    representatives=Param(False, "bool", help="keep the inputs of each H1 bar's representative cocycle"),
+    representatives=Param(
+        False, "bool", help="keep the inputs of each H1 bar's representative cocycle"
+    ),
 )
 def persistence(
     X,
@@ -363,7 +386,10 @@ def persistence(
             report(progress, 0.6, f"{n_landmarks} farthest-point landmarks")
             t1 = time.perf_counter()
             landmarks, eps = farthest_point_landmarks(
-                X, n_landmarks, metric=metric, random_state=random_state,
+                X,
+                n_landmarks,
+                metric=metric,
+                random_state=random_state,
                 progress=sub_progress(progress, 0.6, 0.7, "landmarks"),
             )
             stats["landmark_seconds"] = time.perf_counter() - t1
@@ -378,8 +404,10 @@ def persistence(
             dgms.append(dk[order])
             if cocycles is not None and k == 1:
                 base = np.arange(n) if landmarks is None else landmarks
-                h1_inputs = [np.unique(base[np.asarray(cocycles[1][i])[:, :2].astype(np.int64)])
-                             for i in order.tolist()]
+                h1_inputs = [
+                    np.unique(base[np.asarray(cocycles[1][i])[:, :2].astype(np.int64)])
+                    for i in order.tolist()
+                ]
     report(progress, 1.0, "diagrams")
     return Diagrams(
         dgms=dgms,
@@ -460,12 +488,25 @@ def _truncate(dgm: np.ndarray, max_points: int | None):
 
 @declare_params(
     dim=Param(0, "int", low=0, high=2, help="homology dimension"),
-    kind=Param("bottleneck", "choice", choices=["bottleneck", "wasserstein"], help="diagram distance"),
-    max_points=Param(1000, "int", low=1, none_ok=True, help="most persistent bars compared per diagram"),
-    normalize=Param(False, "bool", help="divide each diagram by its largest finite H0 death first"),
+    kind=Param(
+        "bottleneck", "choice", choices=["bottleneck", "wasserstein"], help="diagram distance"
+    ),
+    max_points=Param(
+        1000, "int", low=1, none_ok=True, help="most persistent bars compared per diagram"
+    ),
+    normalize=Param(
+        False, "bool", help="divide each diagram by its largest finite H0 death first"
+    ),
 )
-def diagram_distance(a, b, *, dim: int = 0, kind: str = "bottleneck", max_points: int | None = 1000,
-                     normalize: bool = False) -> tuple[float, float]:
+def diagram_distance(
+    a,
+    b,
+    *,
+    dim: int = 0,
+    kind: str = "bottleneck",
+    max_points: int | None = 1000,
+    normalize: bool = False,
+) -> tuple[float, float]:
     """Bottleneck (L-infinity ground metric) or 1-Wasserstein distance (L2 ground metric),
     as persim computes them, between the
     H_dim diagrams of ``a`` and ``b`` (infinite bars left out: both diagrams of a
@@ -539,7 +580,9 @@ def _line_distance(a: np.ndarray, b: np.ndarray, kind: str) -> float:
     if n == 0 or m == 0:
         rest = (a if n else b) / (2.0 if bottleneck else np.sqrt(2.0))
         return float(rest.max() if bottleneck else rest.sum())
-    to_diag = 2.0 if bottleneck else np.sqrt(2.0)  # L-inf (persim's bottleneck) or L2 (its wasserstein)
+    to_diag = (
+        2.0 if bottleneck else np.sqrt(2.0)
+    )  # L-inf (persim's bottleneck) or L2 (its wasserstein)
     half_a = np.r_[0.0, a / to_diag]  # index i: a_i (1-based)
     half_b = np.r_[0.0, b / to_diag]
     inf = np.inf
@@ -568,9 +611,15 @@ def _line_distance(a: np.ndarray, b: np.ndarray, kind: str) -> float:
     return float(prev1[n])
 
 
-def diagram_distances(diagrams: dict, *, dim: int = 0, kind: str = "bottleneck",
-                      max_points: int | None = 1000, normalize: bool = False,
-                      progress=None) -> pd.DataFrame:
+def diagram_distances(
+    diagrams: dict,
+    *,
+    dim: int = 0,
+    kind: str = "bottleneck",
+    max_points: int | None = 1000,
+    normalize: bool = False,
+    progress=None,
+) -> pd.DataFrame:
     """The layer x layer matrix of :func:`diagram_distance` between the diagrams of a dict
     ``name -> Diagrams``. The largest truncation error bound is in ``df.attrs["error_bound"]``."""
     if not isinstance(diagrams, dict) or not diagrams:
@@ -582,8 +631,14 @@ def diagram_distances(diagrams: dict, *, dim: int = 0, kind: str = "bottleneck",
     pairs = [(i, j) for i in range(k) for j in range(i + 1, k)]
     for step, (i, j) in enumerate(pairs):
         report(progress, step / max(1, len(pairs)), f"{kind} {names[i]} - {names[j]}")
-        v, e = diagram_distance(diagrams[names[i]], diagrams[names[j]], dim=dim, kind=kind,
-                                max_points=max_points, normalize=normalize)
+        v, e = diagram_distance(
+            diagrams[names[i]],
+            diagrams[names[j]],
+            dim=dim,
+            kind=kind,
+            max_points=max_points,
+            normalize=normalize,
+        )
         D[i, j] = D[j, i] = v
         worst = max(worst, e)
     df = pd.DataFrame(D, index=names, columns=names)

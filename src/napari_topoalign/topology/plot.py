@@ -36,7 +36,9 @@ def _finite_top(dgms) -> float:
     return float(vals.max()) if vals.size else 1.0
 
 
-def plot_diagram(ax, diagrams: Diagrams, *, dims=None, title: str = "", max_points: int = 3000) -> dict:
+def plot_diagram(
+    ax, diagrams: Diagrams, *, dims=None, title: str = "", max_points: int = 3000
+) -> dict:
     """Persistence diagram (birth vs death) of the dimensions ``dims`` (all by default);
     infinite deaths are drawn on a dashed line above the others."""
     dims = range(len(diagrams.dgms)) if dims is None else dims
@@ -46,7 +48,9 @@ def plot_diagram(ax, diagrams: Diagrams, *, dims=None, title: str = "", max_poin
     for k in dims:
         d = diagrams.dgms[k][:max_points]
         y = np.where(np.isfinite(d[:, 1]), d[:, 1], inf_y)
-        art = ax.scatter(d[:, 0], y, s=10, color=_DIM_COLORS[k % 3], alpha=0.7, label=f"H{k}", picker=True)
+        art = ax.scatter(
+            d[:, 0], y, s=10, color=_DIM_COLORS[k % 3], alpha=0.7, label=f"H{k}", picker=True
+        )
         picks[art] = ("bars", k)
     ax.plot([0, inf_y], [0, inf_y], color="0.6", lw=0.8)
     ax.axhline(inf_y, color="0.6", ls="--", lw=0.8)
@@ -58,20 +62,30 @@ def plot_diagram(ax, diagrams: Diagrams, *, dims=None, title: str = "", max_poin
     return picks
 
 
-def plot_barcode(ax, diagrams: Diagrams, dim: int = 0, *, max_bars: int = 60, title: str = "") -> dict:
+def plot_barcode(
+    ax, diagrams: Diagrams, dim: int = 0, *, max_bars: int = 60, title: str = ""
+) -> dict:
     """The ``max_bars`` longest bars of H_dim (longest at the top); each bar is pickable."""
     d = diagrams.dgms[dim][:max_bars]
     top = _finite_top([d]) * 1.08
     picks = {}
     for row, (b, e) in enumerate(d):
         end = e if np.isfinite(e) else top
-        (line,) = ax.plot([b, end], [row, row], color=_DIM_COLORS[dim % 3], lw=2.2,
-                          solid_capstyle="butt", picker=4)
+        (line,) = ax.plot(
+            [b, end],
+            [row, row],
+            color=_DIM_COLORS[dim % 3],
+            lw=2.2,
+            solid_capstyle="butt",
+            picker=4,
+        )
         picks[line] = ("bar", (dim, row))
     ax.set_ylim(len(d) - 0.5 if len(d) else 1, -0.5)
     ax.set_yticks([])
     ax.set_xlabel("threshold")
-    ax.set_title(title or f"H{dim} barcode ({len(diagrams.dgms[dim])} bars, {len(d)} longest)", fontsize=9)
+    ax.set_title(
+        title or f"H{dim} barcode ({len(diagrams.dgms[dim])} bars, {len(d)} longest)", fontsize=9
+    )
     return picks
 
 
@@ -80,9 +94,28 @@ def _band(x0, x1, y0a, y0b, y1a, y1b):
     from matplotlib.path import Path
 
     xm = (x0 + x1) / 2
-    verts = [(x0, y0a), (xm, y0a), (xm, y1a), (x1, y1a), (x1, y1b), (xm, y1b), (xm, y0b), (x0, y0b), (x0, y0a)]
-    codes = [Path.MOVETO, Path.CURVE4, Path.CURVE4, Path.CURVE4, Path.LINETO, Path.CURVE4, Path.CURVE4,
-             Path.CURVE4, Path.CLOSEPOLY]
+    verts = [
+        (x0, y0a),
+        (xm, y0a),
+        (xm, y1a),
+        (x1, y1a),
+        (x1, y1b),
+        (xm, y1b),
+        (xm, y0b),
+        (x0, y0b),
+        (x0, y0a),
+    ]
+    codes = [
+        Path.MOVETO,
+        Path.CURVE4,
+        Path.CURVE4,
+        Path.CURVE4,
+        Path.LINETO,
+        Path.CURVE4,
+        Path.CURVE4,
+        Path.CURVE4,
+        Path.CLOSEPOLY,
+    ]
     return Path(verts, codes)
 
 
@@ -94,7 +127,9 @@ def sankey_geometry(sankey: Sankey, *, gap: float = 0.02):
     boxes = np.zeros((len(nodes), 3))
     for col in sorted(nodes["column"].unique()):
         rows = nodes[nodes["column"] == col]
-        order = sorted(rows.index, key=lambda i: (rows.loc[i, "cluster"] < 0, -rows.loc[i, "size"], i))
+        order = sorted(
+            rows.index, key=lambda i: (rows.loc[i, "cluster"] < 0, -rows.loc[i, "size"], i)
+        )
         y = 0.0
         for i in order:
             h = nodes.loc[i, "size"] / n
@@ -105,16 +140,32 @@ def sankey_geometry(sankey: Sankey, *, gap: float = 0.02):
     bands = []
     links = sankey.links
     # links leave a node in the order of their target's position, and enter likewise
-    order = sorted(links.index, key=lambda k: (links.loc[k, "column"], boxes[links.loc[k, "source"], 1],
-                                               boxes[links.loc[k, "target"], 1]))
+    order = sorted(
+        links.index,
+        key=lambda k: (
+            links.loc[k, "column"],
+            boxes[links.loc[k, "source"], 1],
+            boxes[links.loc[k, "target"], 1],
+        ),
+    )
     geo = {}
     for k in order:
-        s, t, c = int(links.loc[k, "source"]), int(links.loc[k, "target"]), int(links.loc[k, "count"])
+        s, t, c = (
+            int(links.loc[k, "source"]),
+            int(links.loc[k, "target"]),
+            int(links.loc[k, "count"]),
+        )
         h = c / n
         geo[k] = (boxes[s, 0], boxes[t, 0], out_pos[s], out_pos[s] + h)
         out_pos[s] += h
-    order_in = sorted(links.index, key=lambda k: (links.loc[k, "column"], boxes[links.loc[k, "target"], 1],
-                                                  boxes[links.loc[k, "source"], 1]))
+    order_in = sorted(
+        links.index,
+        key=lambda k: (
+            links.loc[k, "column"],
+            boxes[links.loc[k, "target"], 1],
+            boxes[links.loc[k, "source"], 1],
+        ),
+    )
     for k in order_in:
         t, c = int(links.loc[k, "target"]), int(links.loc[k, "count"])
         h = c / n
@@ -125,7 +176,9 @@ def sankey_geometry(sankey: Sankey, *, gap: float = 0.02):
     return boxes, bands
 
 
-def plot_sankey(ax, sankey: Sankey, *, width: float = 0.08, highlight_inputs=None, title: str = "") -> dict:
+def plot_sankey(
+    ax, sankey: Sankey, *, width: float = 0.08, highlight_inputs=None, title: str = ""
+) -> dict:
     """The cluster flow: one column per layer, a box per cluster (height: its inputs,
     colour: its majority label, pale when impure, grey for the pooled small clusters),
     a band per link coloured like its source. With ``highlight_inputs``, the bands that
@@ -139,7 +192,11 @@ def plot_sankey(ax, sankey: Sankey, *, width: float = 0.08, highlight_inputs=Non
     colors = []
     for i in range(len(nodes)):
         lab = nodes.loc[i, "label"]
-        if nodes.loc[i, "cluster"] < 0 or lab is None or (isinstance(lab, float) and np.isnan(lab)):
+        if (
+            nodes.loc[i, "cluster"] < 0
+            or lab is None
+            or (isinstance(lab, float) and np.isnan(lab))
+        ):
             colors.append((0.6, 0.6, 0.6, 1.0))
         else:
             try:
@@ -159,13 +216,26 @@ def plot_sankey(ax, sankey: Sankey, *, width: float = 0.08, highlight_inputs=Non
         alpha = 0.45
         if hot is not None:
             alpha = 0.8 if hot[sankey.inputs_of_link(k)].any() else 0.08
-        patch = PathPatch(_band(x0 + width / 2, x1 - width / 2, y0a, y0b, y1a, y1b), facecolor=colors[s],
-                          edgecolor="none", alpha=alpha, picker=True)
+        patch = PathPatch(
+            _band(x0 + width / 2, x1 - width / 2, y0a, y0b, y1a, y1b),
+            facecolor=colors[s],
+            edgecolor="none",
+            alpha=alpha,
+            picker=True,
+        )
         ax.add_patch(patch)
         picks[patch] = ("link", k)
     for i, (col, y0, y1) in enumerate(boxes):
-        rect = Rectangle((col - width / 2, y0), width, y1 - y0, facecolor=colors[i], edgecolor="0.2", lw=0.5,
-                         picker=True, zorder=3)
+        rect = Rectangle(
+            (col - width / 2, y0),
+            width,
+            y1 - y0,
+            facecolor=colors[i],
+            edgecolor="0.2",
+            lw=0.5,
+            picker=True,
+            zorder=3,
+        )
         ax.add_patch(rect)
         picks[rect] = ("node", i)
     ax.set_xlim(-0.3, len(sankey.layers) - 0.7)
@@ -190,24 +260,45 @@ def plot_heatmap_dendrogram(fig, hd: HeatmapDendrogram, *, title: str = "") -> d
     ax_l = fig.add_subplot(gs[0, 1])
     ax_h = fig.add_subplot(gs[0, 2])
     with plt.rc_context({"lines.linewidth": 0.5}):
-        dendrogram(hd.linkage, orientation="left", ax=ax_d, no_labels=True, color_threshold=0,
-                   above_threshold_color="0.3")
+        dendrogram(
+            hd.linkage,
+            orientation="left",
+            ax=ax_d,
+            no_labels=True,
+            color_threshold=0,
+            above_threshold_color="0.3",
+        )
     ax_d.invert_yaxis()
     ax_d.set_axis_off()
     n = len(hd.order)
-    im = ax_h.imshow(hd.distances, cmap="viridis_r", aspect="auto", interpolation="nearest", picker=True,
-                     extent=(0, n, n, 0))
+    im = ax_h.imshow(
+        hd.distances,
+        cmap="viridis_r",
+        aspect="auto",
+        interpolation="nearest",
+        picker=True,
+        extent=(0, n, n, 0),
+    )
     ax_h.set_xticks([])
     ax_h.set_yticks([])
     if hd.labels is not None:
         try:
             vals = np.asarray(hd.labels).astype(int) % 10
-            ax_l.imshow(vals[:, None], cmap=LABEL_CMAP, vmin=0, vmax=9, aspect="auto", interpolation="nearest",
-                        extent=(0, 1, n, 0))
+            ax_l.imshow(
+                vals[:, None],
+                cmap=LABEL_CMAP,
+                vmin=0,
+                vmax=9,
+                aspect="auto",
+                interpolation="nearest",
+                extent=(0, 1, n, 0),
+            )
         except (TypeError, ValueError):
             pass
     ax_l.set_axis_off()
-    ax_h.set_title(title or f"{hd.layer}: single linkage of {n} inputs, distances in its order", fontsize=9)
+    ax_h.set_title(
+        title or f"{hd.layer}: single linkage of {n} inputs, distances in its order", fontsize=9
+    )
     fig.colorbar(im, ax=ax_h, fraction=0.04, pad=0.01)
     return {im: ("rows", None)}
 
@@ -221,7 +312,7 @@ def plot_blob_graph(ax, bg: BlobGraph, *, title: str = "", size_scale: float = 2
     t = bg.table
     n = int(t["size"].sum())
     xy = t[["x", "y"]].to_numpy()
-    for (a, b) in bg.edges.tolist():
+    for a, b in bg.edges.tolist():
         ax.plot(*xy[[a, b]].T, color="0.75", lw=0.6, zorder=1)
     picks = {}
     big = t[~t["outlier"]]
@@ -235,16 +326,38 @@ def plot_blob_graph(ax, bg: BlobGraph, *, title: str = "", size_scale: float = 2
             except (TypeError, ValueError):
                 base = np.array(cmap(0))
             cols.append(tuple(base[:3] * pur + (1 - pur) * 0.9) + (1.0,))
-        art = ax.scatter(big["x"], big["y"], s=size_scale * big["size"] / n + 20, c=cols, edgecolors="0.2",
-                         linewidths=0.6, zorder=3, picker=True)
+        art = ax.scatter(
+            big["x"],
+            big["y"],
+            s=size_scale * big["size"] / n + 20,
+            c=cols,
+            edgecolors="0.2",
+            linewidths=0.6,
+            zorder=3,
+            picker=True,
+        )
         picks[art] = ("blobs", big["cluster"].to_numpy())
         for _, r in big.iterrows():
-            ax.annotate(f"{r['label']}\n{int(r['size'])}", (r["x"], r["y"]), ha="center", va="center",
-                        fontsize=6, zorder=4)
+            ax.annotate(
+                f"{r['label']}\n{int(r['size'])}",
+                (r["x"], r["y"]),
+                ha="center",
+                va="center",
+                fontsize=6,
+                zorder=4,
+            )
     small = t[t["outlier"]]
     if len(small):
-        art = ax.scatter(small["x"], small["y"], s=14, marker="x", color="0.45", zorder=2, picker=True,
-                         label=f"outliers ({int(small['size'].sum())} inputs)")
+        art = ax.scatter(
+            small["x"],
+            small["y"],
+            s=14,
+            marker="x",
+            color="0.45",
+            zorder=2,
+            picker=True,
+            label=f"outliers ({int(small['size'].sum())} inputs)",
+        )
         picks[art] = ("blobs", small["cluster"].to_numpy())
         ax.legend(loc="best", fontsize=7)
     ax.set_xlabel("PC 1")
@@ -280,7 +393,9 @@ def plot_quality(ax, quality, *, measures=("silhouette", "ari", "nmi"), title: s
     return {}
 
 
-def inputs_of_pick(tag, event_index, *, diagrams=None, sankey=None, blob=None, heatmap=None) -> np.ndarray:
+def inputs_of_pick(
+    tag, event_index, *, diagrams=None, sankey=None, blob=None, heatmap=None
+) -> np.ndarray:
     """The inputs of a picked element: ``tag`` from a drawing's dict, ``event_index`` the
     matplotlib pick event's ``ind`` (for scatters) or the picked row (heatmap)."""
     kind, what = tag

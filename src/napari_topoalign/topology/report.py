@@ -15,12 +15,24 @@ __all__ = ["layer_topology"]
 
 
 @declare_params(
-    maxdim=Param(1, "int", low=0, high=2, help="highest homology dimension (H0 exact; H1 by ripser)"),
+    maxdim=Param(
+        1, "int", low=0, high=2, help="highest homology dimension (H0 exact; H1 by ripser)"
+    ),
     metric=Param("euclidean", "choice", choices=list(METRICS), help="distance between inputs"),
-    n_landmarks=Param(500, "int", low=2, high=5000, none_ok=True,
-                      help="farthest-point landmarks of H1 (None: all inputs)"),
-    n_intermediate=Param(2, "int", low=0, high=20, help="stages between the labels stage and one cluster"),
-    min_size=Param(None, "int", low=1, none_ok=True, help="smallest cluster drawn (None: 1% of the inputs)"),
+    n_landmarks=Param(
+        500,
+        "int",
+        low=2,
+        high=5000,
+        none_ok=True,
+        help="farthest-point landmarks of H1 (None: all inputs)",
+    ),
+    n_intermediate=Param(
+        2, "int", low=0, high=20, help="stages between the labels stage and one cluster"
+    ),
+    min_size=Param(
+        None, "int", low=1, none_ok=True, help="smallest cluster drawn (None: 1% of the inputs)"
+    ),
     normalize=Param(True, "bool", help="diagram distances on diagrams divided by their H0 scale"),
     random_state=Param(0, "int", low=0, none_ok=True, help="seed of the landmarks and samples"),
     representatives=Param(True, "bool", help="keep the inputs of each H1 bar (ripser's cocycles)"),
@@ -58,43 +70,77 @@ def layer_topology(
         raise ValueError("representations: expected a non-empty dict name -> array")
     progress = check_progress(progress)
     names = list(representations)
-    arrays = {name: check_array(representations[name], f"representations[{name!r}]", min_rows=2)
-              for name in names}
+    arrays = {
+        name: check_array(representations[name], f"representations[{name!r}]", min_rows=2)
+        for name in names
+    }
     n = arrays[names[0]].shape[0]
     for name in names:
         if arrays[name].shape[0] != n:
-            raise ValueError(f"representations[{name!r}]: has {arrays[name].shape[0]} rows, "
-                             f"{names[0]!r} has {n}: layers must describe the same inputs")
+            raise ValueError(
+                f"representations[{name!r}]: has {arrays[name].shape[0]} rows, "
+                f"{names[0]!r} has {n}: layers must describe the same inputs"
+            )
     if n_landmarks is not None:
         n_landmarks = check_int(n_landmarks, "n_landmarks", minimum=2)
         n_landmarks = min(n_landmarks, n)
     diagrams, stages = {}, {}
     for j, name in enumerate(names):
         sub = sub_progress(progress, 0.8 * j / len(names), 0.8 * (j + 1) / len(names), name)
-        diagrams[name] = persistence(arrays[name], maxdim=maxdim, metric=metric,
-                                     n_landmarks=n_landmarks if maxdim else None,
-                                     random_state=random_state, representatives=representatives,
-                                     progress=sub)
-        stages[name] = cluster_stages(diagrams[name], labels, n_intermediate=n_intermediate, min_size=min_size)
+        diagrams[name] = persistence(
+            arrays[name],
+            maxdim=maxdim,
+            metric=metric,
+            n_landmarks=n_landmarks if maxdim else None,
+            random_state=random_state,
+            representatives=representatives,
+            progress=sub,
+        )
+        stages[name] = cluster_stages(
+            diagrams[name], labels, n_intermediate=n_intermediate, min_size=min_size
+        )
     report(progress, 0.8, "cluster flows")
     common = [s for s in stages[names[0]].names if all(s in stages[m].labels for m in names)]
-    flows = {s: cluster_flow({m: stages[m][s] for m in names}, labels, min_size=min_size, stage=s)
-             for s in common}
+    flows = {
+        s: cluster_flow({m: stages[m][s] for m in names}, labels, min_size=min_size, stage=s)
+        for s in common
+    }
     report(progress, 0.85, "diagram distances")
     distances = {}
     for dim in range(maxdim + 1):
         for kind in ("bottleneck", "wasserstein"):
-            distances[f"{kind}_H{dim}"] = diagram_distances(diagrams, dim=dim, kind=kind, normalize=normalize)
-    summary = pd.DataFrame([dict(layer=m, **diagrams[m].summary(), bound=diagrams[m].bound,
-                                 scale=diagrams[m].scale) for m in names]).set_index("layer")
-    out = {"diagrams": diagrams, "stages": stages, "flows": flows, "distances": distances,
-           "summary": summary}
+            distances[f"{kind}_H{dim}"] = diagram_distances(
+                diagrams, dim=dim, kind=kind, normalize=normalize
+            )
+    summary = pd.DataFrame(
+        [
+            dict(
+                layer=m, **diagrams[m].summary(), bound=diagrams[m].bound, scale=diagrams[m].scale
+            )
+            for m in names
+        ]
+    ).set_index("layer")
+    out = {
+        "diagrams": diagrams,
+        "stages": stages,
+        "flows": flows,
+        "distances": distances,
+        "summary": summary,
+    }
     if labels is not None and np.unique(np.asarray(labels)).size >= 2:
         report(progress, 0.92, "cluster quality")
-        out["quality"] = cluster_quality(arrays, labels, stages=stages, diagrams=diagrams,
-                                         random_state=random_state)
-    out["params"] = {"maxdim": maxdim, "metric": metric, "n_landmarks": n_landmarks,
-                     "n_intermediate": n_intermediate, "min_size": min_size, "normalize": normalize,
-                     "random_state": random_state, "layers": names}
+        out["quality"] = cluster_quality(
+            arrays, labels, stages=stages, diagrams=diagrams, random_state=random_state
+        )
+    out["params"] = {
+        "maxdim": maxdim,
+        "metric": metric,
+        "n_landmarks": n_landmarks,
+        "n_intermediate": n_intermediate,
+        "min_size": min_size,
+        "normalize": normalize,
+        "random_state": random_state,
+        "layers": names,
+    }
     report(progress, 1.0, "layer topology")
     return out

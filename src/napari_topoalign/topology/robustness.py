@@ -147,15 +147,23 @@ def _region_share(graph_a, graph_b, n, random_state):
     from .. import find_matching_regions
 
     regions = find_matching_regions(graph_a, graph_b, n_permutations=0, random_state=random_state)
-    held = np.unique(np.concatenate([np.asarray(r.inputs) for r in regions])) if regions else np.zeros(0)
+    held = (
+        np.unique(np.concatenate([np.asarray(r.inputs) for r in regions]))
+        if regions
+        else np.zeros(0)
+    )
     return len(regions), held.size / n
 
 
 @declare_params(
-    maxdim=Param(0, "int", low=0, high=1, help="1: also the bottleneck distance of H1 (on landmarks)"),
+    maxdim=Param(
+        0, "int", low=0, high=1, help="1: also the bottleneck distance of H1 (on landmarks)"
+    ),
     n_landmarks=Param(300, "int", low=10, high=5000, help="landmarks of H1"),
     stage=Param("labels", "str", help="clusters compared at this stage (fine without labels)"),
-    random_state=Param(0, "int", low=0, none_ok=True, help="seed of the noise, landmarks and mapper"),
+    random_state=Param(
+        0, "int", low=0, none_ok=True, help="seed of the noise, landmarks and mapper"
+    ),
 )
 def robustness_curves(
     base: dict,
@@ -199,7 +207,9 @@ def robustness_curves(
     for j, name in enumerate(names):
         report(progress, 0.2 * j / len(names), f"reference {name}")
         X = check_array(base[name], f"base[{name!r}]")
-        d = persistence(X, maxdim=maxdim, n_landmarks=min(n_landmarks, n) if maxdim else None, random_state=rs)
+        d = persistence(
+            X, maxdim=maxdim, n_landmarks=min(n_landmarks, n) if maxdim else None, random_state=rs
+        )
         st = cluster_stages(d, labels)
         g = None
         if mapper_params is not None:
@@ -209,7 +219,12 @@ def robustness_curves(
         ref[name] = (d, st, g)
     rows = []
     for i, level in enumerate(levels):
-        sub = sub_progress(progress, 0.2 + 0.8 * i / len(levels), 0.2 + 0.8 * (i + 1) / len(levels), f"level {level}")
+        sub = sub_progress(
+            progress,
+            0.2 + 0.8 * i / len(levels),
+            0.2 + 0.8 * (i + 1) / len(levels),
+            f"level {level}",
+        )
         report(sub, 0.0, "perturbing")
         out = dict(perturbed(level))
         extra = dict(out.pop("_extra", {}) or {})
@@ -217,8 +232,12 @@ def robustness_curves(
             report(sub, j / len(names), name)
             d0, st0, g0 = ref[name]
             X1 = check_array(out[name], f"perturbed({level!r})[{name!r}]")
-            d1 = persistence(X1, maxdim=maxdim, n_landmarks=min(n_landmarks, n) if maxdim else None,
-                             random_state=rs)
+            d1 = persistence(
+                X1,
+                maxdim=maxdim,
+                n_landmarks=min(n_landmarks, n) if maxdim else None,
+                random_state=rs,
+            )
             st1 = cluster_stages(d1, labels)
             scale = d0.scale or 1.0
             row = {"layer": name, "kind": kind, "level": level}
@@ -227,7 +246,9 @@ def robustness_curves(
                 row["bottleneck_h1"] = diagram_distance(d0, d1, dim=1, max_points=None)[0] / scale
             s = stage if stage in st1.labels and stage in st0.labels else "fine"
             row["ari_stage"] = float(adjusted_rand_score(st0[s], st1[s]))
-            row["ari_labels"] = float(adjusted_rand_score(labels, st1[s])) if labels is not None else np.nan
+            row["ari_labels"] = (
+                float(adjusted_rand_score(labels, st1[s])) if labels is not None else np.nan
+            )
             if g0 is not None:
                 from .. import build_mapper
 
@@ -241,10 +262,20 @@ def robustness_curves(
 
 
 @declare_params(
-    kind=Param("noise", "choice", choices=PERTURBATIONS.names, help="perturbation of the representations"),
+    kind=Param(
+        "noise", "choice", choices=PERTURBATIONS.names, help="perturbation of the representations"
+    ),
 )
-def representation_robustness(representations: dict, labels=None, *, kind: str = "noise", levels=None,
-                              random_state=0, progress=None, **params) -> pd.DataFrame:
+def representation_robustness(
+    representations: dict,
+    labels=None,
+    *,
+    kind: str = "noise",
+    levels=None,
+    random_state=0,
+    progress=None,
+    **params,
+) -> pd.DataFrame:
     """:func:`robustness_curves` of perturbation ``kind`` applied to every representation
     (``levels`` default to :data:`DEFAULT_LEVELS`)."""
     fn = PERTURBATIONS.get(kind)
@@ -255,15 +286,38 @@ def representation_robustness(representations: dict, labels=None, *, kind: str =
     seed = int(rs.randint(2**31 - 1))
 
     def perturbed(level):
-        return {name: np.asarray(fn(check_array(X, name), level, np.random.RandomState(seed)), dtype=np.float64)
-                for name, X in representations.items()}
+        return {
+            name: np.asarray(
+                fn(check_array(X, name), level, np.random.RandomState(seed)), dtype=np.float64
+            )
+            for name, X in representations.items()
+        }
 
-    return robustness_curves(dict(representations), perturbed, levels, labels, random_state=random_state,
-                             kind=kind, progress=progress, **params)
+    return robustness_curves(
+        dict(representations),
+        perturbed,
+        levels,
+        labels,
+        random_state=random_state,
+        kind=kind,
+        progress=progress,
+        **params,
+    )
 
 
-def model_robustness(mlp, inputs, labels=None, *, kind: str = "prune", levels=None, names=None,
-                     input_noise: bool = False, random_state=0, progress=None, **params) -> pd.DataFrame:
+def model_robustness(
+    mlp,
+    inputs,
+    labels=None,
+    *,
+    kind: str = "prune",
+    levels=None,
+    names=None,
+    input_noise: bool = False,
+    random_state=0,
+    progress=None,
+    **params,
+) -> pd.DataFrame:
     """:func:`robustness_curves` of the hidden layers of a fitted scikit-learn MLP when the
     model is compressed (``kind`` ``"prune"`` or ``"quantize_weights"``, see
     :func:`compress_mlp`) or, with ``kind="input_noise"``, when Gaussian noise (``level`` x
@@ -271,11 +325,15 @@ def model_robustness(mlp, inputs, labels=None, *, kind: str = "prune", levels=No
     ``accuracy`` holds the compressed model's accuracy on ``inputs`` (with labels)."""
     kind = check_option(kind, "kind", ["prune", "quantize_weights", "input_noise"])
     X = check_array(inputs, "inputs")
-    levels = DEFAULT_LEVELS["noise" if kind == "input_noise" else kind] if levels is None else levels
+    levels = (
+        DEFAULT_LEVELS["noise" if kind == "input_noise" else kind] if levels is None else levels
+    )
     layers = mlp_activations(mlp, X)
     names = [f"hidden{i + 1}" for i in range(len(layers))] if names is None else list(names)
     if len(names) != len(layers):
-        raise ValueError(f"names: expected {len(layers)} names (one per hidden layer), got {len(names)}")
+        raise ValueError(
+            f"names: expected {len(layers)} names (one per hidden layer), got {len(names)}"
+        )
     seed = int(check_random_state(random_state).randint(2**31 - 1))
 
     def perturbed(level):
@@ -288,5 +346,13 @@ def model_robustness(mlp, inputs, labels=None, *, kind: str = "prune", levels=No
             out["_extra"] = {"accuracy": float(np.mean(model.predict(Xp) == np.asarray(labels)))}
         return out
 
-    return robustness_curves(dict(zip(names, layers)), perturbed, levels, labels, random_state=random_state,
-                             kind=kind, progress=progress, **params)
+    return robustness_curves(
+        dict(zip(names, layers)),
+        perturbed,
+        levels,
+        labels,
+        random_state=random_state,
+        kind=kind,
+        progress=progress,
+        **params,
+    )

@@ -29,7 +29,9 @@ def open_viewer(cmp, *, show: bool = True, size=(1500, 950)):
     """A napari viewer on ``cmp`` with the dock widgets of the plugin (tabbed on the right,
     each docked once: the Plugins menu shows these instead of adding others)."""
     title = cmp.representations.metadata.get("title", "")
-    viewer = napari.Viewer(title=f"napari-topoalign: {title}" if title else "napari-topoalign", show=show)
+    viewer = napari.Viewer(
+        title=f"napari-topoalign: {title}" if title else "napari-topoalign", show=show
+    )
     fit_window(viewer.window, *size)
     widgets = {}
     for factory, name in (

@@ -35,7 +35,9 @@ class BuildMapperWidget(SessionWidget):
     def __init__(self, napari_viewer, comparison=None):
         super().__init__(napari_viewer, comparison)
         self._adopted = None
-        self.representations = Select(label="representations", choices=self._names, name="representations")
+        self.representations = Select(
+            label="representations", choices=self._names, name="representations"
+        )
         self.lens = ComboBox(label="lens", choices=LENSES, name="lens")
         self.cover = ComboBox(label="cover", choices=COVERS, name="cover")
         self.n_intervals = SpinBox(label="intervals", max=2**31 - 1, name="n_intervals")
@@ -46,15 +48,23 @@ class BuildMapperWidget(SessionWidget):
         self.min_intersection = SpinBox(
             label="min intersection", value=1, min=1, max=10_000, name="min_intersection"
         )
-        self.random_state = SpinBox(label="random seed", value=0, min=0, max=2**31 - 1, name="random_state")
+        self.random_state = SpinBox(
+            label="random seed", value=0, min=0, max=2**31 - 1, name="random_state"
+        )
         self.build_button = PushButton(text="Build", name="build")
         # what each graph shows beyond its cover (mapper_report), filled after a build
         self.report = Label(value="", name="report")
         self.report.native.setWordWrap(True)
         self.report.native.setMinimumWidth(WRAP_WIDTH)
-        self.report.tooltip = "mapper_report of each graph: is it more than its cover, and what to change"
+        self.report.tooltip = (
+            "mapper_report of each graph: is it more than its cover, and what to change"
+        )
         self.color_by = ComboBox(
-            label="colour nodes by", choices=self._columns, value=None, name="color_by", nullable=True
+            label="colour nodes by",
+            choices=self._columns,
+            value=None,
+            name="color_by",
+            nullable=True,
         )
         self.extend(
             [
@@ -82,7 +92,9 @@ class BuildMapperWidget(SessionWidget):
         # the graphs are built by Comparison.build_mappers on one lens shared by all
         # representations: its default lens, not build_mapper's
         self.lens.value = SHARED_LENS_DEFAULT
-        self.representations.tooltip = "the representations to build a mapper graph of (one graph each)"
+        self.representations.tooltip = (
+            "the representations to build a mapper graph of (one graph each)"
+        )
         self.random_state.tooltip = self.random_state.tooltip or "seed of every random step"
         self.color_by.tooltip = "colour the nodes of every graph by this node-table column (one colour map for all graphs)"
         self.build_button.tooltip = "build the graphs (in the background; Cancel stops it)"
@@ -156,7 +168,9 @@ class BuildMapperWidget(SessionWidget):
 
         cmp = self._comparison()
         if cmp is None:
-            show_error("Build mapper graphs: no representations; open a sample or a .npz file first")
+            show_error(
+                "Build mapper graphs: no representations; open a sample or a .npz file first"
+            )
             return None
         names = list(self.representations.value or [])
         if not names:
@@ -169,7 +183,9 @@ class BuildMapperWidget(SessionWidget):
             # build into a copy of the session: the real one changes only when all succeeded
             scratch = cmp.copy()
             scratch.build_mappers(names, progress=lambda f, m: progress(0.8 * f, m), **params)
-            scratch.layout_separately(random_state=seed, progress=lambda f, m: progress(0.8 + 0.2 * f, m))
+            scratch.layout_separately(
+                random_state=seed, progress=lambda f, m: progress(0.8 + 0.2 * f, m)
+            )
             return scratch, {n: mapper_report(scratch.graphs[n]) for n in names}
 
         def done(result):
@@ -181,9 +197,13 @@ class BuildMapperWidget(SessionWidget):
             if not following:
                 draw_comparison(self._viewer, cmp)
             self.reset_choices()
-            self.status.value = ", ".join(
-                f"{n}: {cmp.graphs[n].n_nodes} nodes, {cmp.graphs[n].n_edges} edges" for n in names
-            ) + ". Next: Joint layout aligns the graphs; Matching regions finds what corresponds."
+            self.status.value = (
+                ", ".join(
+                    f"{n}: {cmp.graphs[n].n_nodes} nodes, {cmp.graphs[n].n_edges} edges"
+                    for n in names
+                )
+                + ". Next: Joint layout aligns the graphs; Matching regions finds what corresponds."
+            )
             self.report.value = report_text(reports)
 
         return self.start(run, on_done=done, label="Build mapper graphs")
@@ -207,4 +227,3 @@ def report_text(reports) -> str:
         )
     advice = [f"{name}: {r.advice}" for name, r in reports.items() if r.warnings]
     return "\n".join(lines + (advice or ["Every graph shows structure beyond its cover."]))
-

@@ -21,7 +21,11 @@ def spec_control(name: str, spec):
         return ComboBox(name=name, label=name, choices=opts, value=value, tooltip=tip)
     if spec.kind == "int":
         low = int(spec.low) + (1 if spec.low_open else 0) if spec.low is not None else 0
-        high = int(min(spec.high, 2**31 - 2)) - (1 if spec.high_open else 0) if spec.high is not None else 2**31 - 2
+        high = (
+            int(min(spec.high, 2**31 - 2)) - (1 if spec.high_open else 0)
+            if spec.high is not None
+            else 2**31 - 2
+        )
         optional = spec.none_ok or spec.default is None
         lo = low - 1 if optional else low
         value = lo if spec.default is None else int(spec.default)
@@ -37,8 +41,12 @@ def spec_control(name: str, spec):
         if spec.low_open:
             low = low + 0.01
         value = float(spec.default) if spec.default is not None else low
-        return FloatSpinBox(name=name, label=name, min=low, max=high, step=step, value=value, tooltip=tip)
-    return LineEdit(name=name, label=name, value="" if spec.default is None else str(spec.default), tooltip=tip)
+        return FloatSpinBox(
+            name=name, label=name, min=low, max=high, step=step, value=value, tooltip=tip
+        )
+    return LineEdit(
+        name=name, label=name, value="" if spec.default is None else str(spec.default), tooltip=tip
+    )
 
 
 def control_value(widget):

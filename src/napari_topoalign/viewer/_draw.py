@@ -99,7 +99,11 @@ def set_arrangement(viewer, arrangement: str) -> None:
 
 def get_arrangement(viewer, cmp=None) -> str:
     """The viewer's arrangement (``"overlay"`` when the session's layout is an overlay)."""
-    if cmp is not None and cmp.layout is not None and cmp.layout.params.get("arrangement") == "overlay":
+    if (
+        cmp is not None
+        and cmp.layout is not None
+        and cmp.layout.params.get("arrangement") == "overlay"
+    ):
         return "overlay"
     return _arrangements.get(viewer, "auto")
 
@@ -146,7 +150,9 @@ def draw_comparison(viewer, cmp, *, dock_inputs: bool = True, fit: bool = True) 
         pos, boxes = display_positions(viewer, cmp)
         style = _style(viewer, cmp, pos, names)
         for name in names:
-            points, _ = add_graph_layers(viewer, cmp.graphs[name], pos[name], name=name, style=style)
+            points, _ = add_graph_layers(
+                viewer, cmp.graphs[name], pos[name], name=name, style=style
+            )
             points.metadata[METADATA_KEY] = cmp
         draw_titles(viewer, cmp, boxes, style)
     layer = _inputs_layer_of(viewer, cmp)
@@ -163,7 +169,11 @@ def draw_comparison(viewer, cmp, *, dock_inputs: bool = True, fit: bool = True) 
         dock_inputs_widget(viewer)
         dock_legend_widget(viewer)
     refresh_legend(viewer)
-    if names and (layer_tag(viewer.layers.selection.active) or {}).get("role") in ("titles", "edges", None):
+    if names and (layer_tag(viewer.layers.selection.active) or {}).get("role") in (
+        "titles",
+        "edges",
+        None,
+    ):
         first, _ = get_graph_layers(viewer, names[0])  # the nodes, ready to be clicked
         if first is not None:
             viewer.layers.selection.active = first
@@ -226,7 +236,11 @@ def draw_titles(viewer, cmp, boxes: dict, style=None) -> None:
     names = [n for n in boxes if n in cmp.graphs]
     if not names:
         return
-    px = style.px if style is not None else 0.01 * max(float(np.ptp(np.vstack(list(boxes.values()))[:, [0, 2]])), 1.0)
+    px = (
+        style.px
+        if style is not None
+        else 0.01 * max(float(np.ptp(np.vstack(list(boxes.values()))[:, [0, 2]])), 1.0)
+    )
     d_max = style.node_diameters()[1] if style is not None else 0.0
     overlay = len({tuple(np.round(b, 9)) for b in boxes.values()}) == 1 and len(names) > 1
     room = np.inf  # screen pixels between the centres of neighbouring panels
@@ -250,7 +264,9 @@ def draw_titles(viewer, cmp, boxes: dict, style=None) -> None:
         # the panels of one row (overlapping heights) put their titles at one height
         top = max(float(c[3]) for c in boxes.values() if c[1] <= b[3] and c[3] >= b[1])
         stack = len(names) - 1 - k if overlay else 0  # an overlay's first graph on top
-        xy.append([0.5 * (b[0] + b[2]), top + 0.5 * d_max + (half_px + 8 + 2.4 * half_px * stack) * px])
+        xy.append(
+            [0.5 * (b[0] + b[2]), top + 0.5 * d_max + (half_px + 8 + 2.4 * half_px * stack) * px]
+        )
     rc = to_napari(np.asarray(xy))
     features = {"graph": np.asarray(names, dtype=object), "title": np.asarray(texts, dtype=object)}
     layer = _titles_layer(viewer)
@@ -273,7 +289,10 @@ def draw_titles(viewer, cmp, boxes: dict, style=None) -> None:
         layer.text = text
     layer.metadata["topoalign"]["boxes"] = {n: np.asarray(boxes[n]) for n in names}
     # the text's half extent in data units (for fitting the view around it)
-    layer.metadata["topoalign"]["text_half"] = (half_px * px, 0.5 * CHAR_WIDTH * size * longest * px)
+    layer.metadata["topoalign"]["text_half"] = (
+        half_px * px,
+        0.5 * CHAR_WIDTH * size * longest * px,
+    )
     index = viewer.layers.index(layer)
     if index != len(viewer.layers) - 1:
         viewer.layers.move(index, len(viewer.layers))
@@ -295,7 +314,11 @@ def view_extent(viewer):
     for layer in viewer.layers:
         tag = graph_of_layer(layer)
         role = (layer_tag(layer) or {}).get("role")
-        if role in ("inputs", "inputs_points", "selected_inputs") and layer.visible and getattr(layer, "ndim", 0) >= 2:
+        if (
+            role in ("inputs", "inputs_points", "selected_inputs")
+            and layer.visible
+            and getattr(layer, "ndim", 0) >= 2
+        ):
             corners = np.asarray(layer.extent.world, dtype=np.float64)[:, -2:]
             boxes.append((corners.min(axis=0), corners.max(axis=0)))
             continue
@@ -305,9 +328,15 @@ def view_extent(viewer):
         data = np.asarray(layer.data, dtype=np.float64)[:, -2:]
         world = data * np.asarray(layer.scale)[-2:] + np.asarray(layer.translate)[-2:]
         if is_title:
-            r = np.asarray(layer.metadata["topoalign"].get("text_half", (0.0, 0.0)), dtype=np.float64)
+            r = np.asarray(
+                layer.metadata["topoalign"].get("text_half", (0.0, 0.0)), dtype=np.float64
+            )
         else:
-            r = 0.5 * float(np.max(np.asarray(layer.size, dtype=np.float64))) * float(np.max(np.abs(layer.scale[-2:])))
+            r = (
+                0.5
+                * float(np.max(np.asarray(layer.size, dtype=np.float64)))
+                * float(np.max(np.abs(layer.scale[-2:])))
+            )
         boxes.append((world.min(axis=0) - r, world.max(axis=0) + r))
     if not boxes:
         return None
@@ -397,7 +426,9 @@ def _all_drawn(viewer, cmp) -> bool:
     return all(get_graph_layers(viewer, n)[0] is not None for n in cmp.graphs)
 
 
-def _move_graphs(viewer, cmp, positions: dict | None = None, *, frame: bool = False, mover=None) -> None:
+def _move_graphs(
+    viewer, cmp, positions: dict | None = None, *, frame: bool = False, mover=None
+) -> None:
     """Graph layers to the session's layout (or to ``positions``, a running layout's
     ``frame``), arranged as the viewer arranges them; titles follow. After a final move
     (not a frame) sizes, the inputs and the regions' outlines follow and the view is fitted
@@ -421,9 +452,14 @@ def _move_graphs(viewer, cmp, positions: dict | None = None, *, frame: bool = Fa
     draw_titles(viewer, cmp, {n: boxes[n] for n in drawn}, style)
     if frame:
         return
-    for layer, side in ((inputs_layer(viewer, roles=("inputs",)), "below_left"), (_layer(viewer, SELECTED_LAYER), "below_right")):
+    for layer, side in (
+        (inputs_layer(viewer, roles=("inputs",)), "below_left"),
+        (_layer(viewer, SELECTED_LAYER), "below_right"),
+    ):
         if layer is not None:
-            place_beside_graphs(viewer, layer, side, fraction=MONTAGE_FRACTION if side == "below_right" else 0.6)
+            place_beside_graphs(
+                viewer, layer, side, fraction=MONTAGE_FRACTION if side == "below_right" else 0.6
+            )
     draw_all_regions(viewer, cmp)
     fit_view(viewer)
 

@@ -44,7 +44,9 @@ def export_figure(viewer: Viewer, path: str | None = None, *, dpi: int = 300):
         from qtpy.QtWidgets import QFileDialog
 
         parent = getattr(getattr(viewer, "window", None), "_qt_window", None)
-        path, _ = QFileDialog.getSaveFileName(parent, "Export comparison figure", "comparison.png", FILTERS)
+        path, _ = QFileDialog.getSaveFileName(
+            parent, "Export comparison figure", "comparison.png", FILTERS
+        )
         if not path:
             return None
         if Path(path).suffix.lower() not in (".png", ".svg", ".pdf"):

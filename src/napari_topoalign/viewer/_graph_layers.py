@@ -144,7 +144,9 @@ class DrawStyle:
         return d_min, d_max
 
 
-def draw_style(positions, graphs, labels=None, *, extent=None, canvas=None, height_factor: float = 1.0) -> DrawStyle:
+def draw_style(
+    positions, graphs, labels=None, *, extent=None, canvas=None, height_factor: float = 1.0
+) -> DrawStyle:
     """The :class:`DrawStyle` of graphs drawn at ``positions`` (core ``(x, y)`` arrays, as
     drawn); ``extent`` (``(width, height)``) overrides their bounding box, ``canvas``
     (``(height, width)`` pixels, default :data:`NOMINAL_CANVAS`) is what they are fitted to,
@@ -167,9 +169,16 @@ def draw_style(positions, graphs, labels=None, *, extent=None, canvas=None, heig
     sizes = [g.nodes["size"].to_numpy(dtype=np.float64) for g in graphs if g.n_nodes]
     max_size = max((float(s.max()) for s in sizes), default=1.0)
     if labels is None:
-        vals = [g.nodes["majority_label"].to_numpy() for g in graphs if "majority_label" in g.nodes]
+        vals = [
+            g.nodes["majority_label"].to_numpy() for g in graphs if "majority_label" in g.nodes
+        ]
         labels = np.concatenate(vals) if vals else None
-    return DrawStyle(px=float(px), unit=float(unit), max_size=max(max_size, 1.0), label_colors=_colors.label_colors(labels))
+    return DrawStyle(
+        px=float(px),
+        unit=float(unit),
+        max_size=max(max_size, 1.0),
+        label_colors=_colors.label_colors(labels),
+    )
 
 
 def node_sizes(graph, unit: float = 1.0, *, style: DrawStyle | None = None) -> np.ndarray:
@@ -352,7 +361,13 @@ def add_graph_layers(
     if points is not None:
         _remove_sync(points)
         points.metadata.setdefault(_TAG, {"graph": name, "role": "nodes"})
-    edge_tag = {"graph": name, "role": "edges", "edge_pairs": pairs, "widths": widths, "weights": weights}
+    edge_tag = {
+        "graph": name,
+        "role": "edges",
+        "edge_pairs": pairs,
+        "widths": widths,
+        "weights": weights,
+    }
     mesh = _edge_mesh(rc, pairs, widths, weights)
     if edges_layer is not None and not hasattr(edges_layer, "vertex_values"):
         viewer.layers.remove(edges_layer)  # an old Vectors layer: replaced by the mesh
@@ -398,7 +413,9 @@ def add_graph_layers(
     column = color_by or tag.get("color_by") or _default_color_column(graph)
     if column not in features:
         column = _default_color_column(graph)
-    color_nodes_by(points, column, colors=style.label_colors if column == "majority_label" else None)
+    color_nodes_by(
+        points, column, colors=style.label_colors if column == "majority_label" else None
+    )
     _install_sync(points, edges_layer)
     return points, edges_layer
 

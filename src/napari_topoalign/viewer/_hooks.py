@@ -70,9 +70,11 @@ def comparison_layer_data(cmp, name: str = "inputs") -> list:
     from ..mapper.lenses import compute_lens
 
     first = reps.names[0]
-    xy = compute_lens(reps[first], "pca2", random_state=0) if reps[first].shape[1] >= 2 else np.c_[
-        reps[first][:, 0], np.zeros(reps.n_inputs)
-    ]
+    xy = (
+        compute_lens(reps[first], "pca2", random_state=0)
+        if reps[first].shape[1] >= 2
+        else np.c_[reps[first][:, 0], np.zeros(reps.n_inputs)]
+    )
     features = {"input": np.arange(reps.n_inputs), "id": np.asarray(reps.ids)}
     if reps.labels is not None:
         features["label"] = np.asarray(reps.labels)
@@ -134,7 +136,11 @@ def _npy_ndim(path: str) -> int | None:
     try:
         with open(path, "rb") as fh:
             version = np.lib.format.read_magic(fh)
-            read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            read = (
+                np.lib.format.read_array_header_1_0
+                if version == (1, 0)
+                else np.lib.format.read_array_header_2_0
+            )
             shape = read(fh)[0]
         return len(shape)
     except Exception:

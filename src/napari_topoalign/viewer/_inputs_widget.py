@@ -26,8 +26,9 @@ def summarize(selection, cmp) -> str:
     if not source and (selection.graph is None or len(selection.nodes) == 0):
         return "no nodes selected: select nodes in a graph layer"
     parts = [
-        f"{source}: {len(selection.inputs)} input(s)" if source else
-        f"{selection.graph}: {len(selection.nodes)} node(s), {len(selection.inputs)} input(s)"
+        f"{source}: {len(selection.inputs)} input(s)"
+        if source
+        else f"{selection.graph}: {len(selection.nodes)} node(s), {len(selection.inputs)} input(s)"
     ]
     labels = cmp.representations.labels if cmp is not None else None
     if labels is not None and len(selection.inputs):
@@ -47,7 +48,9 @@ class InputsWidget(Container):
         self._viewer = napari_viewer
         self.summary = Label(value="", name="summary")
         self.summary.native.setWordWrap(True)
-        self.summary.native.setMinimumWidth(WRAP_WIDTH)  # not the wrapped text's own (wide) minimum
+        self.summary.native.setMinimumWidth(
+            WRAP_WIDTH
+        )  # not the wrapped text's own (wide) minimum
         self.append(self.summary)
         self.table = QTableWidget(0, 0)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -211,7 +211,9 @@ class Job:
 def start_job(widget, fn, *, on_done, on_error=None, on_yield=None, label: str = ""):
     """Run ``fn(progress)`` in the background for ``widget``; returns the napari worker
     (with ``.job``, the :class:`Job`, and the ``finished`` signal)."""
-    return Job(widget, fn, on_done=on_done, on_error=on_error, on_yield=on_yield, label=label).start()
+    return Job(
+        widget, fn, on_done=on_done, on_error=on_error, on_yield=on_yield, label=label
+    ).start()
 
 
 class SessionWidget(Container):
@@ -235,7 +237,9 @@ class SessionWidget(Container):
         self.status.native.setMinimumWidth(WRAP_WIDTH)  # not the wrapped text's own (wide) minimum
         from qtpy.QtWidgets import QSizePolicy
 
-        self.status.native.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.status.native.setSizePolicy(
+            QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred
+        )
 
     def _comparison(self):
         """The session: the viewer's, else the one given."""
@@ -257,5 +261,7 @@ class SessionWidget(Container):
             if on_error is not None:
                 on_error(exc)
 
-        self._worker = start_job(self, fn, on_done=done, on_error=failed, on_yield=on_yield, label=label)
+        self._worker = start_job(
+            self, fn, on_done=done, on_error=failed, on_yield=on_yield, label=label
+        )
         return self._worker

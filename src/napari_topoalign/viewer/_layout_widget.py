@@ -54,21 +54,33 @@ class JointLayoutWidget(SessionWidget):
     def __init__(self, napari_viewer, comparison=None):
         super().__init__(napari_viewer, comparison)
         self._before: dict[str, np.ndarray] = {}
-        self.arrangement = ComboBox(label="arrangement", choices=ARRANGEMENTS, value="auto", name="arrangement")
-        self.coupling_strength = FloatSpinBox(label="coupling strength", max=1e6, step=0.1, name="coupling_strength")
-        self.stress_tol = FloatSpinBox(label="stress bound", max=10.0, step=0.01, name="stress_tol")
+        self.arrangement = ComboBox(
+            label="arrangement", choices=ARRANGEMENTS, value="auto", name="arrangement"
+        )
+        self.coupling_strength = FloatSpinBox(
+            label="coupling strength", max=1e6, step=0.1, name="coupling_strength"
+        )
+        self.stress_tol = FloatSpinBox(
+            label="stress bound", max=10.0, step=0.01, name="stress_tol"
+        )
         self.iterations = SpinBox(label="iterations (0: auto)", max=2**31 - 1, name="iterations")
-        self.random_state = SpinBox(label="random seed", value=0, min=0, max=2**31 - 1, name="random_state")
+        self.random_state = SpinBox(
+            label="random seed", value=0, min=0, max=2**31 - 1, name="random_state"
+        )
         self.run_button = PushButton(text="Run", name="run")
         from ..align import joint_layout
 
-        self.specs = apply_specs(self, joint_layout, auto_zero=("iterations",), skip=("arrangement",))
+        self.specs = apply_specs(
+            self, joint_layout, auto_zero=("iterations",), skip=("arrangement",)
+        )
         self.arrangement.tooltip = (
             "auto: a row up to four graphs, a grid of small multiples beyond; row; grid; "
             "overlay: all graphs in one frame"
         )
         self.run_button.tooltip = "lay out all graphs jointly (in the background; Cancel stops it)"
-        self.random_state.tooltip = self.random_state.tooltip or "seed of the layout's random start"
+        self.random_state.tooltip = (
+            self.random_state.tooltip or "seed of the layout's random start"
+        )
         self.extend(
             [
                 self.arrangement,
@@ -125,7 +137,9 @@ class JointLayoutWidget(SessionWidget):
 
         def run(progress):
             emit = getattr(progress, "emit", None)
-            return cmp.align_layout(names, progress=progress, callback=emit, callback_every=every, **params)
+            return cmp.align_layout(
+                names, progress=progress, callback=emit, callback_every=every, **params
+            )
 
         last = [0.0]
 
@@ -137,7 +151,9 @@ class JointLayoutWidget(SessionWidget):
             now = time.monotonic()
             if now - last[0] < 0.04:
                 return
-            _move_graphs(self._viewer, cmp, dict(zip(names, positions)), frame=True, mover=self._mover(cmp))
+            _move_graphs(
+                self._viewer, cmp, dict(zip(names, positions)), frame=True, mover=self._mover(cmp)
+            )
             last[0] = time.monotonic()
 
         state = {"done": False, "restored": False}
@@ -155,12 +171,16 @@ class JointLayoutWidget(SessionWidget):
             state["done"] = True
             # the graphs, titles, sizes, regions' outlines and inputs follow; the view is fitted
             _move_graphs(self._viewer, cmp, mover=self._mover(cmp))
-            self.status.value = (
-                f"laid out {len(names)} graphs. Next: Matching regions finds the parts that correspond."
-            )
+            self.status.value = f"laid out {len(names)} graphs. Next: Matching regions finds the parts that correspond."
 
         # a failure or a cancel (the runner sets the status) puts the layers back
-        return self.start(run, on_done=on_done, on_yield=on_yield, on_error=lambda exc: restore(), label="Joint layout")
+        return self.start(
+            run,
+            on_done=on_done,
+            on_yield=on_yield,
+            on_error=lambda exc: restore(),
+            label="Joint layout",
+        )
 
     def _mover(self, cmp):
         def move(name, xy):

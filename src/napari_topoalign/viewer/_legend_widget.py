@@ -28,7 +28,9 @@ __all__ = ["LegendWidget"]
 
 
 def _swatch(hex_or_rgba, alpha: int = 255) -> QColor:
-    rgba = _colors.to_rgba(hex_or_rgba) if isinstance(hex_or_rgba, str) else np.asarray(hex_or_rgba)
+    rgba = (
+        _colors.to_rgba(hex_or_rgba) if isinstance(hex_or_rgba, str) else np.asarray(hex_or_rgba)
+    )
     r, g, b = (int(round(255 * c)) for c in rgba[:3])
     return QColor(r, g, b, alpha)
 
@@ -111,34 +113,50 @@ class LegendWidget(Container):
     def _show_categories(self, column, cmap, layers, cmp) -> None:
         self.heading.value = f"nodes coloured by {column} (the same colours in every graph)"
         self.table.setVisible(True)
-        labels = cmp.representations.labels if cmp is not None and column == "majority_label" else None
+        labels = (
+            cmp.representations.labels if cmp is not None and column == "majority_label" else None
+        )
         inputs = _colors.label_counts(labels) if labels is not None else {}
         nodes: dict = {}
         for layer in layers:
             for v in layer.features[column].to_numpy() if column in layer.features else []:
                 key = v.item() if isinstance(v, np.generic) else v
                 nodes[key] = nodes.get(key, 0) + 1
-        self.table.setHorizontalHeaderLabels(["label" if column == "majority_label" else column, "inputs", "nodes"])
+        self.table.setHorizontalHeaderLabels(
+            ["label" if column == "majority_label" else column, "inputs", "nodes"]
+        )
         self.table.setRowCount(len(cmap))
         for row, (value, colour) in enumerate(cmap.items()):
             item = QTableWidgetItem(f"  {value}")
             item.setBackground(_swatch(colour))
             item.setForeground(QColor("white") if _dark(colour) else QColor("black"))
             self.table.setItem(row, 0, item)
-            self.table.setItem(row, 1, QTableWidgetItem(str(inputs.get(value, "")) if inputs else ""))
+            self.table.setItem(
+                row, 1, QTableWidgetItem(str(inputs.get(value, "")) if inputs else "")
+            )
             self.table.setItem(row, 2, QTableWidgetItem(str(nodes.get(value, 0))))
         rows = min(len(cmap), 14)
-        height = self.table.horizontalHeader().height() + sum(self.table.rowHeight(r) for r in range(rows)) + 6
+        height = (
+            self.table.horizontalHeader().height()
+            + sum(self.table.rowHeight(r) for r in range(rows))
+            + 6
+        )
         self.table.setMinimumHeight(height)
         self.table.setMaximumHeight(height if len(cmap) <= 14 else 16_777_215)
 
     def _show_bar(self, column, limits) -> None:
         lo, hi = (float(v) for v in limits)
-        self.heading.value = f"nodes coloured by {column} (viridis, the same limits in every graph)"
+        self.heading.value = (
+            f"nodes coloured by {column} (viridis, the same limits in every graph)"
+        )
         self.table.setVisible(False)
-        ramp = (_colors.continuous_colors(np.linspace(0, 1, 256), (0.0, 1.0))[:, :3] * 255).astype(np.uint8)
+        ramp = (_colors.continuous_colors(np.linspace(0, 1, 256), (0.0, 1.0))[:, :3] * 255).astype(
+            np.uint8
+        )
         img = np.ascontiguousarray(np.repeat(ramp[None], 18, axis=0))
-        qimg = QImage(img.data, img.shape[1], img.shape[0], 3 * img.shape[1], QImage.Format.Format_RGB888)
+        qimg = QImage(
+            img.data, img.shape[1], img.shape[0], 3 * img.shape[1], QImage.Format.Format_RGB888
+        )
         self.bar.native.setPixmap(QPixmap.fromImage(qimg.copy()))
         self.bar.visible = True
         self.bar_limits.value = f"{lo:.4g}  \u2192  {hi:.4g}"
@@ -154,7 +172,11 @@ class LegendWidget(Container):
                 f'<span style="background-color:{_colors.region_color(k)}; color:black">&nbsp;{k + 1}&nbsp;</span>'
                 for k in range(min(len(corr.regions), len(_colors.REGION_PALETTE)))
             )
-            more = f" (+{len(corr.regions) - len(_colors.REGION_PALETTE)} repeat the colours)" if len(corr.regions) > len(_colors.REGION_PALETTE) else ""
+            more = (
+                f" (+{len(corr.regions) - len(_colors.REGION_PALETTE)} repeat the colours)"
+                if len(corr.regions) > len(_colors.REGION_PALETTE)
+                else ""
+            )
             parts.append(f"regions {a} \u2194 {b}, by rank: {chips or 'none'}{more}")
         self.regions.value = "<br>".join(parts)
 
@@ -164,7 +186,14 @@ class LegendWidget(Container):
         out = []
         for r in range(t.rowCount()):
             item = t.item(r, 0)
-            out.append((item.text().strip(), item.background().color().name(), t.item(r, 1).text(), t.item(r, 2).text()))
+            out.append(
+                (
+                    item.text().strip(),
+                    item.background().color().name(),
+                    t.item(r, 1).text(),
+                    t.item(r, 2).text(),
+                )
+            )
         return out
 
 

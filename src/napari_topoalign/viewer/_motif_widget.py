@@ -108,10 +108,14 @@ class MotifQueryWidget(SessionWidget):
         self._query = None  # the MotifComparison shown
         self.graph_a = ComboBox(label="graph A", choices=self._names, name="graph_a")
         self.graph_b = ComboBox(label="graph B", choices=self._names, name="graph_b")
-        self.motif = ComboBox(label="motif", choices=MOTIFS.names() + [PATTERN], value="loop", name="motif")
+        self.motif = ComboBox(
+            label="motif", choices=MOTIFS.names() + [PATTERN], value="loop", name="motif"
+        )
         self.params = Container(name="motif_params", labels=True)
         self.edge_list = LineEdit(
-            label="pattern edges", value="", name="edge_list",
+            label="pattern edges",
+            value="",
+            name="edge_list",
             tooltip="a pattern as an edge list, e.g. 0-1, 1-2, 2-0; empty: use the paths drawn in the 'motif pattern' layer",
         )
         self.draw_button = PushButton(text="Draw pattern over graph A", name="draw_pattern")
@@ -198,8 +202,13 @@ class MotifQueryWidget(SessionWidget):
             layer = viewer.layers[PATTERN_LAYER]
         else:
             layer = viewer.add_shapes(
-                None, ndim=2, shape_type="path", name=PATTERN_LAYER, edge_color="#dd8452",
-                edge_width=_line_width(viewer, self.graph_a.value), face_color="transparent",
+                None,
+                ndim=2,
+                shape_type="path",
+                name=PATTERN_LAYER,
+                edge_color="#dd8452",
+                edge_width=_line_width(viewer, self.graph_a.value),
+                face_color="transparent",
             )
         viewer.layers.selection.active = layer
         layer.mode = "add_path"
@@ -214,15 +223,21 @@ class MotifQueryWidget(SessionWidget):
         edges = parse_edge_list(self.edge_list.value)
         if edges:
             return edges
-        layer = self._viewer.layers[PATTERN_LAYER] if PATTERN_LAYER in self._viewer.layers else None
+        layer = (
+            self._viewer.layers[PATTERN_LAYER] if PATTERN_LAYER in self._viewer.layers else None
+        )
         paths = []
         if layer is not None:
             paths = [_world(layer, np.asarray(d)[:, -2:]) for d in layer.data]
         if not paths:
-            raise ValueError("type the pattern's edges (e.g. 0-1, 1-2, 2-0) or draw it over graph A")
+            raise ValueError(
+                "type the pattern's edges (e.g. 0-1, 1-2, 2-0) or draw it over graph A"
+            )
         points = points_layer(self._viewer, self.graph_a.value)
         if points is None:
-            raise ValueError(f"graph {self.graph_a.value!r} is not drawn: cannot snap the drawn pattern")
+            raise ValueError(
+                f"graph {self.graph_a.value!r} is not drawn: cannot snap the drawn pattern"
+            )
         return pattern_from_paths(_world(points, np.asarray(points.data)[:, -2:]), paths).tolist()
 
     # -- find -------------------------------------------------------------------------------
@@ -357,7 +372,9 @@ class MotifQueryWidget(SessionWidget):
                 colours.append(colour)
             pores.extend(m.pore_positions.tolist())
             sizes.extend((0.5 * m.params["padding"] + 0.3 * m.pore_sizes).tolist())
-        width = max(0.25 * np.mean([m.params["padding"] for m, _, _ in parts]), 1e-6) if parts else 1.0
+        width = (
+            max(0.25 * np.mean([m.params["padding"] for m, _, _ in parts]), 1e-6) if parts else 1.0
+        )
         if MEMBRANE_LAYER in viewer.layers:
             layer = viewer.layers[MEMBRANE_LAYER]
             layer.data = []
@@ -365,9 +382,14 @@ class MotifQueryWidget(SessionWidget):
                 layer.add_paths(paths, edge_width=width, edge_color=np.asarray(colours))
         else:
             layer = viewer.add_shapes(
-                paths if paths else None, ndim=2, shape_type="path", name=MEMBRANE_LAYER,
-                edge_color=np.asarray(colours) if paths else "black", edge_width=width,
-                face_color="transparent", metadata={"topoalign": {"role": "membranes"}},
+                paths if paths else None,
+                ndim=2,
+                shape_type="path",
+                name=MEMBRANE_LAYER,
+                edge_color=np.asarray(colours) if paths else "black",
+                edge_width=width,
+                face_color="transparent",
+                metadata={"topoalign": {"role": "membranes"}},
             )
         data = np.asarray(pores, dtype=np.float64).reshape(-1, 2)
         if PORES_LAYER in viewer.layers:
@@ -377,8 +399,12 @@ class MotifQueryWidget(SessionWidget):
                 pl.size = np.asarray(sizes)
         else:
             pl = viewer.add_points(
-                data, name=PORES_LAYER, size=np.asarray(sizes) if len(data) else 1.0,
-                face_color="transparent", border_color=PORE_COLOUR, border_width=0.3,
+                data,
+                name=PORES_LAYER,
+                size=np.asarray(sizes) if len(data) else 1.0,
+                face_color="transparent",
+                border_color=PORE_COLOUR,
+                border_width=0.3,
                 metadata={"topoalign": {"role": "pores"}},
             )
         del layer, pl
@@ -392,7 +418,9 @@ class MotifQueryWidget(SessionWidget):
         centre = 0.5 * (lo + hi)
         camera.center = (float(centre[0]), float(centre[1]))
         extent = np.maximum(hi - lo, 1e-9) * 1.3 + 1e-9
-        zoom = 0.9 * min(_canvas_size(self._viewer) / np.maximum(extent, 1e-9 + 0.05 * extent.max()))
+        zoom = 0.9 * min(
+            _canvas_size(self._viewer) / np.maximum(extent, 1e-9 + 0.05 * extent.max())
+        )
         if np.isfinite(zoom) and zoom > 0:
             camera.zoom = float(zoom)
 

@@ -106,7 +106,11 @@ def region_outlines(cmp, a: str, b: str, regions, inputs: dict, **bubble_params)
         params = dict(bubble_params)
         params.setdefault("scale", scale)
         graph = cmp.graphs[name]
-        out[name] = (pos, scale, bubble_sets(pos, sets, edges=graph.edges, **params) if sets else [])
+        out[name] = (
+            pos,
+            scale,
+            bubble_sets(pos, sets, edges=graph.edges, **params) if sets else [],
+        )
     return out
 
 
@@ -168,13 +172,20 @@ def draw_regions(
         params.setdefault("scale", _drawing_scale(viewer, name, pos))
         # the same regions at the same positions are drawn already: nothing to do
         key = (graph, list(regions), pos.tobytes(), repr(sorted(params.items())))
-        layer = viewer.layers[regions_layer_name(name)] if regions_layer_name(name) in viewer.layers else None
+        layer = (
+            viewer.layers[regions_layer_name(name)]
+            if regions_layer_name(name) in viewer.layers
+            else None
+        )
         if layer is not None and _same_drawing(_drawn_key(layer), key):
             layers[name] = layer
             continue
         pre = (outlines or {}).get(name)
-        if pre is not None and pre[0].shape == pos.shape and np.array_equal(pre[0], pos) and (
-            "scale" in bubble_params or pre[1] == params["scale"]
+        if (
+            pre is not None
+            and pre[0].shape == pos.shape
+            and np.array_equal(pre[0], pos)
+            and ("scale" in bubble_params or pre[1] == params["scale"])
         ):
             polys = pre[2]
         else:
@@ -204,7 +215,9 @@ def draw_regions(
         layers[name] = _set_shapes(
             viewer, name, data, features, face[region_of], edge[region_of], pos
         )
-        layers[name].metadata.setdefault("topoalign", {"graph": name, "role": "regions"})["drawn"] = key
+        layers[name].metadata.setdefault("topoalign", {"graph": name, "role": "regions"})[
+            "drawn"
+        ] = key
     return layers
 
 
@@ -218,7 +231,13 @@ def _same_drawing(old, new) -> bool:
     if old is None:
         return False
     (g0, r0, p0, k0), (g1, r1, p1, k1) = old, new
-    return g0 is g1 and len(r0) == len(r1) and all(x is y for x, y in zip(r0, r1)) and p0 == p1 and k0 == k1
+    return (
+        g0 is g1
+        and len(r0) == len(r1)
+        and all(x is y for x, y in zip(r0, r1))
+        and p0 == p1
+        and k0 == k1
+    )
 
 
 def _set_shapes(viewer, name, data, features, face, edge, pos):

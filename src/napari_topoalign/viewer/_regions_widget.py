@@ -89,8 +89,13 @@ class MatchingRegionsWidget(SessionWidget):
 
         spec = REGION_PARAMS["min_coupling"]
         self.min_coupling = FloatSpinBox(
-            label="min coupling", value=spec.default, min=0.05, max=1.0, step=0.05,
-            name="min_coupling", tooltip=spec.help,
+            label="min coupling",
+            value=spec.default,
+            min=0.05,
+            max=1.0,
+            step=0.05,
+            name="min_coupling",
+            tooltip=spec.help,
         )
         self.n_permutations = SpinBox(
             label="permutations", value=100, min=0, max=100_000, name="n_permutations"
@@ -117,7 +122,10 @@ class MatchingRegionsWidget(SessionWidget):
         for name, tip in (
             ("graph_a", "the first graph (A)"),
             ("graph_b", "the second graph (B)"),
-            ("find_button", "find the matching regions of A and B (in the background; Cancel stops it)"),
+            (
+                "find_button",
+                "find the matching regions of A and B (in the background; Cancel stops it)",
+            ),
             ("random_state", "seed of the permutations behind the p-values"),
         ):
             widget = getattr(self, name)
@@ -177,8 +185,10 @@ class MatchingRegionsWidget(SessionWidget):
             return  # the user's pair has no regions in this session: keep what is shown
         pair = pair or next(iter(cmp.correspondences))
         regions = cmp.correspondences[pair].regions
-        if pair == self._pair and len(regions) == len(self._regions) and all(
-            x is y for x, y in zip(regions, self._regions)
+        if (
+            pair == self._pair
+            and len(regions) == len(self._regions)
+            and all(x is y for x, y in zip(regions, self._regions))
         ):
             return
         a, b = pair
@@ -292,7 +302,8 @@ class MatchingRegionsWidget(SessionWidget):
         # wide enough for every column's contents: the dock takes this width, no scroll bar
         header = table.horizontalHeader()
         needed = sum(
-            max(table.sizeHintForColumn(c), header.sectionSizeHint(c)) for c in range(table.columnCount())
+            max(table.sizeHintForColumn(c), header.sectionSizeHint(c))
+            for c in range(table.columnCount())
         )
         table.setMinimumWidth(min(needed + 2 * table.frameWidth() + 4, 520))
 

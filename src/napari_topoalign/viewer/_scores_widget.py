@@ -95,14 +95,20 @@ class AlignmentScoresWidget(SessionWidget):
         self.pair: tuple[str, str] | None = None
         self.lfm_result = None
         self._lfm_pair: tuple[str, str] | None = None
-        self.measure = ComboBox(label="measure", choices=MEASURES.names(), value="cka", name="measure")
+        self.measure = ComboBox(
+            label="measure", choices=MEASURES.names(), value="cka", name="measure"
+        )
         self.measure.tooltip = "; ".join(f"{n}: {MEASURES.help(n)}" for n in MEASURES.names())
         self.params_box = Container(labels=True, name="params", label="")
         self.compute_button = PushButton(text="Compute", name="compute")
-        self.compute_button.tooltip = "the measure for every pair of representations (in the background)"
+        self.compute_button.tooltip = (
+            "the measure for every pair of representations (in the background)"
+        )
         self.pair_label = Label(value="click a cell", label="pair", name="pair_label")
         self.lfm_button = PushButton(text="LFM correspondence", name="lfm")
-        self.lfm_button.tooltip = "fit the latent functional map of the selected pair (point-to-point matches)"
+        self.lfm_button.tooltip = (
+            "fit the latent functional map of the selected pair (point-to-point matches)"
+        )
         self.follow = CheckBox(value=True, label="highlight LFM matches", name="follow")
         self.extend(
             [
@@ -195,8 +201,15 @@ class AlignmentScoresWidget(SessionWidget):
             for i in range(values.shape[0]):
                 for j in range(values.shape[1]):
                     v = values[i, j]
-                    ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=6,
-                            color="w" if (v - lo) / (hi - lo or 1) < (0.5 if not dist else 2) else "k")
+                    ax.text(
+                        j,
+                        i,
+                        f"{v:.2f}",
+                        ha="center",
+                        va="center",
+                        fontsize=6,
+                        color="w" if (v - lo) / (hi - lo or 1) < (0.5 if not dist else 2) else "k",
+                    )
         title = measure or frame.attrs.get("measure", "")
         ax.set_title(f"{title}{' (distance)' if dist else ''}", fontsize=9)
         fig.colorbar(self._image, ax=ax, fraction=0.046)

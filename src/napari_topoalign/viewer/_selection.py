@@ -144,7 +144,11 @@ def select_inputs(viewer, inputs, source: str = "") -> Selection:
     selected them."""
     cmp = get_comparison(viewer)
     inputs = np.unique(np.asarray(inputs, dtype=np.int64).ravel())
-    if cmp is not None and inputs.size and (inputs[0] < 0 or inputs[-1] >= cmp.representations.n_inputs):
+    if (
+        cmp is not None
+        and inputs.size
+        and (inputs[0] < 0 or inputs[-1] >= cmp.representations.n_inputs)
+    ):
         raise IndexError(f"inputs: must lie in [0, {cmp.representations.n_inputs})")
     sel = Selection(None, np.zeros(0, dtype=np.int64), inputs, source=str(source))
     if cmp is not None:
@@ -231,8 +235,14 @@ def place_beside_graphs(viewer, layer, side: str = "below_right", fraction: floa
     width = max(hi[1] - lo[1], 1e-6)
     own = np.asarray(layer.extent.data, dtype=np.float64)[:, -2:]  # its data's corners
     size = np.maximum(own[1] - own[0], 1e-9)
-    target = min(fraction * height, 0.45 * width) if side.startswith("below") else fraction * height
-    s = min(target / size[0], 0.45 * width / size[1]) if side.startswith("below") else target / size[0]
+    target = (
+        min(fraction * height, 0.45 * width) if side.startswith("below") else fraction * height
+    )
+    s = (
+        min(target / size[0], 0.45 * width / size[1])
+        if side.startswith("below")
+        else target / size[0]
+    )
     gap = 0.05 * max(width, height)
     if side.startswith("below"):
         row = hi[0] + gap
@@ -253,7 +263,9 @@ def montage(images: np.ndarray) -> np.ndarray:
     one-pixel dark border between them (scikit-image's ``montage``)."""
     from skimage.util import montage as sk_montage
 
-    return sk_montage(images, fill=0, padding_width=1, channel_axis=-1 if images.ndim == 4 else None)
+    return sk_montage(
+        images, fill=0, padding_width=1, channel_axis=-1 if images.ndim == 4 else None
+    )
 
 
 def _show_images(viewer, cmp, inputs: np.ndarray) -> None:

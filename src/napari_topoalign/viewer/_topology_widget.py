@@ -46,22 +46,46 @@ class LayerTopologyWidget(SessionWidget):
         from ..topology.robustness import PERTURBATIONS
 
         self.maxdim = SpinBox(label="max dim", value=1, min=0, max=2, name="maxdim")
-        self.n_landmarks = SpinBox(label="landmarks", value=500, min=0, max=5000, name="n_landmarks")
-        self.n_intermediate = SpinBox(label="intermediate stages", value=2, min=0, max=20, name="n_intermediate")
-        self.random_state = SpinBox(label="random seed", value=0, min=0, max=2**31 - 1, name="random_state")
-        self.robustness = ComboBox(label="robustness", choices=["none", *PERTURBATIONS.names()], value="none",
-                                   name="robustness", tooltip="also compute the robustness curves of a perturbation")
+        self.n_landmarks = SpinBox(
+            label="landmarks", value=500, min=0, max=5000, name="n_landmarks"
+        )
+        self.n_intermediate = SpinBox(
+            label="intermediate stages", value=2, min=0, max=20, name="n_intermediate"
+        )
+        self.random_state = SpinBox(
+            label="random seed", value=0, min=0, max=2**31 - 1, name="random_state"
+        )
+        self.robustness = ComboBox(
+            label="robustness",
+            choices=["none", *PERTURBATIONS.names()],
+            value="none",
+            name="robustness",
+            tooltip="also compute the robustness curves of a perturbation",
+        )
         self.compute_button = PushButton(text="Compute topology", name="compute")
         self.view = ComboBox(label="view", choices=list(VIEWS), value="cluster flow", name="view")
         self.layer = ComboBox(label="layer", choices=self._layers, name="layer")
         self.stage = ComboBox(label="stage", choices=self._stages, name="stage")
         self.measure = ComboBox(label="measure", choices=self._measures, name="measure")
-        self.highlight = CheckBox(text="show the selected inputs in the flow", value=True, name="highlight")
-        self.extend([
-            self.maxdim, self.n_landmarks, self.n_intermediate, self.random_state, self.robustness,
-            self.compute_button, *self.job_controls(), self.view, self.layer, self.stage, self.measure,
-            self.highlight,
-        ])
+        self.highlight = CheckBox(
+            text="show the selected inputs in the flow", value=True, name="highlight"
+        )
+        self.extend(
+            [
+                self.maxdim,
+                self.n_landmarks,
+                self.n_intermediate,
+                self.random_state,
+                self.robustness,
+                self.compute_button,
+                *self.job_controls(),
+                self.view,
+                self.layer,
+                self.stage,
+                self.measure,
+                self.highlight,
+            ]
+        )
         self.specs = apply_specs(self, layer_topology, auto_zero=("n_landmarks",))
 
         from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
@@ -102,7 +126,9 @@ class LayerTopologyWidget(SessionWidget):
         rob = self._results().get("robustness", {})
         cols = []
         for df in rob.values():
-            cols += [c for c in df.columns if c not in ("layer", "kind", "level") and c not in cols]
+            cols += [
+                c for c in df.columns if c not in ("layer", "kind", "level") and c not in cols
+            ]
         return cols or ["bottleneck_h0"]
 
     # -- compute ------------------------------------------------------------------------------
@@ -132,7 +158,9 @@ class LayerTopologyWidget(SessionWidget):
         if "labels" in self.stage.choices:
             self.stage.value = "labels"
         n = len(result.get("diagrams", {}))
-        self.status.value = f"topology of {n} layer(s). Next: click a flow, a bar or a blob to select its inputs."
+        self.status.value = (
+            f"topology of {n} layer(s). Next: click a flow, a bar or a blob to select its inputs."
+        )
         self.redraw()
 
     # -- drawing ------------------------------------------------------------------------------
@@ -152,7 +180,11 @@ class LayerTopologyWidget(SessionWidget):
             ax.text(0.5, 0.5, "press Compute topology", ha="center", va="center")
             self.canvas.draw_idle()
             return
-        layer = self.layer.value if self.layer.value in res["diagrams"] else next(iter(res["diagrams"]))
+        layer = (
+            self.layer.value
+            if self.layer.value in res["diagrams"]
+            else next(iter(res["diagrams"]))
+        )
         stage = self.stage.value
         cmp = self._comparison()
         try:
@@ -174,16 +206,28 @@ class LayerTopologyWidget(SessionWidget):
                 self._picks = plot.plot_barcode(fig.add_subplot(111), d, dim)
                 self._shown = ("diagrams", d)
             elif view == "heatmap dendrogram":
-                hd = heatmap_dendrogram(cmp.representations[layer], cmp.representations.labels, layer=layer,
-                                        random_state=int(self.random_state.value))
+                hd = heatmap_dendrogram(
+                    cmp.representations[layer],
+                    cmp.representations.labels,
+                    layer=layer,
+                    random_state=int(self.random_state.value),
+                )
                 self._picks = plot.plot_heatmap_dendrogram(fig, hd)
                 self._shown = ("heatmap", hd)
             elif view == "blob graph":
                 st = res["stages"][layer]
                 s = stage if stage in st.labels else st.names[0]
-                bg = blob_graph(cmp.representations[layer], res["diagrams"][layer], st.threshold(s),
-                                cmp.representations.labels, min_size=st.min_size, layer=layer)
-                self._picks = plot.plot_blob_graph(fig.add_subplot(111), bg, title=f"{layer}: clusters at stage {s}")
+                bg = blob_graph(
+                    cmp.representations[layer],
+                    res["diagrams"][layer],
+                    st.threshold(s),
+                    cmp.representations.labels,
+                    min_size=st.min_size,
+                    layer=layer,
+                )
+                self._picks = plot.plot_blob_graph(
+                    fig.add_subplot(111), bg, title=f"{layer}: clusters at stage {s}"
+                )
                 self._shown = ("blob", bg)
             elif view == "quality":
                 if "quality" not in res:
@@ -192,7 +236,9 @@ class LayerTopologyWidget(SessionWidget):
             elif view == "robustness":
                 rob = res.get("robustness", {})
                 if not rob:
-                    raise ValueError("no robustness curves: choose a robustness perturbation and compute")
+                    raise ValueError(
+                        "no robustness curves: choose a robustness perturbation and compute"
+                    )
                 df = next(iter(rob.values())) if len(rob) == 1 else rob[list(rob)[-1]]
                 measure = self.measure.value if self.measure.value in df else "bottleneck_h0"
                 plot.plot_robustness(fig.add_subplot(111), df, measure)
@@ -212,8 +258,11 @@ class LayerTopologyWidget(SessionWidget):
             if event.mouseevent is self._last_mouse:
                 return
             self._last_mouse = event.mouseevent
-            under = [t[1] for art, t in self._picks.items()
-                     if t[0] == "link" and art.contains(event.mouseevent)[0]]
+            under = [
+                t[1]
+                for art, t in self._picks.items()
+                if t[0] == "link" and art.contains(event.mouseevent)[0]
+            ]
             counts = self._shown[1].links["count"]
             tag = ("link", min(under, key=lambda k: (counts[k], k))) if under else tag
         kind, obj = self._shown
@@ -224,7 +273,11 @@ class LayerTopologyWidget(SessionWidget):
             index = int(np.atleast_1d(index)[0])
         try:
             self.select(tag, index)
-        except (ValueError, IndexError, KeyError) as exc:  # said in the status, never raised into Qt
+        except (
+            ValueError,
+            IndexError,
+            KeyError,
+        ) as exc:  # said in the status, never raised into Qt
             self.status.value = f"cannot select: {exc}"
 
     def select(self, tag, index=None) -> np.ndarray:
@@ -232,17 +285,32 @@ class LayerTopologyWidget(SessionWidget):
         from ..topology.plot import inputs_of_pick
 
         kind, obj = self._shown
-        inputs = inputs_of_pick(tag, index, diagrams=obj if kind == "diagrams" else None,
-                                sankey=obj if kind == "sankey" else None, blob=obj if kind == "blob" else None,
-                                heatmap=obj if kind == "heatmap" else None)
-        what = {"link": "a flow", "node": "a cluster", "bar": "a bar", "bars": "a bar", "blobs": "a blob",
-                "rows": "a heatmap row"}[tag[0]]
+        inputs = inputs_of_pick(
+            tag,
+            index,
+            diagrams=obj if kind == "diagrams" else None,
+            sankey=obj if kind == "sankey" else None,
+            blob=obj if kind == "blob" else None,
+            heatmap=obj if kind == "heatmap" else None,
+        )
+        what = {
+            "link": "a flow",
+            "node": "a cluster",
+            "bar": "a bar",
+            "bars": "a bar",
+            "blobs": "a blob",
+            "rows": "a heatmap row",
+        }[tag[0]]
         select_inputs(self._viewer, inputs, source=f"layer topology: {what}")
         return inputs
 
     def _on_selection(self, selection) -> None:
         self._selected = np.asarray(selection.inputs) if len(selection.inputs) else None
-        if self.view.value == "cluster flow" and self.highlight.value and self._results().get("flows"):
+        if (
+            self.view.value == "cluster flow"
+            and self.highlight.value
+            and self._results().get("flows")
+        ):
             self.redraw()
 
     def link_center(self, link: int):

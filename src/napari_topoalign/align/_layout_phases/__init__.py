@@ -13,7 +13,9 @@ ARRANGEMENTS = ("side_by_side", "overlay")
 
 EDGE_LENGTH = 1.0  # the unit length L of every layout
 _CUTOFF = 2.0  # repulsion cut-off, in units of L
-_REPULSION = 0.5  # strength of the repulsion (force at distance d: strength * L**2 * (1/d - d/cutoff**2))
+_REPULSION = (
+    0.5  # strength of the repulsion (force at distance d: strength * L**2 * (1/d - d/cutoff**2))
+)
 _ANCHOR = 2.0  # weight of the anchor springs to the pivots
 _JOINT_SHARE = 2 / 3  # joint iterations (after the own layouts) per own iteration
 _CROSS = 0.9  # cross-graph pull at coupling_strength=1

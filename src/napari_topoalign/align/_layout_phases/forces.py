@@ -24,7 +24,9 @@ def _coupling_matrix(graphs, starts) -> sp.csr_matrix:
             vals += [c.data, c.data]
     if not rows:
         return sp.csr_matrix((N, N))
-    return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(N, N))
+    return sp.csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(N, N)
+    )
 
 
 class _Springs:
@@ -56,7 +58,10 @@ class _Springs:
                 arest.append(hop[keep] * EDGE_LENGTH)
                 # each pivot stands for about m / k nodes (sparse stress weighting)
                 aw.append(_ANCHOR * (m / k) / hop[keep] ** 2)
-        cat = lambda parts, dtype=np.float64: np.concatenate(parts) if parts else np.zeros(0, dtype)  # noqa: E731
+
+        def cat(parts, dtype=np.float64):
+            return np.concatenate(parts) if parts else np.zeros(0, dtype)
+
         self.n_edges = sum(len(x) for x in ei)
         self.i = cat(ei + ai, np.int64)
         self.j = cat(ej + aj, np.int64)
@@ -120,16 +125,34 @@ def _repulsion(X, F, stiff, blocks, comp_id, comp_size, n_comp) -> None:
             ci_, cj_ = ci[other], cj[other]
             for col, f in ((0, fx), (1, fy)):
                 fo = f[other]
-                per = np.bincount(ci_, weights=fo, minlength=n_comp) - np.bincount(cj_, weights=fo, minlength=n_comp)
+                per = np.bincount(ci_, weights=fo, minlength=n_comp) - np.bincount(
+                    cj_, weights=fo, minlength=n_comp
+                )
                 F[b0:b1, col] += (per / comp_size)[cb] * stiff[b0:b1]
             fx[other] = 0.0
             fy[other] = 0.0
-        F[b0:b1, 0] += np.bincount(pi, weights=fx, minlength=n) - np.bincount(pj, weights=fx, minlength=n)
-        F[b0:b1, 1] += np.bincount(pi, weights=fy, minlength=n) - np.bincount(pj, weights=fy, minlength=n)
+        F[b0:b1, 0] += np.bincount(pi, weights=fx, minlength=n) - np.bincount(
+            pj, weights=fx, minlength=n
+        )
+        F[b0:b1, 1] += np.bincount(pi, weights=fy, minlength=n) - np.bincount(
+            pj, weights=fy, minlength=n
+        )
 
 
 def _relax(
-    X, springs, graph_id, comp_id, n_iter, t0, t1, *, cross=None, strength=0.0, unit=None, report=None, tick=None
+    X,
+    springs,
+    graph_id,
+    comp_id,
+    n_iter,
+    t0,
+    t1,
+    *,
+    cross=None,
+    strength=0.0,
+    unit=None,
+    report=None,
+    tick=None,
 ):
     """Force iterations in place on ``X``. ``cross``: (i, j, w) coupled pairs (both directions);
     ``comp_id``: the component of every node (numbered over all graphs)."""
@@ -138,10 +161,17 @@ def _relax(
     comp_size = np.bincount(comp_id, minlength=n_comp).astype(np.float64)
     if n_iter <= 0 or N == 0:
         return X
-    unit_g = np.ones(int(graph_id.max()) + 1 if N else 1) if unit is None else np.asarray(unit, dtype=np.float64)
+    unit_g = (
+        np.ones(int(graph_id.max()) + 1 if N else 1)
+        if unit is None
+        else np.asarray(unit, dtype=np.float64)
+    )
     # the node ranges of the graphs (graph_id is sorted): one 2-D tree per graph and step
     bounds = np.searchsorted(graph_id, np.arange(len(unit_g) + 1))
-    blocks = [(int(bounds[g]), int(bounds[g + 1]), float(unit_g[g]) * EDGE_LENGTH) for g in range(len(unit_g))]
+    blocks = [
+        (int(bounds[g]), int(bounds[g + 1]), float(unit_g[g]) * EDGE_LENGTH)
+        for g in range(len(unit_g))
+    ]
     cool = (t1 / t0) ** (1.0 / max(n_iter - 1, 1))
     temp = t0
     every = max(1, n_iter // 50)

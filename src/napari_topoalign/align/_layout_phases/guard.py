@@ -26,7 +26,10 @@ class _StressPairs:
             ii.append(np.broadcast_to(src[:, None], (k, m))[keep])
             jj.append(np.broadcast_to(comp.nodes[None, :], (k, m))[keep])
             dd.append(comp.dist[keep])
-        cat = lambda parts, dtype: np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)  # noqa: E731
+
+        def cat(parts, dtype):
+            return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+
         self.i, self.j, self.D = cat(ii, np.int64), cat(jj, np.int64), cat(dd, np.float64)
 
     def stress(self, Xg: np.ndarray) -> float:

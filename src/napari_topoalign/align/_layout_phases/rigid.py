@@ -47,8 +47,14 @@ def _fit_components(comps, local, rows, X, mask, out, scale_fit=None) -> list:
     W = np.bincount(cid, weights=w, minlength=nc)
     ok = W > 0
     Wd = np.where(ok, W, 1.0)
-    mp = np.column_stack([np.bincount(cid, weights=w * local[:, k], minlength=nc) for k in (0, 1)]) / Wd[:, None]
-    mt = np.column_stack([np.bincount(cid, weights=w * target[:, k], minlength=nc) for k in (0, 1)]) / Wd[:, None]
+    mp = (
+        np.column_stack([np.bincount(cid, weights=w * local[:, k], minlength=nc) for k in (0, 1)])
+        / Wd[:, None]
+    )
+    mt = (
+        np.column_stack([np.bincount(cid, weights=w * target[:, k], minlength=nc) for k in (0, 1)])
+        / Wd[:, None]
+    )
     P = local - mp[cid]
     T = target - mt[cid]
     H = np.empty((nc, 2, 2))
@@ -65,7 +71,6 @@ def _fit_components(comps, local, rows, X, mask, out, scale_fit=None) -> list:
     sel = ok[cid]
     out[sel] = moved[sel]
     return [comp for c, comp in enumerate(comps) if not ok[c]]
-
 
 
 def _rigid_rounds(X, C, comps_of, starts, sizes, order, rounds):

@@ -128,10 +128,15 @@ def _components(
             continue
         if m == 2:
             pos[nodes] = [[-0.5, 0.0], [0.5, 0.0]]
-            comps.append(_Component(nodes, np.zeros(0, int), np.zeros((0, 2)), np.arange(2), 1.0 - np.eye(2)))
+            comps.append(
+                _Component(
+                    nodes, np.zeros(0, int), np.zeros((0, 2)), np.arange(2), 1.0 - np.eye(2)
+                )
+            )
             continue
         sub = sp.csr_matrix(
-            (np.ones(ptr[b1] - ptr[b0]), ind[ptr[b0] : ptr[b1]] - b0, ptr[b0 : b1 + 1] - ptr[b0]), shape=(m, m)
+            (np.ones(ptr[b1] - ptr[b0]), ind[ptr[b0] : ptr[b1]] - b0, ptr[b0 : b1 + 1] - ptr[b0]),
+            shape=(m, m),
         )
         if m <= _SMALL:
             full = shortest_path(sub, method="D", unweighted=True)
