@@ -44,6 +44,7 @@ class Side:
         self.closed2 = _bool_csr(self.closed1 @ self.closed1)
         self.degree = np.diff(self.adj.indptr)
         self._units = None
+        self._block_adjacency: dict[bytes, sp.csr_matrix] = {}
 
     # -- units ------------------------------------------------------------------------------
     def _build_units(self):
@@ -95,11 +96,22 @@ class Side:
         from scipy.sparse.csgraph import shortest_path
 
         u, v = key
-        sub = self.adj[block][:, block].tolil()
-        iu, iv = np.searchsorted(block, u), np.searchsorted(block, v)
-        sub[iu, iv] = 0
-        sub[iv, iu] = 0
-        sub = sp.csr_matrix(sub)
+        # the block's adjacency is built once and reused for every torn edge in it (building
+        # it per edge, through a LIL conversion, dominated large blocks with many torn edges)
+        cache = self._block_adjacency
+        bkey = block.tobytes()
+        base = cache.get(bkey)
+        if base is None:
+            base = sp.csr_matrix(self.adj[block][:, block])
+            base.sort_indices()
+            cache[bkey] = base
+        iu, iv = int(np.searchsorted(block, u)), int(np.searchsorted(block, v))
+        sub = base.copy()
+        for r, c in ((iu, iv), (iv, iu)):
+            lo, hi = sub.indptr[r], sub.indptr[r + 1]
+            k = lo + np.searchsorted(sub.indices[lo:hi], c)
+            if k < hi and sub.indices[k] == c:
+                sub.data[k] = 0
         sub.eliminate_zeros()
         dist, pred = shortest_path(
             sub, unweighted=True, directed=False, indices=iu, return_predecessors=True
