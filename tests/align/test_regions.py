@@ -384,3 +384,41 @@ def test_bad_graphs_are_named():
         score_region(g5, g5, [3], [0])
     with pytest.raises((ValueError, TypeError, IndexError), match="nodes_b"):
         score_region(g5, g5, [0], [-1])
+
+
+def test_large_nodes_against_themselves_are_one_preserved_region():
+    """Nodes that each hold most of the inputs share far less than twice what chance gives
+    (it cannot exceed their size): they are still strongly coupled to themselves."""
+    import scipy.sparse as sp
+
+    from napari_topoalign import MapperGraph
+
+    n = 700
+    M = sp.lil_matrix((4, n), dtype=bool)
+    for i in range(4):
+        M[i, [(140 * i + j) % n for j in range(420)]] = True
+    g = MapperGraph.from_membership(M.tocsr())
+    regions = find_matching_regions(g, g, n_permutations=20, random_state=0, min_size=1)
+    assert len(regions) == 1
+    assert regions[0].kind == "preserved" and regions[0].score == 1.0
+    assert list(regions[0].nodes_a) == [0, 1, 2, 3]
+
+
+def test_a_part_covered_by_fewer_coarser_nodes_in_the_other_graph_is_reported():
+    """min_size counts the larger side: three nodes in A covering what two coarser nodes
+    cover in B form a region (requiring three on both sides dropped it)."""
+    import scipy.sparse as sp
+
+    from napari_topoalign import MapperGraph
+
+    def graph(sets, n=300):
+        M = sp.lil_matrix((len(sets), n), dtype=bool)
+        for i, s in enumerate(sets):
+            M[i, list(s)] = True
+        return MapperGraph.from_membership(M.tocsr())
+
+    ga = graph([range(0, 42), range(38, 82), range(78, 120)])
+    gb = graph([range(0, 64), range(58, 120)])
+    regions = find_matching_regions(ga, gb, n_permutations=20, random_state=0, min_size=3)
+    assert len(regions) == 1
+    assert list(regions[0].nodes_a) == [0, 1, 2] and list(regions[0].nodes_b) == [0, 1]

@@ -62,13 +62,16 @@ __all__ = [
     "REGION_PARAMS",
 ]
 
-#: A strong pair shares at least this many times what two unrelated nodes would.
+#: A strong pair shares at least this many times what two unrelated nodes would (or, for
+#: nodes too large for that, half the excess over chance that their sizes allow).
 MIN_LIFT = 2.0
 #: A node's inputs inside the other side's inputs for it to join a group without partners.
 INSIDE = 0.5
 
 REGION_PARAMS = dict(
-    min_size=Param(3, "int", low=1, high=1_000_000, help="fewest nodes on each side of a region"),
+    min_size=Param(
+        3, "int", low=1, high=1_000_000, help="fewest nodes on the larger side of a region"
+    ),
     min_coupling=Param(
         0.5,
         "float",
@@ -113,7 +116,11 @@ def _strong_pairs(sa: Side, sb: Side, K: sp.csr_matrix, fn, min_coupling, min_sh
     n = float(sa.n_inputs)
     size_a, size_b = sa.sizes[r], sb.sizes[c]
     val = np.asarray(fn(k, size_a, size_b, sa.n_inputs), dtype=np.float64)
-    keep = (val >= min_coupling) & (k >= min_shared) & (k * n >= MIN_LIFT * size_a * size_b)
+    # at least MIN_LIFT times chance; for nodes so large that this is out of reach (one holds
+    # over a third of all inputs), at least half of the excess over chance that is possible
+    chance = size_a * size_b / n
+    need = np.minimum(MIN_LIFT * chance, chance + 0.5 * (np.minimum(size_a, size_b) - chance))
+    keep = (val >= min_coupling) & (k >= min_shared) & (k >= need)
     return r[keep], c[keep], k[keep]
 
 
@@ -600,7 +607,7 @@ def _search(sa: Side, sb: Side, p: dict, progress):
     for xa, xb in kept + diffs:
         if len(xa) == 0 or len(xb) == 0:
             continue
-        if min(len(xa), len(xb)) < p["min_size"]:
+        if max(len(xa), len(xb)) < p["min_size"]:
             continue
         regions.append(_evaluate(sa, sb, xa, xb, pairs, folded_a, folded_b, torn_a, torn_b))
     return regions
@@ -730,7 +737,9 @@ def find_matching_regions(
         Graphs of the same inputs (same ``n_inputs``), ideally built with one shared lens
         so that their cover elements hold the same inputs.
     min_size : int
-        Fewest nodes on each side of a reported region.
+        Fewest nodes on the larger side of a reported region (a part covered by 3 nodes in
+        one graph and by 2 coarser nodes in the other is reported: requiring it of both
+        sides dropped such parts whenever the resolutions differ).
     min_coupling : float in (0, 1]
         Lowest coupling of a strongly coupled pair of nodes.
     coupling : str or callable
