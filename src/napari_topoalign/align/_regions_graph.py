@@ -434,25 +434,31 @@ def flag_betti1(adj: sp.csr_matrix, *, max_faces: int = 400_000) -> int:
             F = np.delete(F, single, axis=0)
             if state["rank"] >= rank_1:
                 return True
-        if len(F):
-            R = np.where((F >= 0) & active[np.maximum(F, 0)], F, -1)
-            R = _unique_rows(R, n_edges)
-            pivots = state["pivots"]
-            for f in R.tolist():
-                col = 0
-                for e in f:
-                    if e >= 0:
-                        col ^= 1 << int(e)
-                while col:
-                    low = col.bit_length() - 1
-                    if low in pivots:
-                        col ^= pivots[low]
-                    else:
-                        pivots[low] = col
-                        state["rank"] += 1
-                        break
-                if state["rank"] >= rank_1:
-                    return True
+        return eliminate(F)
+
+    def eliminate(F):
+        """Gaussian elimination over GF(2) of the faces ``F`` on the active coordinates
+        (keeping the pivots of earlier calls); True when the span is full."""
+        if not len(F):
+            return False
+        R = np.where((F >= 0) & active[np.maximum(F, 0)], F, -1)
+        R = _unique_rows(R, n_edges)
+        pivots = state["pivots"]
+        for f in R.tolist():
+            col = 0
+            for e in f:
+                if e >= 0:
+                    col ^= 1 << int(e)
+            while col:
+                low = col.bit_length() - 1
+                if low in pivots:
+                    col ^= pivots[low]
+                else:
+                    pivots[low] = col
+                    state["rank"] += 1
+                    break
+            if state["rank"] >= rank_1:
+                return True
         return False
 
     # triangles first: most dense regions are filled by them alone
@@ -463,25 +469,8 @@ def flag_betti1(adj: sp.csr_matrix, *, max_faces: int = 400_000) -> int:
         # pivots of the elimination refer to coordinates still active: keep them valid by
         # continuing the elimination only (no more peeling)
         _, squares = _faces(up, max_faces, triangles=False)
-        if len(squares):
-            F = np.where((squares >= 0) & active[np.maximum(squares, 0)], squares, -1)
-            R = _unique_rows(F, n_edges)
-            pivots = state["pivots"]
-            for f in R.tolist():
-                col = 0
-                for e in f:
-                    if e >= 0:
-                        col ^= 1 << int(e)
-                while col:
-                    low = col.bit_length() - 1
-                    if low in pivots:
-                        col ^= pivots[low]
-                    else:
-                        pivots[low] = col
-                        state["rank"] += 1
-                        break
-                if state["rank"] >= rank_1:
-                    return 0
+        if eliminate(squares):
+            return 0
         return int(rank_1 - state["rank"])
     _, squares = _faces(up, max_faces, triangles=False)
     if len(squares) and reduce(squares):
