@@ -25,7 +25,7 @@ from magicgui.widgets import Container, Label, ProgressBar, PushButton
 
 from ._state import get_comparison
 
-__all__ = ["start_job", "Job", "SessionWidget", "apply_specs", "WRAP_WIDTH"]
+__all__ = ["start_job", "Job", "SessionWidget", "PairWidget", "apply_specs", "WRAP_WIDTH"]
 
 #: Minimum width of word-wrapped labels: a long message wraps instead of widening the dock,
 #: and its height (at this width) stays modest, so stacked docks do not grow the window.
@@ -265,3 +265,23 @@ class SessionWidget(Container):
             self, fn, on_done=done, on_error=failed, on_yield=on_yield, label=label
         )
         return self._worker
+
+
+class PairWidget(SessionWidget):
+    """A :class:`SessionWidget` that works on a pair of the session's graphs, chosen in its
+    ``graph_a`` / ``graph_b`` controls (whose choices are :meth:`_names`)."""
+
+    def _names(self, widget=None) -> list[str]:
+        """The session's graph names (the choices of ``graph_a`` and ``graph_b``)."""
+        cmp = self._comparison()
+        return list(cmp.graphs) if cmp is not None else []
+
+    def _pick_defaults(self) -> None:
+        """The first two graphs, once, as soon as there are two (never overriding a choice)."""
+        if getattr(self, "_defaults_picked", False):
+            return
+        names = self._names()
+        if len(names) >= 2:
+            self.graph_a.value = names[0]
+            self.graph_b.value = names[1]
+            self._defaults_picked = True

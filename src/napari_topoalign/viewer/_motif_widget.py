@@ -24,7 +24,7 @@ from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 from ._controls import control_value, spec_control
-from ._jobs import SessionWidget
+from ._jobs import PairWidget
 from ._regions_layers import points_layer
 from ._regions_widget import _camera, _canvas_size
 
@@ -90,7 +90,7 @@ class _Item(QTableWidgetItem):
         return self.text() < other.text()
 
 
-class MotifQueryWidget(SessionWidget):
+class MotifQueryWidget(PairWidget):
     """Find a motif in two graphs, list its instances, show their membranes.
 
     Parameters
@@ -156,18 +156,6 @@ class MotifQueryWidget(SessionWidget):
         self._pick_defaults()
 
     # -- helpers ----------------------------------------------------------------------------
-    def _names(self, widget=None) -> list[str]:
-        cmp = self._comparison()
-        return list(cmp.graphs) if cmp is not None else []
-
-    def _pick_defaults(self) -> None:
-        if getattr(self, "_defaults_picked", False):
-            return
-        names = self._names()
-        if len(names) >= 2:
-            self.graph_a.value, self.graph_b.value = names[0], names[1]
-            self._defaults_picked = True
-
     def reset_choices(self, *args) -> None:
         super().reset_choices()
         self._pick_defaults()

@@ -20,7 +20,7 @@ from magicgui.widgets import (
 from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
-from ._jobs import SessionWidget, apply_specs
+from ._jobs import PairWidget, apply_specs
 from ._regions_layers import (
     draw_regions,
     drawing_inputs,
@@ -66,7 +66,7 @@ class _Item(QTableWidgetItem):
         return a < b
 
 
-class MatchingRegionsWidget(SessionWidget):
+class MatchingRegionsWidget(PairWidget):
     """Find, draw and browse the structurally matching regions of two graphs.
 
     Parameters
@@ -153,20 +153,6 @@ class MatchingRegionsWidget(SessionWidget):
         self.refresh_from_session()
 
     # -- helpers ----------------------------------------------------------------------------
-    def _names(self, widget=None) -> list[str]:
-        cmp = self._comparison()
-        return list(cmp.graphs) if cmp is not None else []
-
-    def _pick_defaults(self) -> None:
-        """The first two graphs, once, as soon as there are two (never overriding a choice)."""
-        if getattr(self, "_defaults_picked", False):
-            return
-        names = self._names()
-        if len(names) >= 2:
-            self.graph_a.value = names[0]
-            self.graph_b.value = names[1]
-            self._defaults_picked = True
-
     def reset_choices(self, *args) -> None:
         """Refresh the graph choices (napari calls this when layers change)."""
         super().reset_choices()
