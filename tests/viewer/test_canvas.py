@@ -15,7 +15,7 @@ import pytest
 pytest.importorskip("napari")
 pytestmark = pytest.mark.viewer
 
-from viewer_helpers import BUILD, canvas_pixel  # noqa: E402
+from viewer_helpers import BUILD, canvas_pixel, three_class_curves  # noqa: E402
 
 from napari_topoalign import Comparison, colors  # noqa: E402
 from napari_topoalign._utils.params import param_specs  # noqa: E402
@@ -31,15 +31,7 @@ from napari_topoalign.viewer._graph_layers import (  # noqa: E402
 
 def _three_graphs(n_per=50, seed=0, n_reps=3):
     """``n_reps`` representations of three labelled, well separated classes."""
-    rng = np.random.default_rng(seed)
-    labels = np.repeat([0, 1, 2], n_per)
-    centres = np.array([[0.0, 0.0], [8.0, 0.0], [0.0, 8.0]])
-    t = rng.uniform(0, 1, labels.size)
-    Z = (
-        centres[labels]
-        + np.c_[3 * t, np.sin(3 * t)]
-        + rng.normal(scale=0.15, size=(labels.size, 2))
-    )
+    rng, labels, Z = three_class_curves(n_per, seed)
     reps = {
         name: np.tanh(Z @ rng.normal(size=(2, 4 + k)) / (2 + k))
         + rng.normal(scale=0.03, size=(labels.size, 4 + k))

@@ -9,8 +9,9 @@ import numpy as np
 from napari_topoalign import Comparison
 
 
-def small_image_comparison(n_per=60, seed=0):
-    """Two representations of ``3 * n_per`` tiny images in three well separated classes."""
+def three_class_curves(n_per, seed):
+    """``(rng, labels, Z)``: three well separated classes of ``n_per`` points on short 2-D
+    curves, and the generator as it stands after drawing them (for the representations)."""
     rng = np.random.default_rng(seed)
     labels = np.repeat([0, 1, 2], n_per)
     centres = np.array([[0.0, 0.0], [8.0, 0.0], [0.0, 8.0]])
@@ -20,6 +21,12 @@ def small_image_comparison(n_per=60, seed=0):
         + np.c_[3 * t, np.sin(3 * t)]
         + rng.normal(scale=0.15, size=(labels.size, 2))
     )
+    return rng, labels, Z
+
+
+def small_image_comparison(n_per=60, seed=0):
+    """Two representations of ``3 * n_per`` tiny images in three well separated classes."""
+    rng, labels, Z = three_class_curves(n_per, seed)
     A = np.tanh(Z @ rng.normal(size=(2, 6)) / 4)
     B = Z @ rng.normal(size=(2, 9)) + rng.normal(scale=0.05, size=(labels.size, 9))
     images = rng.uniform(0, 1, size=(labels.size, 5, 5)).astype(np.float32)
