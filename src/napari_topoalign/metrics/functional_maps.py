@@ -470,6 +470,18 @@ def map_similarity(C: np.ndarray) -> float:
 # -- the whole method --------------------------------------------------------------------------
 
 
+def _check_graph_sizes(n: int, n_neighbors: int, n_eigenvectors: int) -> None:
+    """The kNN graph and the eigenbasis need fewer neighbours and eigenvectors than inputs."""
+    if n_neighbors >= n:
+        raise ValueError(
+            f"n_neighbors: must be smaller than the number of inputs ({n}), got {n_neighbors}"
+        )
+    if n_eigenvectors >= n:
+        raise ValueError(
+            f"n_eigenvectors: must be smaller than the number of inputs ({n}), got {n_eigenvectors}"
+        )
+
+
 @declare_params(
     n_neighbors=Param(10, "int", low=2, high=1000, help="neighbours per input in each kNN graph"),
     n_eigenvectors=Param(
@@ -555,14 +567,7 @@ def lfm(
     w_commute = check_real(w_commute, "w_commute", low=0.0)
     X, Y = check_pair(X, Y, min_rows=3)
     n = X.shape[0]
-    if n_neighbors >= n:
-        raise ValueError(
-            f"n_neighbors: must be smaller than the number of inputs ({n}), got {n_neighbors}"
-        )
-    if n_eigenvectors >= n:
-        raise ValueError(
-            f"n_eigenvectors: must be smaller than the number of inputs ({n}), got {n_eigenvectors}"
-        )
+    _check_graph_sizes(n, n_neighbors, n_eigenvectors)
     if top_k > n:
         raise ValueError(f"top_k: must be at most the number of inputs ({n}), got {top_k}")
     rs = check_random_state(random_state)
@@ -713,14 +718,7 @@ def _prepare_basis(
     metric = check_option(metric, "metric", list(METRICS))
     X, _ = check_pair(X, X, min_rows=3)
     n = X.shape[0]
-    if n_neighbors >= n:
-        raise ValueError(
-            f"n_neighbors: must be smaller than the number of inputs ({n}), got {n_neighbors}"
-        )
-    if n_eigenvectors >= n:
-        raise ValueError(
-            f"n_eigenvectors: must be smaller than the number of inputs ({n}), got {n_eigenvectors}"
-        )
+    _check_graph_sizes(n, n_neighbors, n_eigenvectors)
     seed = int(check_random_state(random_state).randint(0, 2**31 - 1))
     W, _ = knn_graph(X, n_neighbors, metric=metric, n_jobs=n_jobs)
     return laplacian_eigenbasis(W, n_eigenvectors, random_state=seed)[1]
