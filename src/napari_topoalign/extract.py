@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ._utils.imports import optional_import
 from ._utils.params import Param, declare_params
 from ._utils.progress import check_progress
 from ._utils.validation import check_int, check_option
@@ -32,13 +33,7 @@ POOLINGS = ("mean", "cls", "last")
 
 
 def _torch():
-    try:
-        import torch
-    except ImportError as err:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "extracting representations needs torch: pip install 'napari-topoalign[models]'"
-        ) from err
-    return torch
+    return optional_import("torch", "extracting representations", "models")
 
 
 def hidden_state_names(n_layers: int) -> list[str]:
@@ -58,13 +53,8 @@ def _load_local(model, tokenizer):
         )
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    try:
-        from transformers import AutoModel, AutoTokenizer
-    except ImportError as err:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "loading a model from a directory needs transformers: "
-            "pip install 'napari-topoalign[models]'"
-        ) from err
+    transformers = optional_import("transformers", "loading a model from a directory", "models")
+    AutoModel, AutoTokenizer = transformers.AutoModel, transformers.AutoTokenizer
     loaded = AutoModel.from_pretrained(str(path), local_files_only=True)
     if tokenizer is None:
         tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)

