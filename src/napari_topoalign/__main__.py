@@ -66,23 +66,15 @@ def run_pipeline(*, random_state: int = 0, log=print, sample: str = "digits"):
     return cmp
 
 
-def _json_default(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return str(value)
-
-
 def write_outputs(cmp, out: Path) -> list[Path]:
     """Write the graphs, the layout and the regions of ``cmp`` as JSON into ``out``."""
+    from .io.writers import _json_default, write_graph_json
+
     out.mkdir(parents=True, exist_ok=True)
     (out / "graphs").mkdir(exist_ok=True)
     written = []
     for name, graph in cmp.graphs.items():
-        path = out / "graphs" / f"{name}.json"
-        path.write_text(json.dumps(graph.to_node_link(), default=_json_default))
-        written.append(path)
+        written.append(write_graph_json(out / "graphs" / f"{name}.json", graph))
     if cmp.layout is not None:
         layout = {
             "positions": {n: p.tolist() for n, p in cmp.layout.positions.items()},
