@@ -3,10 +3,8 @@
 Nodes of two mapper graphs of the same inputs are compared by the inputs they hold. One
 sparse product of the two membership matrices gives the number of shared inputs of every
 pair of nodes; a *coupling measure* turns that count and the two node sizes into a value.
-The measures are a :class:`~napari_topoalign._utils.params.Registry`, :data:`COUPLINGS`,
-that users can extend::
-
-    from napari_topoalign.align.coupling import COUPLINGS
+The measures are a :class:`~napari_topoalign._utils.params.Registry`, :data:`COUPLINGS`
+(also importable from ``napari_topoalign.align``), that users can extend::
 
     @COUPLINGS.register("dice")
     def dice(shared, size_a, size_b, n_inputs):

@@ -53,7 +53,6 @@ _LAZY = {
 }
 
 # editors and type checkers see the lazy names (tests/test_packaging.py keeps this in step)
-# editors and type checkers see the lazy names (tests/test_packaging.py keeps this in step)
 if TYPE_CHECKING:
     from ._mst import minimum_spanning_tree  # noqa: F401
     from .clusters import (  # noqa: F401
