@@ -8,6 +8,7 @@
 - :mod:`.graph`: CSR adjacency of an edge list, row gathering.
 - :mod:`.params`: parameter specs (default, range or choices, help) declared once beside each
   core function, and name -> callable registries that users extend and widgets list.
+- :mod:`.imports`: optional dependencies imported when needed, with the extra to install.
 
 Nothing here imports napari or Qt.
 """
