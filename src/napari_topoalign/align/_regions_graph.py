@@ -44,6 +44,7 @@ class Side:
         self.closed2 = _bool_csr(self.closed1 @ self.closed1)
         self.degree = np.diff(self.adj.indptr)
         self._units = None
+        self._labels = None
         self._block_adjacency: dict[bytes, sp.csr_matrix] = {}
 
     # -- units ------------------------------------------------------------------------------
@@ -126,6 +127,21 @@ class Side:
     # -- sub-structure ------------------------------------------------------------------------
     def sub_adjacency(self, nodes: np.ndarray) -> sp.csr_matrix:
         return self.adj[nodes][:, nodes]
+
+    def whole_component(self, nodes: np.ndarray) -> bool:
+        """Are ``nodes`` exactly one connected component of the graph?"""
+        if self._labels is None:
+            self._labels = connected_components(self.adj, directed=False)[1]
+        lab = self._labels[np.asarray(nodes, dtype=np.int64)]
+        if len(lab) == 0 or (lab != lab[0]).any():
+            return False
+        return int((self._labels == lab[0]).sum()) == len(lab)
+
+    def cycles(self, nodes: np.ndarray) -> int:
+        """Independent cycles of the subgraph on ``nodes`` (:func:`flag_betti1`, squares
+        filled only when their nodes share an input)."""
+        nodes = np.asarray(nodes, dtype=np.int64)
+        return flag_betti1(self.sub_adjacency(nodes), members=self.membership[nodes])
 
     def inputs_of(self, nodes: np.ndarray) -> np.ndarray:
         """The sorted union of the inputs of ``nodes``."""
@@ -268,7 +284,14 @@ def _run_pairs(sizes: np.ndarray):
     return run, i, j
 
 
-def _faces(up: sp.csr_matrix, max_faces: int, *, triangles: bool = True, squares: bool = True):
+def _faces(
+    up: sp.csr_matrix,
+    max_faces: int,
+    *,
+    triangles: bool = True,
+    squares: bool = True,
+    members: sp.csr_matrix | None = None,
+):
     """Edge ids of the triangles (F, 3) and of the chordless 4-cycles (F, 4) of a graph
     given by its upper-triangular adjacency (squares left out past ``max_faces``)."""
     n = up.shape[0]
@@ -313,6 +336,9 @@ def _faces(up: sp.csr_matrix, max_faces: int, *, triangles: bool = True, squares
     s0 = first[run]
     ca, cb = cs[s0 + a_], cs[s0 + b_]
     xx, yy = xs[s0], ys[s0]
+    if members is not None:
+        ok = _common_input(members, xx, ca, yy, cb)
+        ca, cb, xx, yy = ca[ok], cb[ok], xx[ok], yy[ok]
     squares = np.c_[
         _lookup(keys, order, n, xx, ca),
         _lookup(keys, order, n, ca, yy),
@@ -320,6 +346,16 @@ def _faces(up: sp.csr_matrix, max_faces: int, *, triangles: bool = True, squares
         _lookup(keys, order, n, cb, yy),
     ]
     return triangles, squares
+
+
+def _common_input(members: sp.csr_matrix, *corners) -> np.ndarray:
+    """For squares given by their corner node arrays: do the corners share an input?"""
+    if len(corners[0]) == 0:
+        return np.zeros(0, dtype=bool)
+    common = members[corners[0]]
+    for c in corners[1:]:
+        common = common.multiply(members[c])
+    return np.diff(sp.csr_matrix(common).indptr) > 0
 
 
 def _unique_rows(F: np.ndarray, n_edges: int) -> np.ndarray:
@@ -335,9 +371,15 @@ def _unique_rows(F: np.ndarray, n_edges: int) -> np.ndarray:
     return np.unique(F, axis=0)
 
 
-def _betti_small(up: sp.csr_matrix, rank_1: int) -> int:
+def _betti_small(up: sp.csr_matrix, rank_1: int, members=None) -> int:
     """:func:`flag_betti1` for a small graph, in plain Python."""
     n = up.shape[0]
+    if members is not None:
+        members = sp.csr_matrix(members)
+        sets = [
+            set(members.indices[members.indptr[i] : members.indptr[i + 1]].tolist())
+            for i in range(n)
+        ]
     rows, cols = up.nonzero()
     index = {(u, v): k for k, (u, v) in enumerate(zip(rows.tolist(), cols.tolist()))}
     nbrs = [set() for _ in range(n)]
@@ -367,6 +409,8 @@ def _betti_small(up: sp.csr_matrix, rank_1: int) -> int:
             for i in range(len(mids)):
                 for j in range(i + 1, len(mids)):
                     v, x = mids[i], mids[j]
+                    if members is not None and not (sets[u] & sets[v] & sets[w] & sets[x]):
+                        continue
                     faces.append(e(u, v) | e(v, w) | e(w, x) | e(x, u))
     for col in faces:
         while col:
@@ -382,13 +426,18 @@ def _betti_small(up: sp.csr_matrix, rank_1: int) -> int:
     return int(rank_1 - rank)
 
 
-def flag_betti1(adj: sp.csr_matrix, *, max_faces: int = 400_000) -> int:
+def flag_betti1(
+    adj: sp.csr_matrix, *, max_faces: int = 400_000, members: sp.csr_matrix | None = None
+) -> int:
     """Independent cycles of a graph once its triangles and its chordless 4-cycles are
     filled: ``E - V + C`` minus the rank over GF(2) of the boundaries of those faces.
 
-    A loop counts as one at any resolution (of five nodes or more), while the triangles and
-    4-cliques of a 2-D cover and the diamonds of a cover element cut into two parallel
-    clusters do not count as cycles. The rank is computed on the coordinates of the faces in
+    With ``members`` (the nodes' inputs, one row per node of ``adj``) a chordless 4-cycle
+    is filled only when its four nodes share an input (an artefact of the cover's overlap,
+    as in a graph whose edges were thinned); otherwise it is a hole of the nerve and counts:
+    a loop covered coarsely by four nodes is a cycle, as it is at any finer resolution.
+    Without ``members`` every chordless 4-cycle is filled (the count of the graph alone).
+    The triangles and 4-cliques of a 2-D cover never count as cycles. The rank is computed on the coordinates of the faces in
     the cycle space (their edges outside a spanning forest): faces with one free coordinate
     are pivoted first in bulk, the rest by elimination. Past ``max_faces`` faces the count
     is of the triangles only."""
@@ -407,7 +456,7 @@ def flag_betti1(adj: sp.csr_matrix, *, max_faces: int = 400_000) -> int:
     if rank_1 <= 0:
         return 0
     if n_edges <= SMALL_EDGES:
-        return _betti_small(up, rank_1)
+        return _betti_small(up, rank_1, members)
     # coordinates: the edges outside a spanning forest
     forest = minimum_spanning_tree(up).tocsr()
     keys, order = _edge_keys(up)
@@ -468,11 +517,11 @@ def flag_betti1(adj: sp.csr_matrix, *, max_faces: int = 400_000) -> int:
     if state["pivots"]:
         # pivots of the elimination refer to coordinates still active: keep them valid by
         # continuing the elimination only (no more peeling)
-        _, squares = _faces(up, max_faces, triangles=False)
+        _, squares = _faces(up, max_faces, triangles=False, members=members)
         if eliminate(squares):
             return 0
         return int(rank_1 - state["rank"])
-    _, squares = _faces(up, max_faces, triangles=False)
+    _, squares = _faces(up, max_faces, triangles=False, members=members)
     if len(squares) and reduce(squares):
         return 0
     rank = state["rank"]

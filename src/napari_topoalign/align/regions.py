@@ -67,6 +67,8 @@ __all__ = [
 MIN_LIFT = 2.0
 #: A node's inputs inside the other side's inputs for it to join a group without partners.
 INSIDE = 0.5
+#: Fewest shared inputs of a strong pair whose smaller node has fewer than ``min_shared``.
+MIN_SHARED_FLOOR = 2
 
 REGION_PARAMS = dict(
     min_size=Param(
@@ -119,8 +121,13 @@ def _strong_pairs(sa: Side, sb: Side, K: sp.csr_matrix, fn, min_coupling, min_sh
     # at least MIN_LIFT times chance; for nodes so large that this is out of reach (one holds
     # over a third of all inputs), at least half of the excess over chance that is possible
     chance = size_a * size_b / n
-    need = np.minimum(MIN_LIFT * chance, chance + 0.5 * (np.minimum(size_a, size_b) - chance))
-    keep = (val >= min_coupling) & (k >= min_shared) & (k >= need)
+    smaller = np.minimum(size_a, size_b)
+    need = np.minimum(MIN_LIFT * chance, chance + 0.5 * (smaller - chance))
+    # ``min_shared`` scales down to the smaller node when that node is smaller still (a node
+    # of 2 inputs can never share 3): such a pair must share all of the smaller node, and at
+    # least MIN_SHARED_FLOOR inputs (one shared input is too easily a coincidence)
+    shared_need = np.maximum(np.minimum(min_shared, smaller), min(min_shared, MIN_SHARED_FLOOR))
+    keep = (val >= min_coupling) & (k >= shared_need) & (k >= need)
     return r[keep], c[keep], k[keep]
 
 
@@ -365,10 +372,29 @@ def _n_torn(side: Side, torn, nodes) -> tuple[int, int]:
     return int((sel & torn).sum()), int(sel.sum())
 
 
+def _component_mass(pa, pb, both: sp.csr_matrix, adj_a, adj_b) -> np.ndarray:
+    """Distinct shared inputs of each component of the strong product of the pairs
+    ``(pa, pb)`` (``both``: their shared inputs, one row per pair; ``adj_*`` with identity)."""
+    ncomp, lab = _product_components(pa, pb, adj_a, adj_b)
+    ind = sp.csr_matrix(
+        (np.ones(len(pa), dtype=np.int32), (lab, np.arange(len(pa)))), shape=(ncomp, len(pa))
+    )
+    per = (ind @ both).tocsr()
+    return np.diff(per.indptr).astype(np.float64)
+
+
+def _connected_matched(qa, qb, both, sa: Side, sb: Side) -> float:
+    """A region's statistic: the most distinct inputs held by strongly coupled pairs of the
+    region that are connected in the strong product of the two graphs (one connected
+    correspondence). Every such set lies inside one component of the full strong product,
+    which is what the null bounds (:class:`_Null`), so the max-T p-value is exact."""
+    mass = _component_mass(qa, qb, both, sa.closed1, sb.closed1)
+    return float(mass.max()) if len(mass) else 0.0
+
+
 def _evaluate(
     sa: Side, sb: Side, nodes_a, nodes_b, pairs: _Pairs, folded_a, folded_b, torn_a, torn_b
 ):
-    n = sa.n_inputs
     ia, ib = sa.inputs_of(nodes_a), sb.inputs_of(nodes_b)
     shared = np.intersect1d(ia, ib, assume_unique=True)
     union = len(ia) + len(ib) - len(shared)
@@ -377,13 +403,15 @@ def _evaluate(
     if len(qa):
         both = sa.membership[qa].multiply(sb.membership[qb]).tocsr()
         matched_inputs = np.unique(both.indices).astype(np.int64)
+        statistic = _connected_matched(qa, qb, both, sa, sb)
     else:
         matched_inputs = np.zeros(0, dtype=np.int64)
+        statistic = 0.0
     m = len(matched_inputs)
     matched = m / union if union else 0.0
     adj_a, adj_b = sa.sub_adjacency(nodes_a), sb.sub_adjacency(nodes_b)
     comps = (n_components(adj_a), n_components(adj_b))
-    cycles = (flag_betti1(adj_a), flag_betti1(adj_b))
+    cycles = (sa.cycles(nodes_a), sb.cycles(nodes_b))
     folds = (int(folded_a[nodes_a].sum()), int(folded_b[nodes_b].sum()))
     (ta, ea), (tb, eb) = _n_torn(sa, torn_a, nodes_a), _n_torn(sb, torn_b, nodes_b)
     torn = (ta, tb)
@@ -395,7 +423,6 @@ def _evaluate(
         1.0 - len(shared) / len(ia) if len(ia) else 0.0,
         1.0 - len(shared) / len(ib) if len(ib) else 0.0,
     )
-    excess = len(shared) - len(ia) * len(ib) / n if n else 0.0
     differences = []
     if cycles[1] < cycles[0]:
         differences.append("cycles lost")
@@ -419,7 +446,7 @@ def _evaluate(
         overlap=float(overlap),
         matched=float(matched),
         structure=float(structure),
-        statistic=float(m + max(excess, 0.0)),
+        statistic=float(statistic),
         matched_inputs=matched_inputs,
         components=comps,
         cycles=cycles,
@@ -435,106 +462,31 @@ def _permuted(m: sp.csr_matrix, new_label: np.ndarray) -> sp.csr_matrix:
     return sp.csr_matrix((m.data, new_label[m.indices], m.indptr), shape=m.shape)
 
 
-def _excess(ind_a, ind_b, Ma, Mb, n):
-    ia = (ind_a @ Ma).tocsr()
-    ib = (ind_b @ Mb).tocsr()
-    ia.data[:] = 1
-    ib.data[:] = 1
-    size_a = np.diff(ia.indptr)
-    size_b = np.diff(ib.indptr)
-    shared = np.asarray(ia.multiply(ib).sum(axis=1)).ravel()
-    return shared - size_a * size_b / n
-
-
 class _Null:
-    """The search's building blocks on permuted inputs, with what does not depend on the
-    permutation computed once.
+    """The search's building blocks on permuted inputs.
 
-    For one relabelling of B's inputs it returns an upper bound of the statistic of a region
-    the search could report: the largest of the components of the full strong product (no
-    pair removed), and of the shared inputs of every strong pair together with the best
-    group without partners (a changed region can gather both). Groups without partners are
-    taken as whole connected components of each graph (the unmatched nodes of a component
-    of unrelated graphs are nearly all of it), with the nodes of the other graph that have no
-    strong partner and hold at least half their inputs among the group's inputs."""
+    For one relabelling of B's inputs it returns the largest statistic any region of the
+    search could have: the most distinct inputs of one component of the *full* strong
+    product (every strong pair, both graphs' edges, nothing torn or carved out). A region's
+    statistic is the inputs of a product-connected set of its strong pairs, which always
+    lies inside one such component (its pairs are strong pairs, its adjacencies are
+    subgraphs of the full ones), so this is an exact upper bound: the max-T p-value keeps
+    its family-wise error control whatever the graphs' resolution or the number of regions.
+    """
 
     def __init__(self, sa: Side, sb: Side, p: dict):
-        from scipy.sparse.csgraph import connected_components as cc
-
         self.sa, self.sb, self.p = sa, sb, p
-        self.n = sa.n_inputs
-        self.comp = []
-        for side in (sa, sb):
-            ncomp, lab = cc(side.adj, directed=False)
-            ind = sp.csr_matrix(
-                (np.ones(side.n, dtype=np.int32), (lab, np.arange(side.n))), shape=(ncomp, side.n)
-            )
-            inputs = (ind @ side.membership).tocsr()
-            inputs.data[:] = 1
-            self.comp.append((ncomp, inputs, np.diff(inputs.indptr).astype(np.float64)))
 
     def __call__(self, label: np.ndarray) -> float:
-        sa, sb, p, n = self.sa, self.sb, self.p, self.n
+        sa, sb, p = self.sa, self.sb, self.p
         mb = _permuted(sb.membership, label)
         K = shared_counts(sa.membership, mb)
-        pa, pb, k = _strong_pairs(sa, sb, K, p["fn"], p["min_coupling"], p["min_shared"])
-        best = 0.0
-        total = 0.0
-        if len(pa):
-            # distinct inputs in strong pairs (a region's statistic counts each input once;
-            # summing the pairs' shared counts would count an input once per pair holding it)
-            both = sa.membership[pa].multiply(mb[pb]).tocsr()
-            both.data[:] = 1
-            total = float(len(np.unique(both.indices)))
-            ncomp, lab = _product_components(pa, pb, sa.closed1, sb.closed1)
-            ind = sp.csr_matrix(
-                (np.ones(len(pa), dtype=np.int32), (lab, np.arange(len(pa)))),
-                shape=(ncomp, len(pa)),
-            )
-            per = (ind @ both).tocsr()
-            mass = np.diff(per.indptr).astype(np.float64)
-            ex = np.zeros(ncomp)
-            order = np.argsort(lab, kind="stable")
-            bounds = np.searchsorted(lab[order], np.arange(ncomp + 1))
-            for g in range(ncomp):
-                sel = order[bounds[g] : bounds[g + 1]]
-                ia = sa.inputs_of(np.unique(pa[sel]))
-                ib = _rows_union_csr(mb, np.unique(pb[sel]), n)
-                ex[g] = len(np.intersect1d(ia, ib, assume_unique=True)) - len(ia) * len(ib) / n
-            best = float(np.max(mass + np.maximum(ex, 0.0)))
-        matched_a = np.zeros(sa.n, dtype=bool)
-        matched_a[pa] = True
-        matched_b = np.zeros(sb.n, dtype=bool)
-        matched_b[pb] = True
-        (nca, ia_comp, size_a), (ncb, ib_comp, size_b) = self.comp
-        ib_comp = _permuted(ib_comp, label)
-        best_unmatched = 0.0
-        for comp_inputs, comp_size, My, sizes_y, matched_y in (
-            (ia_comp, size_a, mb, sb.sizes, matched_b),
-            (ib_comp, size_b, sa.membership, sa.sizes, matched_a),
-        ):
-            held = (My @ comp_inputs.T).tocoo()
-            ok = (held.data >= INSIDE * sizes_y[held.row]) & ~matched_y[held.row]
-            if not ok.any():
-                continue
-            rows, cols = held.row[ok], held.col[ok]  # a node holds >= half in one group at most
-            ind_y = sp.csr_matrix(
-                (np.ones(len(rows), dtype=np.int32), (cols, rows)),
-                shape=(comp_inputs.shape[0], My.shape[0]),
-            )
-            iy = (ind_y @ My).tocsr()
-            iy.data[:] = 1
-            size_y = np.diff(iy.indptr)
-            shared = np.asarray(comp_inputs.multiply(iy).sum(axis=1)).ravel()
-            ex = shared - comp_size * size_y / n
-            best_unmatched = max(best_unmatched, float(ex.max()))
-        return max(best, total + best_unmatched)
-
-
-def _rows_union_csr(m: sp.csr_matrix, rows, n_cols) -> np.ndarray:
-    from ._regions_graph import rows_union
-
-    return rows_union(m.indptr, m.indices, rows, n_cols)
+        pa, pb, _ = _strong_pairs(sa, sb, K, p["fn"], p["min_coupling"], p["min_shared"])
+        if len(pa) == 0:
+            return 0.0
+        both = sa.membership[pa].multiply(mb[pb]).tocsr()
+        mass = _component_mass(pa, pb, both, sa.closed1, sb.closed1)
+        return float(mass.max())
 
 
 # -- the public functions -------------------------------------------------------------------------
@@ -604,10 +556,21 @@ def _search(sa: Side, sb: Side, p: dict, progress):
 
     pairs = _Pairs(pa, pb, main)
     regions = []
+    # a piece with fewer nodes than min_size still counts when it is a whole component of
+    # both graphs, or holds as many inputs as min_size typical nodes (on coarse or
+    # fragmented graphs a component of two nodes of 60 inputs each is a structure, not noise)
+    typical = float(np.median(np.r_[sa.sizes, sb.sizes])) if sa.n + sb.n else 0.0
     for xa, xb in kept + diffs:
         if len(xa) == 0 or len(xb) == 0:
             continue
-        if max(len(xa), len(xb)) < p["min_size"]:
+        if (
+            max(len(xa), len(xb)) < p["min_size"]
+            and not (sa.whole_component(xa) and sb.whole_component(xb))
+            and (
+                len(sa.inputs_of(xa)) < p["min_size"] * typical
+                or len(sb.inputs_of(xb)) < p["min_size"] * typical
+            )
+        ):
             continue
         regions.append(_evaluate(sa, sb, xa, xb, pairs, folded_a, folded_b, torn_a, torn_b))
     return regions
@@ -625,14 +588,15 @@ def _cycle_blocks(side: Side, nodes: np.ndarray, target: int) -> np.ndarray:
     from ._regions_graph import biconnected_blocks
 
     sub = side.sub_adjacency(nodes)
-    total = flag_betti1(sub)
+    members = side.membership[nodes]
+    total = flag_betti1(sub, members=members)
     if total <= target:
         return np.zeros(0, dtype=np.int64)
     found = []
     for block in biconnected_blocks(sp.csr_matrix(sub)):
-        if len(block) < 5 or len(block) > MAX_LOCAL_BLOCK:
+        if len(block) < 4 or len(block) > MAX_LOCAL_BLOCK:
             continue
-        b = flag_betti1(sub[block][:, block])
+        b = flag_betti1(sub[block][:, block], members=members[block])
         if b > 0:
             found.append((b, block))
     found.sort(key=lambda t: -t[0])
@@ -661,7 +625,7 @@ def _localise_cycles(sa: Side, sb: Side, kept, min_size, product):
         if min(len(xa), len(xb)) < min_size:
             out.append((xa, xb))
             continue
-        ca, cb = flag_betti1(sa.sub_adjacency(xa)), flag_betti1(sb.sub_adjacency(xb))
+        ca, cb = sa.cycles(xa), sb.cycles(xb)
         if ca == cb:
             out.append((xa, xb))
             continue
