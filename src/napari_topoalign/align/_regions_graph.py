@@ -45,6 +45,8 @@ class Side:
         self.degree = np.diff(self.adj.indptr)
         self._units = None
         self._labels = None
+        self._edge_shared = None
+        self._closed: dict[int, sp.csr_matrix] = {}
         self._block_adjacency: dict[bytes, sp.csr_matrix] = {}
 
     # -- units ------------------------------------------------------------------------------
@@ -128,6 +130,25 @@ class Side:
     def sub_adjacency(self, nodes: np.ndarray) -> sp.csr_matrix:
         return self.adj[nodes][:, nodes]
 
+    def closed_k(self, k: int) -> sp.csr_matrix:
+        """Pairs of nodes at most ``k`` edges apart (boolean CSR, identity included)."""
+        if k <= 2:
+            return self.closed2 if k == 2 else self.closed1
+        if k not in self._closed:
+            self._closed[k] = _bool_csr(self.closed_k(k - 1) @ self.closed1)
+        return self._closed[k]
+
+    def edge_shared(self) -> np.ndarray:
+        """Shared inputs of the two ends of every edge."""
+        if self._edge_shared is None:
+            e, m = self.edges, self.membership
+            if len(e):
+                both = m[e[:, 0]].multiply(m[e[:, 1]]).tocsr()
+                self._edge_shared = np.diff(both.indptr).astype(np.int64)
+            else:
+                self._edge_shared = np.zeros(0, dtype=np.int64)
+        return self._edge_shared
+
     def whole_component(self, nodes: np.ndarray) -> bool:
         """Are ``nodes`` exactly one connected component of the graph?"""
         if self._labels is None:
@@ -141,7 +162,12 @@ class Side:
         """Independent cycles of the subgraph on ``nodes`` (:func:`flag_betti1`, squares
         filled only when their nodes share an input)."""
         nodes = np.asarray(nodes, dtype=np.int64)
-        return flag_betti1(self.sub_adjacency(nodes), members=self.membership[nodes])
+        if len(nodes) < 4:  # at most a triangle: filled
+            return 0
+        sub = self.sub_adjacency(nodes)
+        if sub.nnz < 8:  # fewer than four edges
+            return 0
+        return flag_betti1(sub, members=lambda: self.membership[nodes])
 
     def inputs_of(self, nodes: np.ndarray) -> np.ndarray:
         """The sorted union of the inputs of ``nodes``."""
@@ -336,15 +362,38 @@ def _faces(
     s0 = first[run]
     ca, cb = cs[s0 + a_], cs[s0 + b_]
     xx, yy = xs[s0], ys[s0]
-    if members is not None:
-        ok = _common_input(members, xx, ca, yy, cb)
-        ca, cb, xx, yy = ca[ok], cb[ok], xx[ok], yy[ok]
     squares = np.c_[
         _lookup(keys, order, n, xx, ca),
         _lookup(keys, order, n, ca, yy),
         _lookup(keys, order, n, xx, cb),
         _lookup(keys, order, n, cb, yy),
     ]
+    if members is not None and len(squares):
+        # each square is found from both diagonals: keep one copy, then fill only the
+        # squares that are part of a 2-D patch (an edge on another face) or whose corners
+        # share an input; a square standing alone is a hole of the nerve (a loop)
+        srt = np.sort(squares, axis=1)
+        base = len(keys) + 1
+        if 4 * np.log2(base) < 62:
+            key = ((srt[:, 0] * base + srt[:, 1]) * base + srt[:, 2]) * base + srt[:, 3]
+            _, first_copy = np.unique(key, return_index=True)
+        else:
+            _, first_copy = np.unique(srt, axis=0, return_index=True)
+        squares = squares[first_copy]
+        corners = (xx[first_copy], ca[first_copy], yy[first_copy], cb[first_copy])
+        all_tri = np.c_[
+            _lookup(keys, order, n, centre[keep], x[keep]),
+            _lookup(keys, order, n, centre[keep], y[keep]),
+            chord[keep],
+        ]
+        n_edges = len(keys)
+        count = np.bincount(all_tri.ravel(), minlength=n_edges) + np.bincount(
+            squares.ravel(), minlength=n_edges
+        )
+        fill = (count[squares] >= 2).any(axis=1)
+        if (~fill).any():
+            fill[~fill] = _common_input(members, *(c[~fill] for c in corners))
+        squares = squares[fill]
     return triangles, squares
 
 
@@ -372,33 +421,42 @@ def _unique_rows(F: np.ndarray, n_edges: int) -> np.ndarray:
 
 
 def _betti_small(up: sp.csr_matrix, rank_1: int, members=None) -> int:
-    """:func:`flag_betti1` for a small graph, in plain Python."""
+    """:func:`flag_betti1` for a small graph, in plain Python (triangles first; the squares
+    are enumerated only when the triangles leave cycles)."""
     n = up.shape[0]
-    if members is not None:
-        members = sp.csr_matrix(members)
-        sets = [
-            set(members.indices[members.indptr[i] : members.indptr[i + 1]].tolist())
-            for i in range(n)
-        ]
     rows, cols = up.nonzero()
     index = {(u, v): k for k, (u, v) in enumerate(zip(rows.tolist(), cols.tolist()))}
     nbrs = [set() for _ in range(n)]
     for u, v in index:
         nbrs[u].add(v)
         nbrs[v].add(u)
-
-    def e(u, v):
-        return 1 << index[(u, v) if u < v else (v, u)]
-
     pivots: dict[int, int] = {}
-    rank = 0
-    faces = []
+    state = [0]
+
+    def add(col):
+        while col:
+            low = col.bit_length() - 1
+            if low in pivots:
+                col ^= pivots[low]
+            else:
+                pivots[low] = col
+                state[0] += 1
+                return state[0] >= rank_1
+        return False
+
+    edge_faces = [0] * len(index)
     for u in range(n):
         for v in nbrs[u]:
             if v > u:
                 for w in nbrs[u] & nbrs[v]:
                     if w > v:
-                        faces.append(e(u, v) | e(u, w) | e(v, w))
+                        i, j, k = index[(u, v)], index[(u, w)], index[(v, w)]
+                        edge_faces[i] += 1
+                        edge_faces[j] += 1
+                        edge_faces[k] += 1
+                        if add((1 << i) | (1 << j) | (1 << k)):
+                            return 0
+    squares: dict[int, tuple] = {}
     for u in range(n):
         via: dict[int, list[int]] = {}
         for v in nbrs[u]:
@@ -409,21 +467,31 @@ def _betti_small(up: sp.csr_matrix, rank_1: int, members=None) -> int:
             for i in range(len(mids)):
                 for j in range(i + 1, len(mids)):
                     v, x = mids[i], mids[j]
-                    if members is not None and not (sets[u] & sets[v] & sets[w] & sets[x]):
-                        continue
-                    faces.append(e(u, v) | e(v, w) | e(w, x) | e(x, u))
-    for col in faces:
-        while col:
-            low = col.bit_length() - 1
-            if low in pivots:
-                col ^= pivots[low]
-            else:
-                pivots[low] = col
-                rank += 1
-                break
-        if rank >= rank_1:
+                    ids = (
+                        index[(u, v) if u < v else (v, u)],
+                        index[(v, w) if v < w else (w, v)],
+                        index[(w, x) if w < x else (x, w)],
+                        index[(x, u) if x < u else (u, x)],
+                    )
+                    mask = (1 << ids[0]) | (1 << ids[1]) | (1 << ids[2]) | (1 << ids[3])
+                    if mask not in squares:
+                        squares[mask] = (ids, (u, v, w, x))
+                        for k in ids:
+                            edge_faces[k] += 1
+    if members is not None:
+        members = sp.csr_matrix(members)
+    for mask, (ids, corners) in squares.items():
+        # as in _faces: a square standing alone, its corners sharing no input, is a hole
+        if members is not None and not any(edge_faces[k] >= 2 for k in ids):
+            common = None
+            for c in corners:
+                got = set(members.indices[members.indptr[c] : members.indptr[c + 1]].tolist())
+                common = got if common is None else common & got
+            if not common:
+                continue
+        if add(mask):
             return 0
-    return int(rank_1 - rank)
+    return int(rank_1 - state[0])
 
 
 def flag_betti1(
@@ -433,8 +501,10 @@ def flag_betti1(
     filled: ``E - V + C`` minus the rank over GF(2) of the boundaries of those faces.
 
     With ``members`` (the nodes' inputs, one row per node of ``adj``) a chordless 4-cycle
-    is filled only when its four nodes share an input (an artefact of the cover's overlap,
-    as in a graph whose edges were thinned); otherwise it is a hole of the nerve and counts:
+    is filled only when it is an artefact of the cover: it shares an edge with another face
+    (a triangle or a square: it is part of a 2-D patch, as in a ball or grid cover of a
+    blob whose diagonal elements do not meet) or its four nodes share an input (a graph
+    whose edges were thinned). A square standing alone is a hole of the nerve and counts:
     a loop covered coarsely by four nodes is a cycle, as it is at any finer resolution.
     Without ``members`` every chordless 4-cycle is filled (the count of the graph alone).
     The triangles and 4-cliques of a 2-D cover never count as cycles. The rank is computed on the coordinates of the faces in
@@ -455,6 +525,8 @@ def flag_betti1(
     rank_1 = n_edges - n + n_components(adj)
     if rank_1 <= 0:
         return 0
+    if callable(members):  # built only when there are cycles to count
+        members = members()
     if n_edges <= SMALL_EDGES:
         return _betti_small(up, rank_1, members)
     # coordinates: the edges outside a spanning forest

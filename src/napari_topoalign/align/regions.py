@@ -194,7 +194,8 @@ def _landing(x, y, k, sizes_x, nx, closed_y_keys, ny, fold_share):
 
 
 def _torn(side: Side, main_x, main_y, n_y, closed2_y) -> np.ndarray:
-    """Edges of ``side`` whose two ends (both with partners) land more than two edges apart."""
+    """Edges of ``side`` whose two ends (both with partners) land further apart than
+    ``closed2_y`` reaches (two edges at the same resolution, see :func:`_reach_steps`)."""
     e = side.edges
     if len(e) == 0 or len(main_x) == 0:
         return np.zeros(len(e), dtype=bool)
@@ -206,7 +207,31 @@ def _torn(side: Side, main_x, main_y, n_y, closed2_y) -> np.ndarray:
     reach.data[:] = 1
     near = np.asarray(reach[e[:, 0]].multiply(pm[e[:, 1]]).sum(axis=1)).ravel() > 0
     has = np.diff(pm.indptr) > 0
-    return has[e[:, 0]] & has[e[:, 1]] & ~near
+    # an edge held by a single shared input is no evidence of a tear (one input in the
+    # overlap of two balls or intervals is where covers at two resolutions differ most)
+    strong = side.edge_shared() >= MIN_SHARED_FLOOR
+    return has[e[:, 0]] & has[e[:, 1]] & ~near & strong
+
+
+def _reach_steps(sizes_x, sizes_y) -> int:
+    """Edges of Y that two adjacent nodes of X may land apart without the edge being torn:
+    2 at the same resolution, more when X's nodes are coarser (the partners of two adjacent
+    coarse nodes lie about as many fine edges apart as a coarse node holds fine nodes)."""
+    if len(sizes_x) == 0 or len(sizes_y) == 0:
+        return 2
+    ratio = float(np.median(sizes_x)) / max(float(np.median(sizes_y)), 1.0)
+    return 1 + int(np.ceil(max(ratio, 1.0) - 1e-9))
+
+
+def _tears(sa: Side, sb: Side, pa, pb, main_ab, main_ba):
+    """Torn edges of A and of B (see :func:`_torn`), with the reach scaled to resolution."""
+    torn_a = _torn(
+        sa, pa[main_ab], pb[main_ab], sb.n, sb.closed_k(_reach_steps(sa.sizes, sb.sizes))
+    )
+    torn_b = _torn(
+        sb, pb[main_ba], pa[main_ba], sa.n, sa.closed_k(_reach_steps(sb.sizes, sa.sizes))
+    )
+    return torn_a, torn_b
 
 
 # -- step 3: differences --------------------------------------------------------------------------
@@ -351,8 +376,11 @@ def _ratio(x: int, y: int) -> float:
 class _Pairs:
     """The strong pairs with fast lookup of those inside a region."""
 
-    def __init__(self, pa, pb, ok):
+    def __init__(self, pa, pb, ok, sa: Side, sb: Side):
         self.pa, self.pb, self.ok = pa, pb, ok
+        # the components of the full strong product (every strong pair, both graphs' edges):
+        # the blocks the null bounds (:class:`_Null`)
+        self.label = _product_components(pa, pb, sa.closed1, sb.closed1)[1]
 
     def inside(self, nodes_a, nodes_b, na, nb):
         ma = np.zeros(na, dtype=bool)
@@ -360,7 +388,7 @@ class _Pairs:
         mb = np.zeros(nb, dtype=bool)
         mb[nodes_b] = True
         sel = self.ok & ma[self.pa] & mb[self.pb]
-        return self.pa[sel], self.pb[sel]
+        return self.pa[sel], self.pb[sel], self.label[sel]
 
 
 def _n_torn(side: Side, torn, nodes) -> tuple[int, int]:
@@ -383,13 +411,21 @@ def _component_mass(pa, pb, both: sp.csr_matrix, adj_a, adj_b) -> np.ndarray:
     return np.diff(per.indptr).astype(np.float64)
 
 
-def _connected_matched(qa, qb, both, sa: Side, sb: Side) -> float:
-    """A region's statistic: the most distinct inputs held by strongly coupled pairs of the
-    region that are connected in the strong product of the two graphs (one connected
-    correspondence). Every such set lies inside one component of the full strong product,
-    which is what the null bounds (:class:`_Null`), so the max-T p-value is exact."""
-    mass = _component_mass(qa, qb, both, sa.closed1, sb.closed1)
-    return float(mass.max()) if len(mass) else 0.0
+def _connected_matched(labels, both: sp.csr_matrix) -> float:
+    """A region's statistic: the most distinct inputs its strongly coupled pairs hold in
+    one component of the full strong product of the two graphs (``labels``: the component
+    of each pair; ``both``: their shared inputs, one row per pair). What the pairs of one
+    such component hold is at most what the whole component holds, which is what the null
+    bounds (:class:`_Null`), so the max-T p-value is exact."""
+    if len(labels) == 1:
+        return float(both.getnnz())
+    _, lab = np.unique(labels, return_inverse=True)
+    ind = sp.csr_matrix(
+        (np.ones(len(lab), dtype=np.int32), (lab, np.arange(len(lab)))),
+        shape=(int(lab.max()) + 1, len(lab)),
+    )
+    per = (ind @ both).tocsr()
+    return float(np.diff(per.indptr).max())
 
 
 def _evaluate(
@@ -399,11 +435,11 @@ def _evaluate(
     shared = np.intersect1d(ia, ib, assume_unique=True)
     union = len(ia) + len(ib) - len(shared)
     overlap = len(shared) / union if union else 0.0
-    qa, qb = pairs.inside(nodes_a, nodes_b, sa.n, sb.n)
+    qa, qb, ql = pairs.inside(nodes_a, nodes_b, sa.n, sb.n)
     if len(qa):
         both = sa.membership[qa].multiply(sb.membership[qb]).tocsr()
         matched_inputs = np.unique(both.indices).astype(np.int64)
-        statistic = _connected_matched(qa, qb, both, sa, sb)
+        statistic = _connected_matched(ql, both)
     else:
         matched_inputs = np.zeros(0, dtype=np.int64)
         statistic = 0.0
@@ -507,8 +543,7 @@ def _search(sa: Side, sb: Side, p: dict, progress):
     folded_a, main_ab = _landing(pa, pb, k, sa.sizes, sa.n, keys_b, sb.n, p["fold_share"])
     folded_b, main_ba = _landing(pb, pa, k, sb.sizes, sb.n, keys_a, sa.n, p["fold_share"])
     progress(0.05, "strong pairs and folds")
-    torn_a = _torn(sa, pa[main_ab], pb[main_ab], sb.n, sb.closed2)
-    torn_b = _torn(sb, pb[main_ba], pa[main_ba], sa.n, sa.closed2)
+    torn_a, torn_b = _tears(sa, sb, pa, pb, main_ab, main_ba)
     main = main_ab | main_ba
 
     # step 3: differences: seeds on one side, their images on the other, merged, closed
@@ -554,7 +589,7 @@ def _search(sa: Side, sb: Side, p: dict, progress):
     kept = _localise_cycles(sa, sb, kept, p["min_size"], (qa, qb, k[keep], ca, cb))
     progress(0.25, "preserved regions")
 
-    pairs = _Pairs(pa, pb, main)
+    pairs = _Pairs(pa, pb, main, sa, sb)
     regions = []
     # a piece with fewer nodes than min_size still counts when it is a whole component of
     # both graphs, or holds as many inputs as min_size typical nodes (on coarse or
@@ -580,11 +615,15 @@ def _search(sa: Side, sb: Side, p: dict, progress):
 MAX_LOCAL_BLOCK = 60
 
 
-def _cycle_blocks(side: Side, nodes: np.ndarray, target: int) -> np.ndarray:
+def _cycle_blocks(
+    side: Side, nodes: np.ndarray, target: int, other: Side, other_nodes: np.ndarray
+) -> np.ndarray:
     """Nodes of the blocks of ``side`` restricted to ``nodes`` that hold a cycle the other
-    side does not have: blocks (of at most :data:`MAX_LOCAL_BLOCK` nodes) with an edge whose
-    removal lowers the cycle count. Blocks are taken, most cycles first, until the rest
-    of the region has at most ``target`` cycles; empty when that is not reached."""
+    side does not have: blocks (of at most :data:`MAX_LOCAL_BLOCK` nodes) with cycles.
+    Blocks are taken, those with the most cycles beyond the other side's nodes inside
+    their inputs first (a loop kept in both graphs is not taken for the one gained next to
+    it), until the rest of the region has at most ``target`` cycles; empty when that is
+    not reached."""
     from ._regions_graph import biconnected_blocks
 
     sub = side.sub_adjacency(nodes)
@@ -599,7 +638,14 @@ def _cycle_blocks(side: Side, nodes: np.ndarray, target: int) -> np.ndarray:
         b = flag_betti1(sub[block][:, block], members=members[block])
         if b > 0:
             found.append((b, block))
-    found.sort(key=lambda t: -t[0])
+    if found:
+        images = _inside_many(side, other, [nodes[block] for _, block in found])
+        extra = [
+            b - other.cycles(np.intersect1d(img, other_nodes))
+            for (b, _), img in zip(found, images)
+        ]
+        order = sorted(range(len(found)), key=lambda i: (-extra[i], -found[i][0]))
+        found = [found[i] for i in order]
     out, left = [], total
     for b, block in found:
         if left <= target:
@@ -630,10 +676,10 @@ def _localise_cycles(sa: Side, sb: Side, kept, min_size, product):
             out.append((xa, xb))
             continue
         if cb > ca:
-            cut_b = _cycle_blocks(sb, xb, ca)
+            cut_b = _cycle_blocks(sb, xb, ca, sa, xa)
             cut_a = np.intersect1d(_inside_many(sb, sa, [cut_b])[0], xa) if len(cut_b) else cut_b
         else:
-            cut_a = _cycle_blocks(sa, xa, cb)
+            cut_a = _cycle_blocks(sa, xa, cb, sb, xb)
             cut_b = np.intersect1d(_inside_many(sa, sb, [cut_a])[0], xb) if len(cut_a) else cut_a
         rest_a, rest_b = np.setdiff1d(xa, cut_a), np.setdiff1d(xb, cut_b)
         if min(len(cut_a), len(cut_b)) == 0 or min(len(rest_a), len(rest_b)) < min_size:
@@ -808,9 +854,8 @@ def score_region(
     folded_b, main_ba = _landing(
         pb, pa, k, sb.sizes, sb.n, _keys(sa.closed1), sa.n, p["fold_share"]
     )
-    pairs = _Pairs(pa, pb, main_ab | main_ba)
-    torn_a = _torn(sa, pa[main_ab], pb[main_ab], sb.n, sb.closed2)
-    torn_b = _torn(sb, pb[main_ba], pa[main_ba], sa.n, sa.closed2)
+    pairs = _Pairs(pa, pb, main_ab | main_ba, sa, sb)
+    torn_a, torn_b = _tears(sa, sb, pa, pb, main_ab, main_ba)
     region = _evaluate(sa, sb, nodes_a, nodes_b, pairs, folded_a, folded_b, torn_a, torn_b)
     _p_values(sa, sb, [region], p, rng, check_progress(None))
     return region
