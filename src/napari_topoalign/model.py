@@ -945,7 +945,8 @@ class Region:
         step max-T over ``n_permutations`` relabellings of B's inputs; NaN without
         permutations).
     statistic : float
-        The tested statistic: matched inputs plus the excess of shared inputs over chance.
+        The tested statistic: the most inputs the region's strong pairs hold in one
+        component of the strong product of the two graphs.
     components, cycles, folds, torn : tuple of int
         For A and for B: connected components of the subgraph, its independent cycles once
         triangles and 4-cycles are filled, nodes whose inputs go to separate places of the other graph, and edges

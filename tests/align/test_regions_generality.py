@@ -44,6 +44,15 @@ def test_square_filled_only_when_its_nodes_share_an_input():
     assert flag_betti1(adj) == 0  # the graph alone: every chordless square filled
     assert flag_betti1(adj, members=hole) == 1  # a hole of the nerve counts
     assert flag_betti1(adj, members=thinned) == 0
+    # a 3 x 3 grid of nodes (a ball cover of a blob whose diagonal balls do not meet):
+    # its four squares share edges, so they are a 2-D patch and are filled
+    idx = np.arange(9).reshape(3, 3)
+    edges = [(idx[i, j], idx[i, j + 1]) for i in range(3) for j in range(2)]
+    edges += [(idx[i, j], idx[i + 1, j]) for i in range(2) for j in range(3)]
+    u, v = np.array(edges).T
+    grid = sp.csr_matrix((np.ones(2 * len(u)), (np.r_[u, v], np.r_[v, u])), shape=(9, 9))
+    members = sp.csr_matrix(np.eye(9))  # no input shared by four nodes
+    assert flag_betti1(grid, members=members) == 0
 
 
 def test_loop_covered_by_four_nodes_keeps_its_cycle():

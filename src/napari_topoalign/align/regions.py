@@ -9,13 +9,15 @@ The method (``docs/regions.md`` gives it step by step, with the measurements tha
 1. **Strong pairs.** Nodes of the two graphs are compared by the inputs they hold. A pair
    ``(a, b)`` is *strongly coupled* when its coupling (by default the overlap coefficient
    ``|a ∩ b| / min(|a|, |b|)``, which does not depend on the resolution of either graph) is
-   at least ``min_coupling``, they share at least ``min_shared`` inputs, and they share at
-   least twice what two unrelated nodes of their sizes would.
+   at least ``min_coupling``, they share at least ``min_shared`` inputs (or all of the
+   smaller node when it is smaller still, and at least 2), and they share at least twice
+   what two unrelated nodes of their sizes would.
 2. **Where each node lands.** A node's strong partners are grouped by adjacency in the
    other graph (partners joined by an edge: one group). A group is substantial when it holds at least
    ``fold_share`` of the node's inputs. A node with two substantial groups is *folded*: its
-   inputs lie together in its own graph and in separate places of the other. An edge whose
-   two ends land more than two edges apart is *torn*.
+   inputs lie together in its own graph and in separate places of the other. An edge (of
+   at least two shared inputs) whose two ends land more than two edges apart (more when
+   the other graph is finer) is *torn*.
 3. **Differences.** Every folded node, torn edge and group of nodes without any strong
    partner seeds a difference; a fold or a tear inside a block (a biconnected component: a
    loop, a blob) is stated about the whole block, and each seed takes the nodes of the other
@@ -27,17 +29,18 @@ The method (``docs/regions.md`` gives it step by step, with the measurements tha
    region, connected in both graphs; a change of resolution moves along one graph while the
    other stays on a node. A component whose sides differ only in cycles gives the blocks
    holding the extra cycles as a region of their own, the rest stays preserved.
-5. **What each region is.** Components, independent cycles (once triangles and 4-cycles
-   are filled, so that a loop is one cycle at any resolution), folds and tears of both sides, the Jaccard index of their
+5. **What each region is.** Components, independent cycles (once triangles and the
+   4-cycles that are part of a 2-D patch are filled, so that a loop is one cycle at any
+   resolution, four nodes included), folds and tears of both sides, the Jaccard index of their
    inputs and the share of inputs in strongly coupled pairs give the differences (cycles
    lost or gained, split, merged, rearranged, inputs elsewhere) and the scores.
-6. **Significance.** The statistic of a region is the number of its inputs in strongly
-   coupled pairs plus its shared inputs beyond chance. ``n_permutations`` times, B's inputs
-   are relabelled (its membership columns permuted) and the search's building blocks (the
-   product-graph components, and the distinct inputs of all strong pairs with the best group
-   without partners) are found again; a region's p-value is the share of permutations whose best block reaches its
-   statistic (single-step max-T: corrected for every region reported, and for the search
-   that chose them).
+6. **Significance.** The statistic of a region is the most distinct inputs its strongly
+   coupled pairs hold within one component of the full strong product of the two graphs.
+   ``n_permutations`` times, B's inputs are relabelled (its membership columns permuted)
+   and the components of the full strong product are found again; a region's p-value is
+   the share of permutations whose largest component reaches its statistic (single-step
+   max-T: corrected for every region reported and for the search that chose them, and exact,
+   since no region of the search can exceed the largest component).
 """
 
 from __future__ import annotations
@@ -72,7 +75,12 @@ MIN_SHARED_FLOOR = 2
 
 REGION_PARAMS = dict(
     min_size=Param(
-        3, "int", low=1, high=1_000_000, help="fewest nodes on the larger side of a region"
+        3,
+        "int",
+        low=1,
+        high=1_000_000,
+        help="fewest nodes on the larger side of a region (a whole small component, or a "
+        "piece holding as many inputs as min_size typical nodes, also counts)",
     ),
     min_coupling=Param(
         0.5,
@@ -89,7 +97,11 @@ REGION_PARAMS = dict(
         help="coupling measure of node pairs (overlap: independent of resolution)",
     ),
     min_shared=Param(
-        3, "int", low=1, high=1_000_000, help="fewest shared inputs of a strong pair"
+        3,
+        "int",
+        low=1,
+        high=1_000_000,
+        help="fewest shared inputs of a strong pair (all of a smaller node, at least 2)",
     ),
     fold_share=Param(
         0.25,
@@ -749,14 +761,17 @@ def find_matching_regions(
     min_size : int
         Fewest nodes on the larger side of a reported region (a part covered by 3 nodes in
         one graph and by 2 coarser nodes in the other is reported: requiring it of both
-        sides dropped such parts whenever the resolutions differ).
+        sides dropped such parts whenever the resolutions differ). A smaller piece is
+        reported when it is a whole connected component of both graphs, or holds on each
+        side as many inputs as ``min_size`` nodes of the median size.
     min_coupling : float in (0, 1]
         Lowest coupling of a strongly coupled pair of nodes.
     coupling : str or callable
         Coupling measure (a name in :data:`napari_topoalign.align.coupling.COUPLINGS`);
         ``"overlap"`` (``|a ∩ b| / min(|a|, |b|)``) does not depend on resolution.
     min_shared : int
-        Fewest shared inputs of a strong pair.
+        Fewest shared inputs of a strong pair; a pair whose smaller node holds fewer must
+        share all of it (and at least 2), so that graphs of nodes of 2-3 inputs have pairs.
     fold_share : float in (0, 0.5]
         Share of a node's inputs that each of two separate places of the other graph must
         hold for the node to be folded (split or merged there).
@@ -773,8 +788,8 @@ def find_matching_regions(
     Returns
     -------
     list of Region
-        Ranked by their statistic (matched inputs plus shared inputs beyond chance), largest
-        first. Preserved regions share no node with each other or with a changed region;
+        Ranked by their statistic (the most inputs their strong pairs hold in one component
+        of the strong product of the two graphs), largest first. Preserved regions share no node with each other or with a changed region;
         changed regions share none with each other.
     """
     p = _check(
