@@ -109,6 +109,9 @@ def test_small_whole_components_are_regions():
     g = _graph(sets, n)
     regions = find_matching_regions(g, g, n_permutations=20, random_state=0)
     assert _sig_share(regions, n) == 1.0
+    # but isolated nodes of one input are noise, not 50 regions
+    dots = _graph([[i] for i in range(50)], 50)
+    assert find_matching_regions(dots, dots, n_permutations=0) == []
 
 
 def test_null_bounds_every_region_of_the_search_on_fine_graphs():

@@ -79,8 +79,8 @@ REGION_PARAMS = dict(
         "int",
         low=1,
         high=1_000_000,
-        help="fewest nodes on the larger side of a region (a whole small component, or a "
-        "piece holding as many inputs as min_size typical nodes, also counts)",
+        help="fewest nodes on the larger side of a region (a piece holding as many inputs "
+        "as min_size typical nodes, or a whole component of both graphs, also counts)",
     ),
     min_coupling=Param(
         0.5,
@@ -603,22 +603,21 @@ def _search(sa: Side, sb: Side, p: dict, progress):
 
     pairs = _Pairs(pa, pb, main, sa, sb)
     regions = []
-    # a piece with fewer nodes than min_size still counts when it is a whole component of
-    # both graphs, or holds as many inputs as min_size typical nodes (on coarse or
-    # fragmented graphs a component of two nodes of 60 inputs each is a structure, not noise)
+    # a piece with fewer nodes than min_size still counts when it holds as many inputs as
+    # min_size typical nodes, or is a whole component of both graphs holding at least one
+    # typical node's inputs (and min_shared): on coarse or fragmented graphs a component of
+    # two nodes of 60 inputs each is a structure, not noise; an isolated node of 2 is noise
     typical = float(np.median(np.r_[sa.sizes, sb.sizes])) if sa.n + sb.n else 0.0
     for xa, xb in kept + diffs:
         if len(xa) == 0 or len(xb) == 0:
             continue
-        if (
-            max(len(xa), len(xb)) < p["min_size"]
-            and not (sa.whole_component(xa) and sb.whole_component(xb))
-            and (
-                len(sa.inputs_of(xa)) < p["min_size"] * typical
-                or len(sb.inputs_of(xb)) < p["min_size"] * typical
-            )
-        ):
-            continue
+        if max(len(xa), len(xb)) < p["min_size"]:
+            held = min(len(sa.inputs_of(xa)), len(sb.inputs_of(xb)))
+            whole = sa.whole_component(xa) and sb.whole_component(xb)
+            if held < p["min_size"] * typical and not (
+                whole and held >= max(typical, p["min_shared"])
+            ):
+                continue
         regions.append(_evaluate(sa, sb, xa, xb, pairs, folded_a, folded_b, torn_a, torn_b))
     return regions
 
@@ -762,8 +761,9 @@ def find_matching_regions(
         Fewest nodes on the larger side of a reported region (a part covered by 3 nodes in
         one graph and by 2 coarser nodes in the other is reported: requiring it of both
         sides dropped such parts whenever the resolutions differ). A smaller piece is
-        reported when it is a whole connected component of both graphs, or holds on each
-        side as many inputs as ``min_size`` nodes of the median size.
+        reported when it holds on each side as many inputs as ``min_size`` nodes of the
+        median size, or is a whole connected component of both graphs holding at least one
+        median node's inputs (and ``min_shared``).
     min_coupling : float in (0, 1]
         Lowest coupling of a strongly coupled pair of nodes.
     coupling : str or callable
