@@ -128,3 +128,51 @@ def test_layout_offsets():
     lay = Layout({"a": np.ones((3, 2)), "b": np.zeros((2, 2))}, {"a": np.array([1.0, 0.0])})
     np.testing.assert_array_equal(lay.centered("a"), np.tile([0.0, 1.0], (3, 1)))
     np.testing.assert_array_equal(lay.offsets["b"], [0.0, 0.0])
+
+
+def test_layout_by_name_and_index():
+    lay = Layout(
+        {"b": np.ones((3, 2)), "a": np.zeros((2, 2))},
+        {"b": np.array([2.0, 0.0])},
+        {"method": "test"},
+    )
+    assert lay.names == ["b", "a"] and len(lay) == 2 and list(lay) == ["b", "a"]
+    assert lay["b"] is lay[0] and lay["a"] is lay[1] and lay[np.int64(1)] is lay["a"]
+    assert "a" in lay and 0 not in lay and "zz" not in lay
+    np.testing.assert_array_equal(lay.centered(0), lay.centered("b"))
+    np.testing.assert_array_equal(lay.centered("b"), np.tile([-1.0, 1.0], (3, 1)))
+    np.testing.assert_array_equal(lay.offset(1), [0.0, 0.0])
+    assert [k for k, _ in lay.items()] == ["b", "a"] and len(list(lay.values())) == 2
+    assert bool(Layout({}))  # a layout of no graphs is still a layout
+    with pytest.raises(ValueError, match="index: must be an integer >= 0, got -1"):
+        lay[-1]
+    with pytest.raises(IndexError, match="index 2 out of range for 2 graph"):
+        lay[2]
+    with pytest.raises(TypeError, match="name .str. or an index .int., got float 1.5"):
+        lay[1.5]
+    with pytest.raises(TypeError, match="got bool"):
+        lay.centered(True)
+    with pytest.raises(KeyError, match="no graph named 'c'; known: \\['b', 'a'\\]"):
+        lay["c"]
+    with pytest.raises(TypeError, match="graph names must be strings"):
+        Layout({0: np.zeros((1, 2))})
+    with pytest.raises(TypeError, match="params: expected a dict"):
+        Layout({"a": np.zeros((1, 2))}, {}, params=[1])
+
+
+def test_layout_dict_round_trip_keeps_order_and_old_form():
+    lay = Layout(
+        {"z": np.arange(6.0).reshape(3, 2), "a": np.zeros((0, 2))}, {"z": [1.0, 2.0]}, {"k": 1}
+    )
+    back = Layout.from_dict(lay.to_dict())
+    assert back.names == ["z", "a"] and back.params == {"k": 1}
+    np.testing.assert_array_equal(back["z"], lay["z"])
+    np.testing.assert_array_equal(back.offset("z"), [1.0, 2.0])
+    assert back["a"].shape == (0, 2)
+    # the form of sessions saved before to_dict: dicts by name
+    old = Layout.from_dict({"positions": {"z": lay["z"]}, "offsets": {"z": [1.0, 2.0]}})
+    np.testing.assert_array_equal(old.centered("z"), lay.centered("z"))
+    with pytest.raises(ValueError, match="2 names for 1 position arrays"):
+        Layout.from_dict({"names": ["a", "b"], "positions": [np.zeros((1, 2))]})
+    with pytest.raises(KeyError, match="no 'positions'"):
+        Layout.from_dict({"names": []})

@@ -91,3 +91,33 @@ def test_copy_runs_stages_without_touching_the_original():
     assert cmp.layout is scratch.layout and cmp.mapper_params["n_intervals"] == 8
     with pytest.raises(ValueError, match="other representations"):
         cmp.update_from(_cmp())
+
+
+def test_align_layout_keeps_the_one_layout_type_and_it_saves(tmp_path, monkeypatch):
+    from napari_topoalign import joint_layout
+    from napari_topoalign.model import Layout
+
+    cmp = _cmp()
+    cmp.build_mappers()
+    names = list(cmp.graphs)[::-1]  # a layout in another order than the graphs
+    layout = cmp.align_layout(names, random_state=0, iterations=20)
+    direct = joint_layout({n: cmp.graphs[n] for n in names}, random_state=0, iterations=20)
+    assert type(layout) is Layout and cmp.layout is layout and layout.names == names
+    for n in names:
+        np.testing.assert_array_equal(layout[n], direct[n])
+    assert layout.params["iterations"] == 20 and layout.params["random_state"] == 0
+
+    cmp.save(tmp_path / "new.topoalign")
+    back = Comparison.load(tmp_path / "new.topoalign").layout
+    assert type(back) is Layout and back.names == names and back.params == layout.params
+    for n in names:
+        np.testing.assert_array_equal(back[n], layout[n])
+        np.testing.assert_array_equal(back.offset(n), layout.offset(n))
+    # a session file written before Layout had to_dict (its dataclass fields) still loads
+    monkeypatch.delattr(Layout, "to_dict")
+    cmp.save(tmp_path / "old.topoalign")
+    monkeypatch.undo()
+    old = Comparison.load(tmp_path / "old.topoalign").layout
+    assert type(old) is Layout and old.names == names
+    for n in names:
+        np.testing.assert_array_equal(old.centered(n), layout.centered(n))

@@ -815,12 +815,30 @@ def _plain(record: Mapping[str, Any]) -> dict[str, Any]:
 
 @dataclass(eq=False)
 class Layout:
-    """Node positions of several graphs in one shared coordinate frame.
+    """Node positions of several graphs in one shared coordinate frame, by graph name.
+
+    The one layout type of the package: :func:`~napari_topoalign.align.joint_layout`
+    returns it, :meth:`Comparison.align_layout <napari_topoalign.Comparison.align_layout>`
+    keeps it on the session, the quality measures and the viewer read it. The graphs keep
+    their order (the order they were laid out in), and a graph is found by its name or by
+    its position in that order::
+
+        >>> layout = joint_layout({"layer3": g3, "layer4": g4})   # doctest: +SKIP
+        >>> layout.names                                          # doctest: +SKIP
+        ['layer3', 'layer4']
+        >>> layout["layer4"] is layout[1]                         # doctest: +SKIP
+        True
+        >>> layout.centered("layer4")     # without its panel offset  # doctest: +SKIP
+
+    It behaves as a read-only mapping of graph name -> ``(n_nodes, 2)`` positions (``len``,
+    ``in``, iteration over the names, :meth:`keys`, :meth:`values`, :meth:`items`), and
+    integer indices (``0 <= i < len(layout)``; negative or fractional indices are refused)
+    give the graph at that position.
 
     Attributes
     ----------
     positions : dict of str to ndarray of shape (n_nodes, 2)
-        Positions by graph name, in the shared frame (panel offsets included).
+        Positions by graph name, in the shared frame (panel offsets included), in graph order.
     offsets : dict of str to ndarray of shape (2,)
         The panel offset of each graph (zero for an overlay); ``positions - offset`` gives
         the position in the common frame used to compare graphs.
@@ -841,8 +859,14 @@ class Layout:
             raise TypeError(
                 f"offsets: expected a dict of graph name -> (2,) array, got {type(self.offsets).__name__}"
             )
+        if not isinstance(self.params, Mapping):
+            raise TypeError(f"params: expected a dict, got {type(self.params).__name__}")
         positions = {}
         for k, v in self.positions.items():
+            if not isinstance(k, str):
+                raise TypeError(
+                    f"positions: graph names must be strings, got {type(k).__name__} {k!r}"
+                )
             arr = np.asarray(v) if np.size(v) == 0 else check_array(v, f"positions[{k!r}]", ndim=2)
             if arr.size == 0:
                 arr = np.zeros((0, 2))
@@ -860,10 +884,103 @@ class Layout:
             offsets[k] = np.asarray(o, dtype=np.float64)
         self.positions = positions
         self.offsets = offsets
+        self.params = dict(self.params)
 
-    def centered(self, name: str) -> np.ndarray:
-        """Positions of graph ``name`` with its panel offset removed."""
+    # -- names and indices ------------------------------------------------------------------
+    @property
+    def names(self) -> list[str]:
+        """The graph names, in graph order."""
+        return list(self.positions)
+
+    def name_of(self, key: str | int) -> str:
+        """The graph name that ``key`` (a name, or an index ``0 <= i < len(self)``) stands for."""
+        if isinstance(key, str):
+            if key not in self.positions:
+                raise KeyError(f"layout: no graph named {key!r}; known: {self.names}")
+            return key
+        if isinstance(key, (bool, np.bool_)) or not isinstance(key, (int, np.integer)):
+            raise TypeError(
+                f"layout: a graph is a name (str) or an index (int), got {type(key).__name__} {key!r}"
+            )
+        i = check_int(key, "index", minimum=0)
+        if i >= len(self.positions):
+            raise IndexError(
+                f"layout: index {i} out of range for {len(self.positions)} graph(s) {self.names}"
+            )
+        return self.names[i]
+
+    def __getitem__(self, key: str | int) -> np.ndarray:
+        """Positions (panel offsets included) of the graph ``key`` (name or index)."""
+        return self.positions[self.name_of(key)]
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def __iter__(self):
+        return iter(self.positions)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in self.positions
+
+    def __bool__(self) -> bool:  # a layout is there even when it holds no graph
+        return True
+
+    def keys(self):
+        return self.positions.keys()
+
+    def values(self):
+        return self.positions.values()
+
+    def items(self):
+        return self.positions.items()
+
+    def offset(self, key: str | int) -> np.ndarray:
+        """The panel offset of graph ``key`` (name or index)."""
+        return self.offsets[self.name_of(key)]
+
+    def centered(self, key: str | int) -> np.ndarray:
+        """Positions of graph ``key`` (name or index) with its panel offset removed (the
+        common frame in which the graphs are compared)."""
+        name = self.name_of(key)
         return self.positions[name] - self.offsets[name]
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{n!r}: {len(p)}" for n, p in self.positions.items())
+        how = self.params.get("method") or self.params.get("arrangement") or "layout"
+        return f"Layout({how}; nodes by graph {{{sizes}}})"
+
+    # -- session file -----------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (graph names in order, arrays, params) for the session file."""
+        return {
+            "names": self.names,
+            "positions": [self.positions[n] for n in self.positions],
+            "offsets": [self.offsets[n] for n in self.positions],
+            "params": dict(self.params),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Layout:
+        """Inverse of :meth:`to_dict`; also takes the ``positions``/``offsets`` dicts by name
+        of sessions saved before :meth:`to_dict` existed."""
+        if not isinstance(data, Mapping):
+            raise TypeError(f"layout: expected a dict, got {type(data).__name__}")
+        if "positions" not in data:
+            raise KeyError("layout: the dict has no 'positions'")
+        positions, offsets = data["positions"], data.get("offsets") or {}
+        if "names" in data:
+            names = list(data["names"])
+            if not isinstance(positions, Mapping):
+                if len(positions) != len(names):
+                    raise ValueError(
+                        f"layout: {len(names)} names for {len(positions)} position arrays"
+                    )
+                positions = dict(zip(names, positions))
+            if not isinstance(offsets, Mapping):
+                if len(offsets) != len(names):
+                    raise ValueError(f"layout: {len(names)} names for {len(offsets)} offsets")
+                offsets = dict(zip(names, offsets))
+        return cls(positions, offsets, dict(data.get("params") or {}))
 
 
 @dataclass(eq=False)

@@ -291,9 +291,8 @@ class Comparison:
         names = self._names(names, self.graphs, "graphs")
         if not names:
             raise ValueError("no mapper graphs to lay out; call build_mappers() first")
-        graphs = [self.graphs[n] for n in names]
-        result = joint_layout(graphs, progress=progress, callback=callback, **params)
-        self.layout = _as_layout(result, names, params)
+        graphs = {n: self.graphs[n] for n in names}
+        self.layout = joint_layout(graphs, progress=progress, callback=callback, **params)
         self._changed("layout")
         return self.layout
 
@@ -514,20 +513,3 @@ class Comparison:
             f"Comparison({self.representations!r}; graphs: {list(self.graphs)}; "
             f"layout: {'yes' if self.layout else 'no'}; correspondences: {list(self.correspondences)})"
         )
-
-
-def _as_layout(result, names, params) -> Layout:
-    """A :class:`Layout` from what :func:`joint_layout` returned: a list of position arrays
-    (panel offsets included) with ``.offsets`` and ``.params``, or a Layout."""
-    if isinstance(result, Layout):
-        return result
-    positions = list(result)
-    if len(positions) != len(names):
-        raise ValueError(
-            f"layout: expected one position array per graph ({len(names)}), got {len(positions)}"
-        )
-    offsets = getattr(result, "offsets", None)
-    offsets = dict(zip(names, offsets)) if offsets is not None else {}
-    used = dict(getattr(result, "params", {}) or {})
-    used.update(params)
-    return Layout(dict(zip(names, positions)), offsets, used)

@@ -5,7 +5,7 @@ import pytest
 import scipy.sparse as sp
 
 from napari_topoalign import build_mapper
-from napari_topoalign.align import joint_layout
+from napari_topoalign.align import joint_layout, node_coupling
 from napari_topoalign.align.layout import JointLayout, independent_layout
 from napari_topoalign.model import Layout, MapperGraph
 from napari_topoalign.session import Cancelled, Comparison
@@ -39,18 +39,19 @@ def pair():
 
 def test_shapes_offsets_and_panels(pair):
     pos = joint_layout(pair, random_state=0)
-    assert isinstance(pos, JointLayout) and len(pos) == 2
-    for g, p in zip(pair, pos):
+    assert isinstance(pos, Layout) and JointLayout is Layout and len(pos) == 2
+    assert pos.names == ["g0", "g1"]  # the graphs' own names, in order
+    for g, p in zip(pair, pos.values()):
         assert p.shape == (g.n_nodes, 2) and np.all(np.isfinite(p))
     # side by side: panels do not overlap, left to right in the order of the graphs
     assert pos[0][:, 0].max() < pos[1][:, 0].min()
-    assert pos.offsets[0][0] == 0 and pos.offsets[1][0] > 0
-    centered = pos.centered()
-    np.testing.assert_allclose(centered[1], pos[1] - pos.offsets[1])
+    assert pos.offset(0)[0] == 0 and pos.offsets["g1"][0] > 0
+    centered = [pos.centered(i) for i in range(len(pos))]
+    np.testing.assert_allclose(centered[1], pos["g1"] - pos.offset("g1"))
     # overlay: same optimisation, no offsets
     over = joint_layout(pair, random_state=0, arrangement="overlay")
-    assert all(np.all(o == 0) for o in over.offsets)
-    for a, b in zip(over, centered):
+    assert all(np.all(o == 0) for o in over.offsets.values())
+    for a, b in zip(over.values(), centered):
         np.testing.assert_allclose(a, b, atol=1e-9)
 
 
@@ -58,14 +59,14 @@ def test_deterministic(pair):
     a = joint_layout(pair, random_state=3, iterations=30)
     b = joint_layout(pair, random_state=3, iterations=30)
     c = joint_layout(pair, random_state=4, iterations=30)
-    for x, y in zip(a, b):
+    for x, y in zip(a.values(), b.values()):
         np.testing.assert_array_equal(x, y)
-    assert any(not np.allclose(x, y) for x, y in zip(a, c))
+    assert any(not np.allclose(x, y) for x, y in zip(a.values(), c.values()))
 
 
 def test_edges_have_readable_lengths(pair):
     pos = joint_layout(pair, random_state=0)
-    for g, p in zip(pair, pos):
+    for g, p in zip(pair, pos.values()):
         lengths = np.linalg.norm(p[g.edges[:, 0]] - p[g.edges[:, 1]], axis=1)
         assert 0.5 < np.median(lengths) < 2.5  # the unit length is one edge (scaled per graph)
         # no two nodes of one graph on top of each other
@@ -89,9 +90,9 @@ def test_three_graphs_components_isolated_and_empty():
     e = MapperGraph.empty(n, name="e")
     assert a.n_edges > 0 and b.n_edges > 0
     pos = joint_layout([a, b, e], random_state=0, iterations=40)
-    assert [p.shape for p in pos] == [(a.n_nodes, 2), (b.n_nodes, 2), (0, 2)]
-    assert all(np.all(np.isfinite(p)) for p in pos)
-    assert len(pos.offsets) == 3
+    assert [p.shape for p in pos.values()] == [(a.n_nodes, 2), (b.n_nodes, 2), (0, 2)]
+    assert all(np.all(np.isfinite(p)) for p in pos.values())
+    assert len(pos.offsets) == 3 and pos.names == ["a", "b", "e"]
     # an empty graph alone is laid out as nothing
     only = joint_layout([e], random_state=0)
     assert only[0].shape == (0, 2)
@@ -142,7 +143,7 @@ def test_progress_callback_and_cancel(pair):
     steps = pos.params["steps"]
     assert steps > 40  # the own layouts, then the joint steps
     assert len(frames) == (steps - 1) // 5  # every 5 steps, not after the last
-    assert all([f.shape for f in frame] == [p.shape for p in pos] for frame in frames)
+    assert all([f.shape for f in frame] == [p.shape for p in pos.values()] for frame in frames)
     assert not np.allclose(frames[0][0], pos[0])
     # side by side: the panels of every frame are apart
     assert all(frame[0][:, 0].max() < frame[1][:, 0].min() for frame in frames)
@@ -162,7 +163,7 @@ def test_comparison_align_layout(pair):
     layout = cmp.align_layout(random_state=1, iterations=30)
     assert isinstance(layout, Layout) and cmp.layout is layout
     direct = joint_layout(pair, random_state=1, iterations=30)
-    for name, p, o in zip(["g0", "g1"], direct, direct.offsets):
+    for name, p, o in zip(["g0", "g1"], direct.values(), direct.offsets.values()):
         np.testing.assert_allclose(layout.positions[name], p)
         np.testing.assert_allclose(layout.offsets[name], o)
         np.testing.assert_allclose(cmp.positions(name), p)
@@ -281,7 +282,7 @@ def test_fallback_gives_exactly_the_procrustes_baseline(pair, monkeypatch):
     monkeypatch.setattr(layout_mod, "_mean_alignment", worse_joint)
     pos = joint_layout(pair, random_state=2, arrangement="overlay")
     assert pos.params["fallback"] is True
-    for a, b in zip(pos, independent_baseline(pair, random_state=2)):
+    for a, b in zip(pos.values(), independent_baseline(pair, random_state=2)):
         np.testing.assert_allclose(a, b, atol=1e-9)
 
 
@@ -292,7 +293,7 @@ def test_stress_bound_is_a_parameter(real_pairs, tol):
     graphs = next(iter(real_pairs.values()))
     pos = joint_layout(graphs, random_state=0, stress_tol=tol, coupling_strength=4.0)
     assert pos.params["stress_tol"] == tol
-    for g, p in zip(graphs, pos.centered()):
+    for g, p in zip(graphs, (pos.centered(i) for i in range(len(pos)))):
         comps, _ = _components(g, np.random.default_rng(0))
         pairs = _StressPairs(comps)
         own = independent_layout(g, random_state=0)
@@ -358,7 +359,7 @@ def test_own_layouts_are_the_independent_layouts_when_sizes_differ():
     jq, bq = layout_quality([big, small], pos), layout_quality([big, small], base)
     assert jq["mean_alignment"] <= bq["mean_alignment"] + 1e-12
     if pos.params["fallback"]:
-        for a, b in zip(pos, base):
+        for a, b in zip(pos.values(), base):
             np.testing.assert_allclose(a, b, atol=1e-9)
     # the baseline inside the layout is built from exactly the independent layouts
     from napari_topoalign.align import layout as layout_mod
@@ -377,3 +378,33 @@ def test_own_layouts_are_the_independent_layouts_when_sizes_differ():
         layout_mod._procrustes_baseline = real
     for g, o in zip([big, small], seen["own"]):
         np.testing.assert_array_equal(o, independent_layout(g, random_state=1))
+
+
+def test_graphs_by_name_and_focus(pair):
+    from napari_topoalign.align.quality import alignment, stress
+
+    by_name = joint_layout({"first": pair[0], "second": pair[1]}, random_state=0, iterations=20)
+    plain = joint_layout(pair, random_state=0, iterations=20)
+    assert by_name.names == ["first", "second"] and "focus" not in by_name.params
+    for a, b in zip(by_name.values(), plain.values()):
+        np.testing.assert_array_equal(a, b)  # the names change nothing
+    # graphs without names (or with the same name twice) are g0, g1, ...
+    assert joint_layout([pair[0], pair[0]], random_state=0, iterations=5).names == ["g0", "g1"]
+    focused = joint_layout(pair, random_state=0, iterations=20, focus=("g1", 0))
+    for a, b in zip(focused.values(), plain.values()):
+        np.testing.assert_array_equal(a, b)  # the focus reports, it does not move anything
+    rep = focused.params["focus"]
+    assert rep["graphs"] == ["g1", "g0"]
+    want = alignment(plain.centered(1), plain.centered(0), node_coupling(pair[1], pair[0]))
+    assert rep["alignment"] == pytest.approx(want)
+    assert rep["stress"][0] == pytest.approx(stress(pair[1], plain.centered(1), max_sources=500))
+    with pytest.raises(ValueError, match="focus: expected two different graphs"):
+        joint_layout(pair, focus=("g0", 0))
+    with pytest.raises(KeyError, match="focus: layout: no graph named 'x'"):
+        joint_layout(pair, focus=("g0", "x"))
+    with pytest.raises(ValueError, match="focus: index: must be an integer >= 0, got -1"):
+        joint_layout(pair, focus=(0, -1))
+    with pytest.raises(TypeError, match="focus: expected None or a pair"):
+        joint_layout(pair, focus="g0")
+    with pytest.raises(TypeError, match="names of a dict of graphs must be strings"):
+        joint_layout({0: pair[0]})

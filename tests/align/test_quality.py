@@ -157,3 +157,21 @@ def test_stress_cost_bounded_by_the_guard(digits_graphs, seed):
     )
     assert max(stress_ratio) <= 1.0 + _STRESS_TOL + 1e-9
     assert ratio >= 2.0
+
+
+def test_layout_quality_reads_a_layout_by_order_or_by_name():
+    graphs = _synthetic_pair(0, n=300)
+    lay = joint_layout(graphs, random_state=0, iterations=20)
+    by_order = layout_quality(graphs, lay)
+    arrays = layout_quality(
+        graphs, list(lay.values()), offsets=[lay.offset(i) for i in range(len(lay))]
+    )
+    assert by_order["alignment"] == arrays["alignment"] and by_order["stress"] == arrays["stress"]
+    # graphs by name take their own positions from the layout, whatever the order
+    swapped = layout_quality({"s1": graphs[1], "s0": graphs[0]}, lay)
+    assert swapped["alignment"][(0, 1)] == pytest.approx(by_order["alignment"][(0, 1)])
+    assert swapped["stress"] == by_order["stress"][::-1]
+    with pytest.raises(KeyError, match="the layout has no graph"):
+        layout_quality({"s0": graphs[0], "zz": graphs[1]}, lay)
+    with pytest.raises(ValueError, match="offsets: a Layout carries its panel offsets"):
+        layout_quality(graphs, lay, offsets=[[0, 0], [0, 0]])

@@ -65,14 +65,14 @@ frame (offsets removed) and the panel offsets are added at the end.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from .._utils.params import Param, declare_params
-from ..model import MapperGraph
+from ..model import Layout, MapperGraph
 from ._layout_phases import (  # noqa: F401  (the constants stay importable from this module)
     _CROSS,
     _JOINT_SHARE,
@@ -95,45 +95,69 @@ from .coupling import check_same_inputs, node_coupling
 ARRANGEMENTS = ("side_by_side", "overlay")
 
 
-class JointLayout(list):
-    """The result of :func:`joint_layout`: a list of ``(n_nodes, 2)`` position arrays (panel
-    offsets included) with the panel offsets alongside.
-
-    Attributes
-    ----------
-    offsets : list of ndarray of shape (2,)
-        The panel offset of each graph; ``positions[g] - offsets[g]`` is graph ``g`` in the
-        common frame in which the graphs were aligned. All zero for ``"overlay"``.
-    params : dict
-        The parameters used (with ``iterations`` resolved).
-    """
-
-    def __init__(self, positions, offsets, params):
-        super().__init__(positions)
-        self.offsets = [np.asarray(o, dtype=np.float64).reshape(2) for o in offsets]
-        self.params = dict(params)
-
-    def centered(self) -> list[np.ndarray]:
-        """The positions with the panel offsets removed (the common frame)."""
-        return [p - o for p, o in zip(self, self.offsets)]
+#: The name of :func:`joint_layout`'s result before the package had one layout type: the
+#: same class as :class:`~napari_topoalign.model.Layout` (kept for old scripts).
+JointLayout = Layout
 
 
 # -- validation -------------------------------------------------------------------------------
 def _check_graphs(graphs) -> list[MapperGraph]:
+    return _graphs_and_names(graphs)[0]
+
+
+def _graphs_and_names(graphs) -> tuple[list[MapperGraph], list[str]]:
+    """The graphs as a list and their names: the keys of a dict of graphs; else each
+    graph's ``name`` when all are set and distinct; else ``"g0"``, ``"g1"``, ..."""
     if isinstance(graphs, MapperGraph):
         raise TypeError(
             "graphs: expected a sequence of MapperGraph, got a single MapperGraph; wrap it in a list"
         )
-    try:
-        graphs = list(graphs)
-    except TypeError:
-        raise TypeError(
-            f"graphs: expected a sequence of MapperGraph, got {type(graphs).__name__}"
-        ) from None
+    if isinstance(graphs, Mapping):
+        bad = [k for k in graphs if not isinstance(k, str)]
+        if bad:
+            raise TypeError(
+                f"graphs: the names of a dict of graphs must be strings, got {bad[0]!r}"
+            )
+        names = list(graphs)
+        graphs = list(graphs.values())
+    else:
+        try:
+            graphs = list(graphs)
+        except TypeError:
+            raise TypeError(
+                f"graphs: expected a sequence of MapperGraph, got {type(graphs).__name__}"
+            ) from None
+        names = None
     if not graphs:
         raise ValueError("graphs: need at least one mapper graph to lay out")
     check_same_inputs(graphs, "graphs")
-    return graphs
+    if names is None:
+        own = [g.name for g in graphs]
+        if all(own) and len(set(own)) == len(own):
+            names = own
+        else:
+            names = [f"g{i}" for i in range(len(graphs))]
+    return graphs, names
+
+
+def _check_focus(focus, names: list[str]) -> tuple[str, str] | None:
+    """``focus`` (None, or two different graphs by name or index) as two names."""
+    if focus is None:
+        return None
+    if isinstance(focus, str) or not isinstance(focus, (Sequence, np.ndarray)) or len(focus) != 2:
+        raise TypeError(
+            f"focus: expected None or a pair of graphs (names or indices), got {focus!r}"
+        )
+    probe = Layout({n: np.zeros((0, 2)) for n in names})
+    out = []
+    for k in focus:
+        try:
+            out.append(probe.name_of(k))
+        except (KeyError, IndexError, TypeError, ValueError) as err:
+            raise type(err)(f"focus: {err.args[0] if err.args else err}") from None
+    if out[0] == out[1]:
+        raise ValueError(f"focus: expected two different graphs, got {out[0]!r} twice")
+    return out[0], out[1]
 
 
 _MAX_ITERATIONS = 100_000
@@ -173,6 +197,13 @@ LAYOUT_PARAMS = {
     ),
     "callback_every": Param(
         5, "int", low=1, high=1_000_000, help="steps between intermediate frames"
+    ),
+    "focus": Param(
+        None,
+        "any",
+        none_ok=True,
+        help="a pair of graphs whose alignment and stress the layout reports "
+        "(params['focus']); the layout itself is the same",
     ),
 }
 
@@ -474,7 +505,8 @@ def joint_layout(
     callback_every: int = 5,
     gap: float = 0.15,
     stress_tol: float = _STRESS_TOL,
-) -> JointLayout:
+    focus=None,
+) -> Layout:
     """Lay out several mapper graphs of the same inputs jointly, in one shared frame.
 
     Nodes of different graphs that hold the same inputs are pulled to the same place, while
@@ -482,9 +514,11 @@ def joint_layout(
 
     Parameters
     ----------
-    graphs : sequence of MapperGraph
+    graphs : sequence of MapperGraph, or dict of str to MapperGraph
         One or more graphs built on the same inputs (same ``n_inputs``). Graphs may have
-        several components, isolated nodes, or no nodes at all (laid out as nothing).
+        several components, isolated nodes, or no nodes at all (laid out as nothing). The
+        layout names them by the dict's keys; for a sequence, by each graph's ``name`` when
+        all are set and distinct, else ``"g0"``, ``"g1"``, ... in order.
     arrangement : {"side_by_side", "overlay"}
         ``"side_by_side"``: each graph in its own panel, panels left to right in the order of
         ``graphs`` (the panel offsets are removed for the cross-graph forces, so a node sits
@@ -514,13 +548,19 @@ def joint_layout(
         See ``callback``.
     gap : float
         Space between panels as a fraction of the panel size (``"side_by_side"`` only).
+    focus : pair of graph names or indices, optional
+        A pair of graphs whose alignment (:func:`~napari_topoalign.align.quality.alignment`)
+        and stress (:func:`~napari_topoalign.align.quality.stress`, from up to 500 sources)
+        are measured at the end and reported in ``params["focus"]`` (``{"graphs": [a, b],
+        "alignment": ..., "stress": [..., ...]}``). The positions are the same as without it.
 
     Returns
     -------
-    JointLayout
-        A list with one ``(n_nodes, 2)`` float array of ``(x, y)`` positions per graph (panel
-        offsets included), with ``.offsets`` (one ``(2,)`` array per graph) and ``.params``.
-        The unit of length is the rest length of an edge.
+    Layout
+        The :class:`~napari_topoalign.model.Layout`: one ``(n_nodes, 2)`` float array of
+        ``(x, y)`` positions per graph (panel offsets included), by graph name in the order
+        of ``graphs`` (``layout[name]`` or ``layout[i]``), with ``.offsets`` (by name) and
+        ``.params``. The unit of length is the rest length of an edge.
 
     Raises
     ------
@@ -529,10 +569,11 @@ def joint_layout(
 
     Examples
     --------
-    >>> pos = joint_layout([g1, g2], random_state=0)     # doctest: +SKIP
-    >>> pos[0].shape, pos.offsets[1]                     # doctest: +SKIP
+    >>> layout = joint_layout({"a": g1, "b": g2}, random_state=0)  # doctest: +SKIP
+    >>> layout["a"].shape, layout.offset("b"), layout.centered(1)  # doctest: +SKIP
     """
-    graphs = _check_graphs(graphs)
+    graphs, names = _graphs_and_names(graphs)
+    focus = _check_focus(focus, names)
     coupling_strength, iterations, gap, stress_tol = _check_params(
         arrangement, coupling_strength, iterations, gap, stress_tol
     )
@@ -595,7 +636,24 @@ def joint_layout(
         else repr(random_state),
         "gap": gap,
     }
-    return JointLayout([p + o for p, o in zip(pos, offsets)], offsets, params)
+    if focus is not None:
+        params["focus"] = _focus_report(graphs, names, pos, focus)
+    return Layout(
+        {n: p + o for n, p, o in zip(names, pos, offsets)}, dict(zip(names, offsets)), params
+    )
+
+
+def _focus_report(graphs, names, pos, focus) -> dict:
+    """Alignment and stress of the pair ``focus`` at the positions ``pos`` (common frame)."""
+    from .quality import alignment, stress
+
+    a, b = (names.index(n) for n in focus)
+    value = alignment(pos[a], pos[b], node_coupling(graphs[a], graphs[b]))
+    return {
+        "graphs": list(focus),
+        "alignment": float(value),
+        "stress": [float(stress(graphs[g], pos[g], max_sources=500)) for g in (a, b)],
+    }
 
 
 def independent_layout(

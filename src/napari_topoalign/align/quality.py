@@ -25,20 +25,32 @@ graph distance is infinite) do not count. For large graphs the pairs are those o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import shortest_path
 
 from .._utils.validation import check_array, check_generator, check_int
-from ..model import MapperGraph
+from ..model import Layout, MapperGraph
 from .coupling import check_same_inputs, node_coupling
 
 
-def _as_positions(graphs, positions, offsets, what="positions"):
-    if offsets is None:
-        offsets = getattr(positions, "offsets", None)
+def _as_positions(graphs, positions, offsets, what="positions", names=None):
+    if isinstance(positions, Layout):
+        if offsets is not None:
+            raise ValueError(
+                "offsets: a Layout carries its panel offsets; pass offsets only with arrays"
+            )
+        if names is not None:  # graphs given by name: the layout's graphs of those names
+            missing = [n for n in names if n not in positions]
+            if missing:
+                raise KeyError(
+                    f"{what}: the layout has no graph(s) {missing}; it holds {positions.names}"
+                )
+            positions = [positions.centered(n) for n in names]
+        else:
+            positions = [positions.centered(i) for i in range(len(positions))]
     positions = list(positions)
     if len(positions) != len(graphs):
         raise ValueError(
@@ -134,8 +146,8 @@ def stress(
 
 
 def layout_quality(
-    graphs: Sequence[MapperGraph],
-    positions: Sequence[np.ndarray],
+    graphs: Sequence[MapperGraph] | Mapping[str, MapperGraph],
+    positions: Layout | Sequence[np.ndarray],
     *,
     offsets: Sequence[np.ndarray] | None = None,
     max_sources: int = 1500,
@@ -144,13 +156,15 @@ def layout_quality(
 
     Parameters
     ----------
-    graphs : sequence of MapperGraph
-        Graphs of the same inputs.
-    positions : sequence of ndarray of shape (n_nodes, 2)
-        One array per graph (e.g. the result of :func:`joint_layout`).
+    graphs : sequence of MapperGraph, or dict of str to MapperGraph
+        Graphs of the same inputs. A dict (e.g. ``cmp.graphs``) with a :class:`Layout`
+        takes each graph's positions from the layout by name; a sequence takes them in order.
+    positions : Layout, or sequence of ndarray of shape (n_nodes, 2)
+        A :class:`~napari_topoalign.model.Layout` (e.g. the result of :func:`joint_layout`;
+        its panel offsets are removed), or one array per graph.
     offsets : sequence of ndarray of shape (2,), optional
-        Panel offsets to remove before measuring alignment; taken from ``positions.offsets``
-        when ``positions`` has them (a :class:`~napari_topoalign.align.layout.JointLayout`).
+        Panel offsets to remove from arrays before measuring alignment (not with a Layout,
+        which carries its own).
     max_sources : int
         Graphs with more nodes measure stress from this many random sources.
 
@@ -161,10 +175,11 @@ def layout_quality(
         ``"mean_alignment"``: their mean; ``"stress"``: a list, one value per graph. See the
         module docstring for the definitions.
     """
-    graphs = list(graphs)
+    names = list(graphs) if isinstance(graphs, Mapping) else None
+    graphs = list(graphs.values()) if isinstance(graphs, Mapping) else list(graphs)
     check_same_inputs(graphs, "graphs")
     max_sources = check_int(max_sources, "max_sources", minimum=1)
-    pos = _as_positions(graphs, positions, offsets)
+    pos = _as_positions(graphs, positions, offsets, names=names)
     align = {}
     for a in range(len(graphs)):
         for b in range(a + 1, len(graphs)):
