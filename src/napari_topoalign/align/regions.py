@@ -668,6 +668,25 @@ def _cycle_blocks(
     return np.unique(nodes[np.concatenate(out)])
 
 
+def _extra_blocks(side: Side, nodes: np.ndarray, other: Side, other_nodes) -> np.ndarray:
+    """Nodes of the blocks of ``side`` restricted to ``nodes`` (4 to
+    :data:`MAX_LOCAL_BLOCK` nodes) with more cycles than the nodes of ``other_nodes`` that
+    hold at least half their inputs among the block's inputs."""
+    from ._regions_graph import biconnected_blocks
+
+    sub = side.sub_adjacency(nodes)
+    blocks = [b for b in biconnected_blocks(sp.csr_matrix(sub)) if 4 <= len(b) <= MAX_LOCAL_BLOCK]
+    if not blocks:
+        return np.zeros(0, dtype=np.int64)
+    found = []
+    images = _inside_many(side, other, [nodes[b] for b in blocks])
+    for b, img in zip(blocks, images):
+        c = side.cycles(nodes[b])
+        if c > 0 and c > other.cycles(np.intersect1d(img, other_nodes)):
+            found.append(nodes[b])
+    return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+
+
 def _localise_cycles(sa: Side, sb: Side, kept, min_size, product):
     """A preserved-looking region whose two sides differ only in some cycles is split: the
     blocks holding the extra cycles (with the nodes of the other side mostly inside their
@@ -686,12 +705,21 @@ def _localise_cycles(sa: Side, sb: Side, kept, min_size, product):
         if ca == cb:
             out.append((xa, xb))
             continue
-        if cb > ca:
-            cut_b = _cycle_blocks(sb, xb, ca, sa, xa)
-            cut_a = np.intersect1d(_inside_many(sb, sa, [cut_b])[0], xa) if len(cut_b) else cut_b
-        else:
-            cut_a = _cycle_blocks(sa, xa, cb, sb, xb)
-            cut_b = np.intersect1d(_inside_many(sa, sb, [cut_a])[0], xb) if len(cut_a) else cut_a
+        # the blocks of either side with cycles the other side's nodes inside their inputs
+        # lack (a cycle gained here and one lost there are both cut out), else the blocks
+        # of the side with more cycles, most cycles first
+        own_a, own_b = _extra_blocks(sa, xa, sb, xb), _extra_blocks(sb, xb, sa, xa)
+        if not len(own_a) and not len(own_b):
+            if cb > ca:
+                own_b = _cycle_blocks(sb, xb, ca, sa, xa)
+            else:
+                own_a = _cycle_blocks(sa, xa, cb, sb, xb)
+        cut_a, cut_b = own_a, own_b
+        if len(own_b):
+            cut_a = np.union1d(cut_a, np.intersect1d(_inside_many(sb, sa, [own_b])[0], xa))
+        if len(own_a):
+            cut_b = np.union1d(cut_b, np.intersect1d(_inside_many(sa, sb, [own_a])[0], xb))
+        cut_a, cut_b = cut_a.astype(np.int64), cut_b.astype(np.int64)
         rest_a, rest_b = np.setdiff1d(xa, cut_a), np.setdiff1d(xb, cut_b)
         if min(len(cut_a), len(cut_b)) == 0 or min(len(rest_a), len(rest_b)) < min_size:
             out.append((xa, xb))
