@@ -55,6 +55,13 @@ CHAR_WIDTH = 0.97
 _arrangements: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _followed: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _relays: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: viewer -> number of the latest background outline job (an older one's result is dropped)
+_outline_jobs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: viewer -> the running background outline workers (kept alive until they end)
+_outline_workers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: viewer -> the session whose layout a layout widget's job is drawing itself
+_drawing_layout: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_UNSET = object()
 
 
 def inputs_layer_data(cmp, name: str = INPUTS_LAYER):
@@ -108,22 +115,32 @@ def get_arrangement(viewer, cmp=None) -> str:
     return _arrangements.get(viewer, "auto")
 
 
-def display_positions(viewer, cmp, positions: dict | None = None) -> tuple[dict, dict]:
+def display_positions(
+    viewer, cmp, positions: dict | None = None, *, layout=None, arrangement=None, canvas=_UNSET
+) -> tuple[dict, dict]:
     """Where the graphs are drawn (core ``(x, y)`` by graph) and each panel's box: the
-    session's layout (or ``positions``, intermediate frames of a running layout) arranged
-    by the viewer's arrangement."""
+    session's layout (or ``layout``; or ``positions``, intermediate frames of a running
+    layout) arranged by the viewer's arrangement.
+
+    ``arrangement`` and ``canvas`` (see :func:`drawing_context`), when given, stand for what
+    is read from ``viewer``, which may then be None: a worker thread computes where the
+    graphs will be drawn without touching the viewer."""
     if positions is None:
-        names = [n for n in cmp.graphs if n in cmp.layout.positions]
-        positions = {n: cmp.layout.positions[n] for n in names}
-        offsets = {n: cmp.layout.offsets.get(n) for n in names}
+        layout = cmp.layout if layout is None else layout
+        names = [n for n in cmp.graphs if n in layout.positions]
+        positions = {n: layout.positions[n] for n in names}
+        offsets = {n: layout.offsets.get(n) for n in names}
     else:
         offsets = None
-    arrangement = get_arrangement(viewer, cmp)
+    if arrangement is None:
+        arrangement = get_arrangement(viewer, cmp)
+    elif layout is not None and layout.params.get("arrangement") == "overlay":
+        arrangement = "overlay"
     pos, boxes = arrange_panels(positions, offsets, arrangement)
     if len(pos) >= 2 and arrangement in ("grid", "auto"):
         # room for up to three lines of title above every row, at the size they are drawn
         names = [n for n in pos if n in cmp.graphs]
-        style = _style(viewer, cmp, pos, names)
+        style = _style(viewer, cmp, pos, names, canvas)
         room = (3 * 1.45 * TITLE_SIZE + 16) * style.px + style.node_diameters()[1]
         pos, boxes = arrange_panels(positions, offsets, arrangement, title_room=room)
     return pos, boxes
@@ -181,16 +198,24 @@ def draw_comparison(viewer, cmp, *, dock_inputs: bool = True, fit: bool = True) 
         fit_view(viewer)
 
 
-def _style(viewer, cmp, pos: dict, names: list):
-    """The draw style of the graphs ``names`` drawn at ``pos`` on this viewer's canvas (the
-    inputs' images below the graphs take part of its height)."""
+def _canvas_of(viewer):
+    """The canvas size ``_style`` fits the graphs to (None: the nominal canvas)."""
     size = canvas_size(viewer) if getattr(viewer, "canvas", None) is not None else None
+    return tuple(size) if size is not None and min(size) >= 200 else None
+
+
+def _style(viewer, cmp, pos: dict, names: list, canvas=_UNSET):
+    """The draw style of the graphs ``names`` drawn at ``pos`` on this viewer's canvas (or
+    on ``canvas``, read beforehand by :func:`_canvas_of`; the inputs' images below the
+    graphs take part of its height)."""
+    if canvas is _UNSET:
+        canvas = _canvas_of(viewer)
     below = 1.0 + (MONTAGE_FRACTION + 0.05 if cmp.representations.images is not None else 0.0)
     return draw_style(
         [pos[n] for n in names],
         [cmp.graphs[n] for n in names],
         cmp.representations.labels,
-        canvas=tuple(size) if size is not None and min(size) >= 200 else None,
+        canvas=canvas,
         height_factor=below,
     )
 
@@ -398,8 +423,10 @@ def follow(viewer, cmp) -> None:
         if v is None:
             return
         try:
-            if what == "layout" and cmp.layout is not None and _all_drawn(v, cmp):
-                _move_graphs(v, cmp)
+            if what == "layout" and _drawing_layout.get(v) is cmp:
+                pass  # the layout widget's job draws it, with outlines from its worker
+            elif what == "layout" and cmp.layout is not None and _all_drawn(v, cmp):
+                _move_graphs(v, cmp)  # the regions' outlines are computed in the background
             elif what == "regions":
                 draw_all_regions(v, cmp)
             else:
@@ -427,12 +454,23 @@ def _all_drawn(viewer, cmp) -> bool:
 
 
 def _move_graphs(
-    viewer, cmp, positions: dict | None = None, *, frame: bool = False, mover=None
+    viewer,
+    cmp,
+    positions: dict | None = None,
+    *,
+    frame: bool = False,
+    mover=None,
+    outlines: dict | None = None,
 ) -> None:
     """Graph layers to the session's layout (or to ``positions``, a running layout's
     ``frame``), arranged as the viewer arranges them; titles follow. After a final move
     (not a frame) sizes, the inputs and the regions' outlines follow and the view is fitted
-    again. ``mover(name, xy)`` moves one graph (default :func:`set_positions`)."""
+    again. ``mover(name, xy)`` moves one graph (default :func:`set_positions`).
+
+    The outlines are never computed here (on the GUI thread): those of ``outlines`` (from
+    :func:`layout_outlines`, computed in a worker) are drawn where they were computed at the
+    drawn positions; the others are computed in the background
+    (:func:`draw_all_regions` with ``background=True``)."""
     pos, boxes = display_positions(viewer, cmp, positions)
     drawn = []
     for name, xy in pos.items():
@@ -460,7 +498,7 @@ def _move_graphs(
             place_beside_graphs(
                 viewer, layer, side, fraction=MONTAGE_FRACTION if side == "below_right" else 0.6
             )
-    draw_all_regions(viewer, cmp)
+    draw_all_regions(viewer, cmp, outlines=outlines, background=True)
     fit_view(viewer)
 
 
@@ -468,20 +506,153 @@ def _layer(viewer, name):
     return viewer.layers[name] if name in viewer.layers else None
 
 
-def draw_all_regions(viewer, cmp) -> None:
+def drawing_context(viewer) -> dict:
+    """What a worker needs to know of ``viewer`` to compute where the graphs will be drawn
+    (:func:`layout_outlines`), read on the GUI thread: the arrangement and the canvas size."""
+    return {"arrangement": _arrangements.get(viewer, "auto"), "canvas": _canvas_of(viewer)}
+
+
+def layout_outlines(cmp, layout, context: dict, progress=None) -> dict:
+    """The Bubble Sets of the session's regions as they will be drawn once the graphs sit
+    at ``layout`` (arranged as ``context``, from :func:`drawing_context`, says): plain
+    geometry without the viewer, for a worker thread. Returns ``{(a, b): outlines}`` for
+    :func:`draw_all_regions` (each as :func:`~._regions_layers.region_outlines` gives it)."""
+    from ..shapes.bubbles import default_scale
+    from ._graph_layers import node_sizes
+    from ._regions_layers import region_outlines
+
+    pairs = [(a, b) for (a, b) in cmp.correspondences if a in cmp.graphs and b in cmp.graphs]
+    if not pairs:
+        return {}
+    pos, _ = display_positions(
+        None, cmp, layout=layout, arrangement=context["arrangement"], canvas=context["canvas"]
+    )
+    names = [n for n in pos if n in cmp.graphs]
+    style = _style(None, cmp, pos, names, context["canvas"])
+    inputs = {}
+    for name in {n for pair in pairs for n in pair}:
+        if name not in pos:
+            continue
+        rc = to_napari(pos[name])
+        scale = default_scale(rc)
+        graph = cmp.graphs[name]
+        if graph.n_nodes:  # as _regions_layers._drawing_scale reads it off the drawn layer
+            diameter = float(np.median(np.asarray(node_sizes(graph, style=style), dtype=float)))
+            if np.isfinite(diameter) and diameter > 0:
+                scale = max(scale, 2.5 * diameter)
+        inputs[name] = (rc, scale)
+    out = {}
+    for k, (a, b) in enumerate(pairs):
+        if progress is not None:
+            progress(k / len(pairs), f"region outlines {a} / {b}")
+        if a in inputs and b in inputs:
+            out[(a, b)] = region_outlines(cmp, a, b, cmp.correspondences[(a, b)].regions, inputs)
+    return out
+
+
+def _outlines_fit(viewer, cmp, a: str, b: str, pre) -> bool:
+    """Whether ``pre`` (outlines of ``a`` and ``b``) were computed at the drawn positions
+    and scales, so that drawing them computes nothing."""
+    from ._regions_layers import _drawing_scale, _node_positions
+
+    if pre is None:
+        return False
+    for name in (a, b):
+        got = pre.get(name)
+        if got is None:
+            return False
+        try:
+            pos = _node_positions(viewer, cmp, name)
+        except ValueError:
+            return False
+        if got[0].shape != pos.shape or not np.array_equal(got[0], pos):
+            return False
+        if got[1] != _drawing_scale(viewer, name, pos):
+            return False
+    return True
+
+
+def draw_all_regions(viewer, cmp, *, outlines: dict | None = None, background=False) -> None:
     """Draw the regions of every correspondence of the session; empty the regions layers of
-    graphs that are in none."""
-    from ._regions_layers import draw_regions
+    graphs that are in none.
+
+    ``outlines``: ``{(a, b): outlines}`` computed beforehand (:func:`layout_outlines`),
+    used where they fit the drawn positions. ``background``: the outlines that are missing
+    are computed in a worker thread (never on the GUI thread) and drawn when it ends, unless
+    a newer call came in the meantime (the newest layout wins); the layers keep their old
+    outlines until then."""
+    from ._regions_layers import draw_regions, drawing_inputs
 
     covered = set()
+    pending = {}
     for (a, b), corr in cmp.correspondences.items():
-        draw_regions(viewer, cmp, a, b, corr.regions)
         covered.update((a, b))
+        pre = (outlines or {}).get((a, b))
+        if not background or not corr.regions or _outlines_fit(viewer, cmp, a, b, pre):
+            draw_regions(viewer, cmp, a, b, corr.regions, outlines=pre)
+            continue
+        try:
+            pending[(a, b)] = (corr.regions, drawing_inputs(viewer, cmp, (a, b)))
+        except ValueError:  # a graph without positions: draw_regions says so
+            draw_regions(viewer, cmp, a, b, corr.regions)
+    if background:
+        _start_outline_job(viewer, cmp, pending)
     for layer in viewer.layers:
         tag = graph_of_layer(layer)
         if tag is not None and tag[1] == "regions" and tag[0] not in covered and len(layer.data):
             layer.data = []
     refresh_legend(viewer)
+
+
+def _start_outline_job(viewer, cmp, pending: dict):
+    """Compute the outlines of ``pending`` (``{(a, b): (regions, inputs)}``) in a worker
+    thread and draw them on the GUI thread when it ends, if no newer job started since.
+    Returns the worker (None when there is nothing to compute)."""
+    job = _outline_jobs.get(viewer, 0) + 1
+    _outline_jobs[viewer] = job
+    if not pending:
+        return None
+    from napari.qt.threading import create_worker
+
+    from ._regions_layers import region_outlines
+
+    def compute():
+        return {
+            (a, b): region_outlines(cmp, a, b, regions, inputs)
+            for (a, b), (regions, inputs) in pending.items()
+        }
+
+    viewer_ref = weakref.ref(viewer)
+
+    def done(result):
+        v = viewer_ref()
+        if v is None or _outline_jobs.get(v) != job:
+            return  # the viewer is gone, or a newer layout's outlines are on their way
+        try:
+            draw_all_regions(v, cmp, outlines=result, background=True)
+        except Exception as exc:  # shown, never raised into Qt
+            from napari.utils.notifications import show_error
+
+            show_error(f"napari-topoalign: could not draw the regions: {exc}")
+
+    def failed(exc):
+        from napari.utils.notifications import show_error
+
+        show_error(f"napari-topoalign: could not outline the regions: {exc}")
+
+    worker = create_worker(compute, _start_thread=False, _ignore_errors=True)
+    worker.returned.connect(done)
+    worker.errored.connect(failed)
+    workers = _outline_workers.setdefault(viewer, set())
+    workers.add(worker)
+    worker.finished.connect(lambda: workers.discard(worker))
+    worker.start()
+    return worker
+
+
+def outlines_pending(viewer) -> bool:
+    """Whether a background outline job of ``viewer`` is still running."""
+    return bool(_outline_workers.get(viewer))
 
 
 def _dock_plugin_widget(viewer, display_name: str, factory):
