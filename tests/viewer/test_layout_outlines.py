@@ -185,3 +185,31 @@ def test_focus_control_from_specs_and_the_scores_heatmap(make_napari_viewer, qtb
     assert "B / A: alignment" in layout.status.value
     click(0, 0)  # the diagonal: one graph, so all graphs
     assert layout.focus.value == ALL and layout.params()["focus"] is None
+
+
+def test_console_find_regions_outlines_in_the_background(make_napari_viewer, qtbot, session, spy):
+    cmp = session
+    viewer = make_napari_viewer()
+    draw_comparison(viewer, cmp, dock_inputs=False)
+    _settle(qtbot, viewer)
+    spy.clear()
+    cmp.find_regions("A", "B", **{**FIND, "random_state": 1})  # new Region objects
+    _settle(qtbot, viewer)
+    assert spy and not any(spy), spy
+    _assert_outlines_follow_drawn_nodes(viewer, cmp)
+
+
+def test_a_new_layout_empties_stale_membranes(make_napari_viewer, qtbot, session):
+    cmp = session
+    viewer = make_napari_viewer()
+    draw_comparison(viewer, cmp, dock_inputs=False)
+    _settle(qtbot, viewer)
+    layer = viewer.add_shapes(
+        [np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]])],
+        shape_type="path",
+        name="membranes",
+        metadata={"topoalign": {"role": "membranes"}},
+    )
+    cmp.align_layout(random_state=3, iterations=10)
+    _settle(qtbot, viewer)
+    assert len(layer.data) == 0

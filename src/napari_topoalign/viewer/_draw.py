@@ -427,8 +427,8 @@ def follow(viewer, cmp) -> None:
                 pass  # the layout widget's job draws it, with outlines from its worker
             elif what == "layout" and cmp.layout is not None and _all_drawn(v, cmp):
                 _move_graphs(v, cmp)  # the regions' outlines are computed in the background
-            elif what == "regions":
-                draw_all_regions(v, cmp)
+            elif what == "regions":  # cmp.find_regions() in the console: outlined off the GUI
+                draw_all_regions(v, cmp, background=True)
             else:
                 draw_comparison(v, cmp, dock_inputs=False)
         except Exception as exc:  # the session is fine; only the drawing failed
@@ -499,7 +499,16 @@ def _move_graphs(
                 viewer, layer, side, fraction=MONTAGE_FRACTION if side == "below_right" else 0.6
             )
     draw_all_regions(viewer, cmp, outlines=outlines, background=True)
+    _clear_membranes(viewer)
     fit_view(viewer)
+
+
+def _clear_membranes(viewer) -> None:
+    """Empty the motif membranes layer: a membrane outlines an instance at the positions it
+    was drawn at, which a new layout moved (the Motifs widget draws it again on selection)."""
+    for layer in viewer.layers:
+        if (layer_tag(layer) or {}).get("role") == "membranes" and len(layer.data):
+            layer.data = []
 
 
 def _layer(viewer, name):

@@ -7,8 +7,8 @@ matrix over all representations of the session (:meth:`Comparison.compute_scores
 drawn as a heatmap (matplotlib in the dock).
 
 Clicking a cell selects that pair of representations: the dock widgets that choose a pair of
-graphs (``graph_a`` / ``graph_b`` controls, e.g. *Matching regions*) or offer a
-``select_pair(a, b)`` method are set to it. The coupling is loose: nothing here knows those
+graphs (``graph_a`` / ``graph_b`` controls, e.g. *Matching regions* and *Motifs*) or offer a
+``select_pair(a, b)`` method (*Joint layout*: its *focus* pair) are set to it. The coupling is loose: nothing here knows those
 widgets' classes.
 
 *LFM correspondence* fits the latent functional map of the selected pair (in the
