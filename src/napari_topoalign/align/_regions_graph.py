@@ -47,6 +47,7 @@ class Side:
         self._labels = None
         self._edge_shared = None
         self._closed: dict[int, sp.csr_matrix] = {}
+        self._cycles: dict[bytes, int] = {}
         self._block_adjacency: dict[bytes, sp.csr_matrix] = {}
 
     # -- units ------------------------------------------------------------------------------
@@ -164,10 +165,13 @@ class Side:
         nodes = np.asarray(nodes, dtype=np.int64)
         if len(nodes) < 4:  # at most a triangle: filled
             return 0
-        sub = self.sub_adjacency(nodes)
-        if sub.nnz < 8:  # fewer than four edges
-            return 0
-        return flag_betti1(sub, members=lambda: self.membership[nodes])
+        key = nodes.tobytes()
+        if key not in self._cycles:  # the same node sets are counted by several steps
+            sub = self.sub_adjacency(nodes)
+            self._cycles[key] = (
+                0 if sub.nnz < 8 else flag_betti1(sub, members=lambda: self.membership[nodes])
+            )
+        return self._cycles[key]
 
     def inputs_of(self, nodes: np.ndarray) -> np.ndarray:
         """The sorted union of the inputs of ``nodes``."""
