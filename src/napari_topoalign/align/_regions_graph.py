@@ -48,6 +48,7 @@ class Side:
         self._edge_shared = None
         self._closed: dict[int, sp.csr_matrix] = {}
         self._cycles: dict[bytes, int] = {}
+        self._ball = None
         self._block_adjacency: dict[bytes, sp.csr_matrix] = {}
 
     # -- units ------------------------------------------------------------------------------
@@ -130,6 +131,12 @@ class Side:
     # -- sub-structure ------------------------------------------------------------------------
     def sub_adjacency(self, nodes: np.ndarray) -> sp.csr_matrix:
         return self.adj[nodes][:, nodes]
+
+    def ball_inputs(self) -> sp.csr_matrix:
+        """Per node, the inputs of its one-edge ball (itself and its neighbours)."""
+        if self._ball is None:
+            self._ball = _bool_csr(self.closed1 @ self.membership)
+        return self._ball
 
     def closed_k(self, k: int) -> sp.csr_matrix:
         """Pairs of nodes at most ``k`` edges apart (boolean CSR, identity included)."""
