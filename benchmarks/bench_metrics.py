@@ -1,16 +1,22 @@
 """Speed of the similarity measures, printed as ratios beside their references.
 
-    .venv/bin/python benchmarks/bench_metrics.py            # full size (heavy: 200k inputs)
-    .venv/bin/python benchmarks/bench_metrics.py --quick    # small sizes, for development
+    .venv/bin/python benchmarks/bench_metrics.py            # small sizes (a few minutes)
+    .venv/bin/python benchmarks/bench_metrics.py --full     # full size (heavy: LFM at 200k)
+    .venv/bin/python benchmarks/bench_metrics.py --only lfm --sizes 10000 50000
 
-1. Linear CKA on 50,000 x 768 float32 against the three matrix products it needs (X'Y, X'X,
-   Y'Y on the centred data), timed side by side in the same run (best of 3).
+1. Linear CKA on 50,000 x 768 float32 (``--full``; 5,000 otherwise) against the three
+   matrix products it needs (X'Y, X'X, Y'Y on the centred data), timed side by side in the
+   same run (best of 3).
 2. Mutual kNN on 50,000 x 768 (exact search): time, and the recall of its neighbour lists
    against scikit-learn's brute-force search on a sample of queries (1.0: exact).
-3. The kNN graph and LFM at 10k, 50k and 200k inputs (128-d, a curved 12-d structure plus
-   noise): time and peak memory (resident set of a fresh process per size). At 200k only one
-   representation's graph and eigenbasis are timed (the exact graph is an n^2 search; the
-   similarity of two representations costs twice that).
+3. The kNN graph and the whole LFM (the public ``lfm(X, Y)`` with its defaults) at 10k, 50k
+   and 200k inputs (``--full``; 2k and 5k otherwise), ``--dim`` features (default 128: a
+   curved 12-d structure plus noise, ``data()``): wall time and peak memory, in a fresh
+   process per size. Peak memory is the tracemalloc peak of each step (NumPy's buffers and
+   Python objects allocated by it, the input data excluded) and the peak resident set of the
+   process (data included). The LFM's phases (graphs, eigenbases, descriptors, map, ZoomOut,
+   point map) are timed from its progress messages and written to stderr as they end, so a
+   run stopped early still shows the phases it finished.
 """
 
 from __future__ import annotations
@@ -96,83 +102,132 @@ def bench_mutual_knn(n, d, k=10, n_check=500):
     )
 
 
-def one_size(n, d, what):
-    """Run in a fresh process: the kNN graph and the Laplacian eigenbasis of one
-    representation (timed apart), the LFM similarity (two graphs, two bases), the full LFM
-    (20 anchors, map, ZoomOut, point map) up to 10k, and the peak resident memory. Above
-    50k only the one-representation parts run (the exact kNN graph is an n^2 search)."""
+class PhaseClock:
+    """A progress callback that times the phases of a run from its messages (the text before
+    the first ``:``) and writes each phase to stderr when the next one starts."""
+
+    def __init__(self, label=""):
+        self.label = label
+        self.t0 = time.perf_counter()
+        self.current = None
+        self.start = self.t0
+        self.phases: dict[str, float] = {}
+
+    def __call__(self, fraction, message=""):
+        name = message.split(":")[0].strip() or "start"
+        if name.endswith((" of X", " of Y")):
+            name = name[:-5]
+        if name != self.current:
+            self._close()
+            self.current, self.start = name, time.perf_counter()
+
+    def _close(self):
+        if self.current is None:
+            return
+        dt = time.perf_counter() - self.start
+        self.phases[self.current] = self.phases.get(self.current, 0.0) + dt
+        print(
+            f"  [{self.label}] {self.current}: {dt:.1f} s (at {time.perf_counter() - self.t0:.0f} s)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def finish(self):
+        self._close()
+        self.current = None
+        return {k: round(v, 2) for k, v in self.phases.items()}
+
+
+def one_size(n, d):
+    """Run in a fresh process: the whole LFM (``lfm(X, Y, random_state=0)``, defaults), then
+    the kNN graph of ``X`` alone, each with its wall time and tracemalloc peak; the peak
+    resident set of the process at the end."""
     import resource
+    import tracemalloc
 
     from napari_topoalign.metrics import lfm
-    from napari_topoalign.metrics.functional_maps import knn_graph, laplacian_eigenbasis
+    from napari_topoalign.metrics.functional_maps import knn_graph
 
     X, Y = data(n, d)
     out = {"n": n, "d": d}
+    tracemalloc.start()
+    clock = PhaseClock(f"n={n} LFM")
+    t = time.perf_counter()
+    r = lfm(X, Y, random_state=0, progress=clock)
+    out["lfm_s"] = time.perf_counter() - t
+    out["lfm_phases_s"] = clock.finish()
+    out["lfm_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
+    out["similarity"] = r.similarity
+    out["top1"] = r.accuracy()
+    del r
+    tracemalloc.reset_peak()
+    base = tracemalloc.get_traced_memory()[0]
     t = time.perf_counter()
     W, _ = knn_graph(X, 10)
     out["graph_s"] = time.perf_counter() - t
-    t = time.perf_counter()
-    laplacian_eigenbasis(W, 50, random_state=0)
-    out["eig_s"] = time.perf_counter() - t
+    out["graph_peak_mb"] = (tracemalloc.get_traced_memory()[1] - base) / 2**20
     del W
-    if n <= 50_000:
-        t = time.perf_counter()
-        out["similarity"] = lfm(X, Y, random_state=0, fit=False)
-        out["lfm_similarity_s"] = time.perf_counter() - t
-    if what == "full" and n <= 10_000:
-        t = time.perf_counter()
-        r = lfm(X, Y, random_state=0, anchors=20)
-        out["lfm_full_s"] = time.perf_counter() - t
-        out["top1"] = r.accuracy()
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(out))
 
 
 def bench_lfm(sizes, d):
     print(
-        f"kNN graph (k=10, cosine) and LFM (k=50 eigenvectors), {d}-d float32, one process per size:"
+        f"kNN graph (k=10, cosine) and the whole LFM (lfm(X, Y) defaults: k=10 graphs, 50 "
+        f"eigenvectors, HKS, ZoomOut, top-5 point map), {d}-d float32, one process per size:"
     )
+    rows = []
     for n in sizes:
         cmd = [sys.executable, __file__, "--one", str(n), "--dim", str(d)]
-        res = subprocess.run(cmd, capture_output=True, text=True)
+        res = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
         if res.returncode != 0:
-            print(f"  n={n}: failed\n{res.stderr[-2000:]}")
+            print(f"  n={n}: failed (return code {res.returncode})")
             continue
         r = json.loads(res.stdout.strip().splitlines()[-1])
-        parts = [f"kNN graph {r['graph_s']:.1f} s", f"eigenbasis (50) {r['eig_s']:.1f} s"]
-        if "lfm_similarity_s" in r:
-            parts.append(
-                f"LFM similarity (2 graphs + 2 bases) {r['lfm_similarity_s']:.1f} s = {r['similarity']:.3f}"
-            )
-        else:
-            parts.append(
-                f"LFM similarity ~ 2 x (graph + basis) = {2 * (r['graph_s'] + r['eig_s']):.0f} s (derived)"
-            )
-        if "lfm_full_s" in r:
-            parts.append(
-                f"full LFM (20 anchors, ZoomOut, point map) {r['lfm_full_s']:.1f} s, top-1 {r['top1']:.3f}"
-            )
-        parts.append(f"peak RSS {r['peak_rss_mb']:.0f} MB")
-        print(f"  n={n}: " + "; ".join(parts), flush=True)
+        rows.append(r)
+        ph = ", ".join(f"{k} {v:.1f} s" for k, v in r["lfm_phases_s"].items())
+        print(f"  n={n}: LFM phases: {ph}", flush=True)
+    if not rows:
+        return
+    print(
+        f"  {'n':>8} | {'kNN graph s':>11} | {'graph peak MB':>13} | {'LFM s':>8} | "
+        f"{'LFM peak MB':>11} | {'graph / LFM':>11} | {'peak RSS MB':>11} | similarity | top-1"
+    )
+    for r in rows:
+        print(
+            f"  {r['n']:>8} | {r['graph_s']:>11.1f} | {r['graph_peak_mb']:>13.0f} | "
+            f"{r['lfm_s']:>8.1f} | {r['lfm_peak_mb']:>11.0f} | {r['graph_s'] / r['lfm_s']:>11.2f} | "
+            f"{r['peak_rss_mb']:>11.0f} | {r['similarity']:>10.3f} | {r['top1']:.3f}"
+        )
+    for a, b in zip(rows, rows[1:]):
+        f = b["n"] / a["n"]
+        print(
+            f"  {a['n']} -> {b['n']} (x{f:g} inputs): kNN graph x{b['graph_s'] / a['graph_s']:.1f}, "
+            f"LFM x{b['lfm_s'] / a['lfm_s']:.1f} (an exact n^2 search: x{f * f:g}), "
+            f"LFM peak memory x{b['lfm_peak_mb'] / a['lfm_peak_mb']:.1f}"
+        )
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--quick", action="store_true")
-    p.add_argument("--one", type=int)
+    p.add_argument("--full", action="store_true", help="full sizes (LFM up to 200k inputs)")
+    p.add_argument("--quick", action="store_true", help="small sizes (the default)")
+    p.add_argument("--sizes", type=int, nargs="+", help="LFM sizes (overrides the defaults)")
+    p.add_argument("--one", type=int, help=argparse.SUPPRESS)
     p.add_argument("--dim", type=int, default=128)
     p.add_argument("--only", choices=["cka", "knn", "lfm"])
     args = p.parse_args(argv)
     if args.one:
-        one_size(args.one, args.dim, "full")
+        one_size(args.one, args.dim)
         return
-    n_big = 5_000 if args.quick else 50_000
+    n_big = 50_000 if args.full else 5_000
     if args.only in (None, "cka"):
         bench_cka(n_big, 768)
     if args.only in (None, "knn"):
         bench_mutual_knn(n_big, 768)
     if args.only in (None, "lfm"):
-        bench_lfm([2_000, 5_000] if args.quick else [10_000, 50_000, 200_000], args.dim)
+        sizes = args.sizes or ([10_000, 50_000, 200_000] if args.full else [2_000, 5_000])
+        bench_lfm(sizes, args.dim)
 
 
 if __name__ == "__main__":
