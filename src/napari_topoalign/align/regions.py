@@ -390,9 +390,6 @@ class _Pairs:
 
     def __init__(self, pa, pb, ok, sa: Side, sb: Side):
         self.pa, self.pb, self.ok = pa, pb, ok
-        # the components of the full strong product (every strong pair, both graphs' edges):
-        # the blocks the null bounds (:class:`_Null`)
-        self.label = _product_components(pa, pb, sa.closed1, sb.closed1)[1]
         self.local = _locally_strong(pa, pb, sa, sb)
 
     def inside(self, nodes_a, nodes_b, na, nb):
@@ -401,7 +398,7 @@ class _Pairs:
         mb = np.zeros(nb, dtype=bool)
         mb[nodes_b] = True
         sel = self.ok & ma[self.pa] & mb[self.pb]
-        return self.pa[sel], self.pb[sel], self.label[sel], self.local[sel]
+        return self.pa[sel], self.pb[sel], self.local[sel]
 
 
 #: A pair is locally strong when it shares at least this share of the excess over the
@@ -449,21 +446,16 @@ def _component_mass(pa, pb, both: sp.csr_matrix, adj_a, adj_b) -> np.ndarray:
     return np.diff(per.indptr).astype(np.float64)
 
 
-def _connected_matched(labels, both: sp.csr_matrix) -> float:
-    """A region's statistic: the most distinct inputs its strongly coupled pairs hold in
-    one component of the full strong product of the two graphs (``labels``: the component
-    of each pair; ``both``: their shared inputs, one row per pair). What the pairs of one
-    such component hold is at most what the whole component holds, which is what the null
-    bounds (:class:`_Null`), so the max-T p-value is exact."""
-    if len(labels) == 1:
+def _connected_matched(qa, qb, both: sp.csr_matrix, sa: Side, sb: Side) -> float:
+    """A region's statistic: the most distinct inputs held by strongly coupled pairs of the
+    region that are connected in the strong product of the two graphs (``both``: their
+    shared inputs, one row per pair). Such a set lies inside one component of the full
+    strong product (every strong pair, both graphs' edges), which is what the null bounds
+    (:class:`_Null`), so the max-T p-value is exact."""
+    if len(qa) == 1:
         return float(both.getnnz())
-    _, lab = np.unique(labels, return_inverse=True)
-    ind = sp.csr_matrix(
-        (np.ones(len(lab), dtype=np.int32), (lab, np.arange(len(lab)))),
-        shape=(int(lab.max()) + 1, len(lab)),
-    )
-    per = (ind @ both).tocsr()
-    return float(np.diff(per.indptr).max())
+    mass = _component_mass(qa, qb, both, sa.closed1, sb.closed1)
+    return float(mass.max()) if len(mass) else 0.0
 
 
 def _evaluate(
@@ -473,11 +465,11 @@ def _evaluate(
     shared = np.intersect1d(ia, ib, assume_unique=True)
     union = len(ia) + len(ib) - len(shared)
     overlap = len(shared) / union if union else 0.0
-    qa, qb, ql, qlocal = pairs.inside(nodes_a, nodes_b, sa.n, sb.n)
+    qa, qb, qlocal = pairs.inside(nodes_a, nodes_b, sa.n, sb.n)
     if len(qa):
         both = sa.membership[qa].multiply(sb.membership[qb]).tocsr()
         matched_inputs = np.unique(both.indices).astype(np.int64)
-        statistic = _connected_matched(ql, both)
+        statistic = _connected_matched(qa, qb, both, sa, sb)
         local = both[np.flatnonzero(qlocal)]
         n_local = len(np.unique(local.indices))
     else:
