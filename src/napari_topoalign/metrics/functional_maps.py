@@ -439,6 +439,7 @@ def zoomout(
     sizes = np.unique(np.linspace(k0, k_final, n_steps + 1).round().astype(int))[1:]
     if sizes.size == 0:
         sizes = np.array([k_final])
+    report(progress, 0.0, f"ZoomOut {k0}")
     for i, k in enumerate(sizes):
         T = _pull_matches(C, evecs_x, evecs_y, n_jobs=n_jobs)  # Y -> X
         C = evecs_y[:, :k].T @ evecs_x[T, :k]
