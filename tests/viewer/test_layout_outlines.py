@@ -187,18 +187,6 @@ def test_focus_control_from_specs_and_the_scores_heatmap(make_napari_viewer, qtb
     assert layout.focus.value == ALL and layout.params()["focus"] is None
 
 
-def test_console_find_regions_outlines_in_the_background(make_napari_viewer, qtbot, session, spy):
-    cmp = session
-    viewer = make_napari_viewer()
-    draw_comparison(viewer, cmp, dock_inputs=False)
-    _settle(qtbot, viewer)
-    spy.clear()
-    cmp.find_regions("A", "B", **{**FIND, "random_state": 1})  # new Region objects
-    _settle(qtbot, viewer)
-    assert spy and not any(spy), spy
-    _assert_outlines_follow_drawn_nodes(viewer, cmp)
-
-
 def test_a_new_layout_empties_stale_membranes(make_napari_viewer, qtbot, session):
     cmp = session
     viewer = make_napari_viewer()

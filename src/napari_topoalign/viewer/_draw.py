@@ -427,8 +427,8 @@ def follow(viewer, cmp) -> None:
                 pass  # the layout widget's job draws it, with outlines from its worker
             elif what == "layout" and cmp.layout is not None and _all_drawn(v, cmp):
                 _move_graphs(v, cmp)  # the regions' outlines are computed in the background
-            elif what == "regions":  # cmp.find_regions() in the console: outlined off the GUI
-                draw_all_regions(v, cmp, background=True)
+            elif what == "regions":  # drawn at once: console scripts read the layers next
+                draw_all_regions(v, cmp)
             else:
                 draw_comparison(v, cmp, dock_inputs=False)
         except Exception as exc:  # the session is fine; only the drawing failed
