@@ -388,9 +388,13 @@ def _ratio(x: int, y: int) -> float:
 class _Pairs:
     """The strong pairs with fast lookup of those inside a region."""
 
-    def __init__(self, pa, pb, ok, sa: Side, sb: Side):
+    def __init__(self, pa, pb, ok, sa: Side, sb: Side, k):
         self.pa, self.pb, self.ok = pa, pb, ok
-        self.local = _locally_strong(pa, pb, sa, sb)
+        self.local = _locally_strong(pa, pb, k, sa, sb)
+        # components of the strong product of the pairs a region can hold (both graphs'
+        # edges, nothing torn): a subgraph of the full product the null bounds (_Null)
+        self.label = np.full(len(pa), -1, dtype=np.int64)
+        self.label[ok] = _product_components(pa[ok], pb[ok], sa.closed1, sb.closed1)[1]
 
     def inside(self, nodes_a, nodes_b, na, nb):
         ma = np.zeros(na, dtype=bool)
@@ -398,7 +402,7 @@ class _Pairs:
         mb = np.zeros(nb, dtype=bool)
         mb[nodes_b] = True
         sel = self.ok & ma[self.pa] & mb[self.pb]
-        return self.pa[sel], self.pb[sel], self.local[sel]
+        return self.pa[sel], self.pb[sel], self.local[sel], self.label[sel]
 
 
 #: A pair is locally strong when it shares at least this share of the excess over the
@@ -406,7 +410,7 @@ class _Pairs:
 LOCAL_EXCESS = 0.25
 
 
-def _locally_strong(pa, pb, sa: Side, sb: Side) -> np.ndarray:
+def _locally_strong(pa, pb, k, sa: Side, sb: Side) -> np.ndarray:
     """Strong pairs that also beat the chance overlap *inside their neighbourhood*: the
     inputs of the node's one-edge ball in A together with those of its partner's in B. Two
     nodes that each hold a third or a half of one structure overlap by 30-50 % even when
@@ -419,8 +423,6 @@ def _locally_strong(pa, pb, sa: Side, sb: Side) -> np.ndarray:
     inter = np.diff(ra.multiply(rb).tocsr().indptr)
     union = np.diff(ra.indptr) + np.diff(rb.indptr) - inter
     size_a, size_b = sa.sizes[pa], sb.sizes[pb]
-    both = sa.membership[pa].multiply(sb.membership[pb]).tocsr()
-    k = np.diff(both.indptr)
     chance = size_a * size_b / np.maximum(union, 1)
     smaller = np.minimum(size_a, size_b)
     return k >= chance + LOCAL_EXCESS * (smaller - chance)
@@ -446,16 +448,22 @@ def _component_mass(pa, pb, both: sp.csr_matrix, adj_a, adj_b) -> np.ndarray:
     return np.diff(per.indptr).astype(np.float64)
 
 
-def _connected_matched(qa, qb, both: sp.csr_matrix, sa: Side, sb: Side) -> float:
-    """A region's statistic: the most distinct inputs held by strongly coupled pairs of the
-    region that are connected in the strong product of the two graphs (``both``: their
-    shared inputs, one row per pair). Such a set lies inside one component of the full
-    strong product (every strong pair, both graphs' edges), which is what the null bounds
-    (:class:`_Null`), so the max-T p-value is exact."""
-    if len(qa) == 1:
+def _connected_matched(labels, both: sp.csr_matrix) -> float:
+    """A region's statistic: the most distinct inputs its strongly coupled pairs hold in
+    one component of the strong product of the pairs (``labels``: each pair's component;
+    ``both``: their shared inputs, one row per pair). Those components lie inside the
+    components of the full strong product (every strong pair, both graphs' edges), which is
+    what the null bounds (:class:`_Null`), so the max-T p-value is exact."""
+    if len(labels) == 1:
         return float(both.getnnz())
-    mass = _component_mass(qa, qb, both, sa.closed1, sb.closed1)
-    return float(mass.max()) if len(mass) else 0.0
+    _, lab = np.unique(labels, return_inverse=True)
+    lab = lab.ravel()
+    ind = sp.csr_matrix(
+        (np.ones(len(lab), dtype=np.int32), (lab, np.arange(len(lab)))),
+        shape=(int(lab.max()) + 1, len(lab)),
+    )
+    per = (ind @ both).tocsr()
+    return float(np.diff(per.indptr).max())
 
 
 def _evaluate(
@@ -465,11 +473,11 @@ def _evaluate(
     shared = np.intersect1d(ia, ib, assume_unique=True)
     union = len(ia) + len(ib) - len(shared)
     overlap = len(shared) / union if union else 0.0
-    qa, qb, qlocal = pairs.inside(nodes_a, nodes_b, sa.n, sb.n)
+    qa, qb, qlocal, qlabel = pairs.inside(nodes_a, nodes_b, sa.n, sb.n)
     if len(qa):
         both = sa.membership[qa].multiply(sb.membership[qb]).tocsr()
         matched_inputs = np.unique(both.indices).astype(np.int64)
-        statistic = _connected_matched(qa, qb, both, sa, sb)
+        statistic = _connected_matched(qlabel, both)
         local = both[np.flatnonzero(qlocal)]
         n_local = len(np.unique(local.indices))
     else:
@@ -629,7 +637,7 @@ def _search(sa: Side, sb: Side, p: dict, progress):
     kept = _localise_cycles(sa, sb, kept, p["min_size"], (qa, qb, k[keep], ca, cb))
     progress(0.25, "preserved regions")
 
-    pairs = _Pairs(pa, pb, main, sa, sb)
+    pairs = _Pairs(pa, pb, main, sa, sb, k)
     regions = []
     # a piece with fewer nodes than min_size still counts when it holds as many inputs as
     # min_size typical nodes, or is a whole component of both graphs holding at least one
@@ -925,7 +933,7 @@ def score_region(
     folded_b, main_ba = _landing(
         pb, pa, k, sb.sizes, sb.n, _keys(sa.closed1), sa.n, p["fold_share"]
     )
-    pairs = _Pairs(pa, pb, main_ab | main_ba, sa, sb)
+    pairs = _Pairs(pa, pb, main_ab | main_ba, sa, sb, k)
     torn_a, torn_b = _tears(sa, sb, pa, pb, main_ab, main_ba)
     region = _evaluate(sa, sb, nodes_a, nodes_b, pairs, folded_a, folded_b, torn_a, torn_b)
     _p_values(sa, sb, [region], p, rng, check_progress(None))
