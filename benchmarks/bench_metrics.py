@@ -104,30 +104,62 @@ def bench_mutual_knn(n, d, k=10, n_check=500):
 
 class PhaseClock:
     """A progress callback that times the phases of a run from its messages (the text before
-    the first ``:``) and writes each phase to stderr when the next one starts."""
+    the first ``:``), with the tracemalloc peak of each phase above the memory traced when it
+    began, writes each phase to stderr when the next one starts, and the progress inside a
+    phase every 10 % (so a run stopped early still shows what it finished and its rate)."""
 
     def __init__(self, label=""):
         self.label = label
         self.t0 = time.perf_counter()
         self.current = None
         self.start = self.t0
+        self.cpu0 = time.process_time()
+        self.cpu: dict[str, float] = {}
+        self.base = 0
+        self.tenth = 0
         self.phases: dict[str, float] = {}
+        self.peaks: dict[str, float] = {}
+        self.abs_peak = 0.0
 
     def __call__(self, fraction, message=""):
+        import tracemalloc
+
         name = message.split(":")[0].strip() or "start"
-        if name.endswith((" of X", " of Y")):
-            name = name[:-5]
         if name != self.current:
             self._close()
-            self.current, self.start = name, time.perf_counter()
+            self.current, self.start, self.fraction0 = name, time.perf_counter(), fraction
+            self.cpu0 = time.process_time()
+            self.tenth = 0
+            if tracemalloc.is_tracing():
+                self.base = tracemalloc.get_traced_memory()[0]
+                tracemalloc.reset_peak()
+        elif fraction >= self.fraction0 + (self.tenth + 1) * 0.1 * (1.0 - self.fraction0):
+            self.tenth += 1
+            print(
+                f"  [{self.label}] ... {self.current}: {message} {fraction:.3f} at "
+                f"{time.perf_counter() - self.start:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
 
     def _close(self):
+        import tracemalloc
+
         if self.current is None:
             return
         dt = time.perf_counter() - self.start
+        cpu = time.process_time() - self.cpu0
         self.phases[self.current] = self.phases.get(self.current, 0.0) + dt
+        self.cpu[self.current] = self.cpu.get(self.current, 0.0) + cpu
+        peak = ""
+        if tracemalloc.is_tracing():
+            top = tracemalloc.get_traced_memory()[1]
+            self.abs_peak = max(self.abs_peak, top / 2**20)
+            mb = (top - self.base) / 2**20
+            self.peaks[self.current] = max(self.peaks.get(self.current, 0.0), mb)
+            peak = f", peak +{mb:.0f} MB"
         print(
-            f"  [{self.label}] {self.current}: {dt:.1f} s (at {time.perf_counter() - self.t0:.0f} s)",
+            f"  [{self.label}] {self.current}: {dt:.1f} s (CPU {cpu:.1f} s){peak} (at {time.perf_counter() - self.t0:.0f} s)",
             file=sys.stderr,
             flush=True,
         )
@@ -152,19 +184,23 @@ def one_size(n, d):
     out = {"n": n, "d": d}
     tracemalloc.start()
     clock = PhaseClock(f"n={n} LFM")
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     r = lfm(X, Y, random_state=0, progress=clock)
     out["lfm_s"] = time.perf_counter() - t
+    out["lfm_cpu_s"] = time.process_time() - c
     out["lfm_phases_s"] = clock.finish()
-    out["lfm_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
+    out["lfm_phases_cpu_s"] = {k: round(v, 2) for k, v in clock.cpu.items()}
+    out["lfm_phase_peak_mb"] = {k: round(v, 1) for k, v in clock.peaks.items()}
+    out["lfm_peak_mb"] = clock.abs_peak
     out["similarity"] = r.similarity
     out["top1"] = r.accuracy()
     del r
     tracemalloc.reset_peak()
     base = tracemalloc.get_traced_memory()[0]
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     W, _ = knn_graph(X, 10)
     out["graph_s"] = time.perf_counter() - t
+    out["graph_cpu_s"] = time.process_time() - c
     out["graph_peak_mb"] = (tracemalloc.get_traced_memory()[1] - base) / 2**20
     del W
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -190,13 +226,15 @@ def bench_lfm(sizes, d):
     if not rows:
         return
     print(
-        f"  {'n':>8} | {'kNN graph s':>11} | {'graph peak MB':>13} | {'LFM s':>8} | "
+        f"  {'n':>8} | {'kNN graph s (CPU)':>17} | {'graph peak MB':>13} | {'LFM s (CPU)':>15} | "
         f"{'LFM peak MB':>11} | {'graph / LFM':>11} | {'peak RSS MB':>11} | similarity | top-1"
     )
     for r in rows:
+        g = f"{r['graph_s']:.1f} ({r['graph_cpu_s']:.0f})"
+        w = f"{r['lfm_s']:.1f} ({r['lfm_cpu_s']:.0f})"
         print(
-            f"  {r['n']:>8} | {r['graph_s']:>11.1f} | {r['graph_peak_mb']:>13.0f} | "
-            f"{r['lfm_s']:>8.1f} | {r['lfm_peak_mb']:>11.0f} | {r['graph_s'] / r['lfm_s']:>11.2f} | "
+            f"  {r['n']:>8} | {g:>17} | {r['graph_peak_mb']:>13.0f} | {w:>15} | "
+            f"{r['lfm_peak_mb']:>11.0f} | {r['graph_s'] / r['lfm_s']:>11.2f} | "
             f"{r['peak_rss_mb']:>11.0f} | {r['similarity']:>10.3f} | {r['top1']:.3f}"
         )
     for a, b in zip(rows, rows[1:]):
