@@ -224,7 +224,14 @@ def test_console_stages_are_drawn_as_they_run(make_napari_viewer, qtbot):
     cmp.find_regions("A", "B", n_permutations=0)
     n_regions = len(cmp.correspondences[("A", "B")].regions)
     assert n_regions > 0
-    assert set(viewer.layers["B regions"].features["region"]) == set(range(n_regions))
+    # outlined in a worker thread, drawn when it ends
+    qtbot.waitUntil(
+        lambda: (
+            "B regions" in viewer.layers
+            and set(viewer.layers["B regions"].features["region"]) == set(range(n_regions))
+        ),
+        timeout=10_000,
+    )
 
     cmp.build_mappers(["A"], **dict(truth.mapper_params["A"], n_intervals=9))
     assert len(points.data) == cmp.graphs["A"].n_nodes

@@ -427,8 +427,8 @@ def follow(viewer, cmp) -> None:
                 pass  # the layout widget's job draws it, with outlines from its worker
             elif what == "layout" and cmp.layout is not None and _all_drawn(v, cmp):
                 _move_graphs(v, cmp)  # the regions' outlines are computed in the background
-            elif what == "regions":  # drawn at once: console scripts read the layers next
-                draw_all_regions(v, cmp)
+            elif what == "regions":  # outlined in the background, like a layout
+                draw_all_regions(v, cmp, background=True)
             else:
                 draw_comparison(v, cmp, dock_inputs=False)
         except Exception as exc:  # the session is fine; only the drawing failed
@@ -604,8 +604,8 @@ def draw_all_regions(viewer, cmp, *, outlines: dict | None = None, background=Fa
             pending[(a, b)] = (corr.regions, drawing_inputs(viewer, cmp, (a, b)))
         except ValueError:  # a graph without positions: draw_regions says so
             draw_regions(viewer, cmp, a, b, corr.regions)
-    if background:
-        _start_outline_job(viewer, cmp, pending)
+    # always: a job still running for older regions or positions must not draw over these
+    _start_outline_job(viewer, cmp, pending)
     for layer in viewer.layers:
         tag = graph_of_layer(layer)
         if tag is not None and tag[1] == "regions" and tag[0] not in covered and len(layer.data):
