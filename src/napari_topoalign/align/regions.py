@@ -568,15 +568,26 @@ class _Null:
     def __init__(self, sa: Side, sb: Side, p: dict):
         self.sa, self.sb, self.p = sa, sb, p
 
-    def __call__(self, label: np.ndarray) -> float:
+    def _pairs(self, mb: sp.csr_matrix):
+        """The strong pairs against B's membership ``mb`` and their shared inputs."""
         sa, sb, p = self.sa, self.sb, self.p
-        mb = _permuted(sb.membership, label)
         K = shared_counts(sa.membership, mb)
-        pa, pb, _ = _strong_pairs(sa, sb, K, p["fn"], p["min_coupling"], p["min_shared"])
+        pa, pb, k = _strong_pairs(sa, sb, K, p["fn"], p["min_coupling"], p["min_shared"])
+        return pa, pb, k, mb
+
+    def statistic(self, region: Region) -> float:
+        """The statistic the null bounds: the search's own."""
+        return region.statistic
+
+    def permutation(self, rng) -> np.ndarray:
+        return rng.permutation(self.sa.n_inputs)
+
+    def __call__(self, label: np.ndarray) -> float:
+        pa, pb, _, mb = self._pairs(_permuted(self.sb.membership, label))
         if len(pa) == 0:
             return 0.0
-        both = sa.membership[pa].multiply(mb[pb]).tocsr()
-        mass = _component_mass(pa, pb, both, sa.closed1, sb.closed1)
+        both = self.sa.membership[pa].multiply(mb[pb]).tocsr()
+        mass = _component_mass(pa, pb, both, self.sa.closed1, self.sb.closed1)
         return float(mass.max())
 
 
@@ -798,9 +809,7 @@ def _cover_strata(sa: Side, sb: Side) -> np.ndarray:
     """Each input's stratum for ``null="cover"``: the inputs that lie in the same cover
     elements of both graphs (the elements of the nodes holding them). A lens shared by the
     two graphs gives them the same cover; relabelling only within these strata keeps it."""
-    # an input's signature: the sum (mod 2**64) of random 64-bit weights of its elements
-    rng = np.random.RandomState(12345)  # fixed weights: the strata do not depend on the seed
-    sig = np.zeros(sa.n_inputs, dtype=np.uint64)
+    held = []  # per graph: inputs x cover elements, True where a node of the element holds it
     for side, what in ((sa, "graph_a"), (sb, "graph_b")):
         if "cover_element" not in side.graph.nodes.columns:
             raise ValueError(
@@ -809,19 +818,21 @@ def _cover_strata(sa: Side, sb: Side) -> np.ndarray:
             )
         _, ce = np.unique(np.asarray(side.graph.nodes["cover_element"]), return_inverse=True)
         ce = ce.ravel()
-        n_el = int(ce.max()) + 1 if len(ce) else 1
-        weights = rng.randint(0, 2**63 - 1, size=(n_el, 2), dtype=np.int64).astype(np.uint64)
-        weights = (weights[:, 0] << np.uint64(1)) ^ weights[:, 1]
-        coo = side.membership.tocoo()
-        # each (input, element) once: an input in two nodes of one element counts it once
-        pairs = np.unique(np.stack([coo.col, ce[coo.row]], axis=1), axis=0)
-        side_sig = np.zeros(sa.n_inputs, dtype=np.uint64)
-        np.add.at(side_sig, pairs[:, 0], weights[pairs[:, 1]])
-        sig = sig * np.uint64(1099511628211) + side_sig
-    return np.unique(sig, return_inverse=True)[1].ravel()
+        element = sp.csr_matrix(
+            (np.ones(side.n, dtype=np.int32), (ce, np.arange(side.n))),
+            shape=(int(ce.max()) + 1 if side.n else 0, side.n),
+        )
+        held.append((element @ side.membership).T.astype(bool))
+    m = sp.hstack(held, format="csr")
+    m.sort_indices()
+    keys = np.array(
+        [m.indices[m.indptr[i] : m.indptr[i + 1]].tobytes() for i in range(m.shape[0])],
+        dtype=object,
+    )
+    return np.unique(keys, return_inverse=True)[1].ravel()
 
 
-class _CoverNull:
+class _CoverNull(_Null):
     """``null="cover"``: B's inputs relabelled only within their strata
     (:func:`_cover_strata`), and a pair counts only when it beats the overlap its two nodes
     have by chance *within the cover elements* (``sum_s |a & s| |b & s| / |s|``). Under a
@@ -831,7 +842,7 @@ class _CoverNull:
     """
 
     def __init__(self, sa: Side, sb: Side, p: dict):
-        self.sa, self.sb, self.p = sa, sb, p
+        super().__init__(sa, sb, p)
         self.strata = lab = _cover_strata(sa, sb)
         n_strata = int(lab.max()) + 1 if len(lab) else 1
         self.S = sp.csr_matrix(
@@ -840,31 +851,29 @@ class _CoverNull:
         self.n_s = np.maximum(np.asarray(self.S.sum(axis=0)).ravel(), 1.0)
         self.A = (sa.membership @ self.S).tocsr()  # node x stratum counts
         self.base = np.argsort(lab, kind="stable")
+        self._observed = None
 
     def _pairs(self, mb):
-        sa, sb, p = self.sa, self.sb, self.p
-        K = shared_counts(sa.membership, mb)
-        pa, pb, k = _strong_pairs(sa, sb, K, p["fn"], p["min_coupling"], p["min_shared"])
+        pa, pb, k, mb = super()._pairs(mb)
         if len(pa) == 0:
-            return pa, pb, np.zeros((0, sa.n_inputs))
+            return pa, pb, k, mb
         B = (mb @ self.S).tocsr()
         chance = np.asarray(
             self.A[pa].multiply(B[pb]).multiply(1.0 / self.n_s[None, :]).sum(axis=1)
         ).ravel()
-        smaller = np.minimum(sa.sizes[pa], sb.sizes[pb])
+        smaller = np.minimum(self.sa.sizes[pa], self.sb.sizes[pb])
         keep = k >= chance + np.maximum(1.0, COVER_EXCESS * (smaller - chance))
-        pa, pb = pa[keep], pb[keep]
-        both = sa.membership[pa].multiply(mb[pb]).tocsr()
-        return pa, pb, both
+        return pa[keep], pb[keep], k[keep], mb
 
-    def statistic(self, region) -> float:
+    def statistic(self, region: Region) -> float:
         """The region's statistic on the pairs that beat the cover's chance."""
-        pa, pb, both = self._pairs(self.sb.membership)
-        if len(pa) == 0:
-            return 0.0
-        lab = _product_components(pa, pb, self.sa.closed1, self.sb.closed1)[1]
-        ina = np.isin(pa, region.nodes_a)
-        sel = ina & np.isin(pb, region.nodes_b)
+        if self._observed is None:  # the observed pairs, once for all regions
+            pa, pb, _, mb = self._pairs(self.sb.membership)
+            both = self.sa.membership[pa].multiply(mb[pb]).tocsr()
+            lab = _product_components(pa, pb, self.sa.closed1, self.sb.closed1)[1]
+            self._observed = pa, pb, both, lab
+        pa, pb, both, lab = self._observed
+        sel = np.isin(pa, region.nodes_a) & np.isin(pb, region.nodes_b)
         if not sel.any():
             return 0.0
         return _connected_matched(lab[sel], both[np.flatnonzero(sel)])
@@ -875,39 +884,19 @@ class _CoverNull:
         new[self.base] = np.lexsort((rng.random_sample(n), self.strata))
         return new
 
-    def __call__(self, label: np.ndarray) -> float:
-        mb = _permuted(self.sb.membership, label)
-        pa, pb, both = self._pairs(mb)
-        if len(pa) == 0:
-            return 0.0
-        return float(_component_mass(pa, pb, both, self.sa.closed1, self.sb.closed1).max())
-
 
 def _p_values(sa, sb, regions, p, rng, progress, start=0.3):
     n_perm = p["n_permutations"]
     if n_perm == 0 or not regions:
         return
-    if p.get("null", "inputs") == "cover":
-        null = _CoverNull(sa, sb, p)
-        for r in regions:
-            r.statistic = null.statistic(r)
-        stats = np.array([r.statistic for r in regions])
-        exceed = np.zeros(len(regions), dtype=np.int64)
-        dtype = sb.membership.indices.dtype
-        for t in range(n_perm):
-            best = null(null.permutation(rng).astype(dtype))
-            exceed += (best >= stats - 1e-9) | (stats <= 0)
-            progress(start + (1 - start) * (t + 1) / n_perm, f"permutation {t + 1}/{n_perm}")
-        for r, e in zip(regions, exceed):
-            r.p_value = float((1 + e) / (1 + n_perm))
-        return
-    n = sa.n_inputs
+    null = (_CoverNull if p["null"] == "cover" else _Null)(sa, sb, p)
+    for r in regions:
+        r.statistic = null.statistic(r)
     stats = np.array([r.statistic for r in regions])
     exceed = np.zeros(len(regions), dtype=np.int64)
-    null = _Null(sa, sb, p)
     dtype = sb.membership.indices.dtype
     for t in range(n_perm):
-        best = null(rng.permutation(n).astype(dtype))
+        best = null(null.permutation(rng).astype(dtype))
         exceed += best >= stats - 1e-9
         progress(start + (1 - start) * (t + 1) / n_perm, f"permutation {t + 1}/{n_perm}")
     for r, e in zip(regions, exceed):
