@@ -35,3 +35,21 @@ def pytest_report_header(config):
 def _no_viewer_without_napari():
     if _MISSING is not None:  # pragma: no cover - modules are not collected then
         pytest.skip(f"{_MISSING} is not installed")
+
+
+@pytest.fixture
+def bubble_sets_threads(monkeypatch):
+    """Every Bubble Sets computation of the viewer, as whether it ran on the GUI thread."""
+    import threading
+
+    from napari_topoalign.viewer import _regions_layers
+
+    calls = []
+    real = _regions_layers.bubble_sets
+
+    def bubble_sets(*args, **kwargs):
+        calls.append(threading.current_thread() is threading.main_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_regions_layers, "bubble_sets", bubble_sets)
+    return calls

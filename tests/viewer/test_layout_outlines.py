@@ -6,8 +6,6 @@ scripts/test.sh)."""
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import pytest
 
@@ -16,7 +14,7 @@ pytestmark = pytest.mark.viewer
 
 from napari_topoalign import Comparison  # noqa: E402
 from napari_topoalign.datasets.synthetic import make_planted_pair  # noqa: E402
-from napari_topoalign.viewer import _draw, _regions_layers  # noqa: E402
+from napari_topoalign.viewer import _draw  # noqa: E402
 from napari_topoalign.viewer._draw import draw_comparison, outlines_pending  # noqa: E402
 from napari_topoalign.viewer._layout_widget import ALL, JointLayoutWidget  # noqa: E402
 from napari_topoalign.viewer._regions_layers import (  # noqa: E402
@@ -42,17 +40,8 @@ def session():
 
 
 @pytest.fixture
-def spy(monkeypatch):
-    """Every Bubble Sets computation of the viewer, and whether it ran on the GUI thread."""
-    calls = []
-    real = _regions_layers.bubble_sets
-
-    def bubble_sets(*args, **kwargs):
-        calls.append(threading.current_thread() is threading.main_thread())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(_regions_layers, "bubble_sets", bubble_sets)
-    return calls
+def spy(bubble_sets_threads):
+    return bubble_sets_threads
 
 
 def _drawn_rings(viewer, name):

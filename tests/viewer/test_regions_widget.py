@@ -285,22 +285,14 @@ def test_widget_reports_a_drawing_error_without_raising(make_napari_viewer, qtbo
     qtbot.waitUntil(lambda: widget.find_button.enabled, timeout=10_000)
 
 
-def test_widget_outlines_regions_off_the_gui_thread(make_napari_viewer, qtbot, monkeypatch):
+def test_widget_outlines_regions_off_the_gui_thread(
+    make_napari_viewer, qtbot, bubble_sets_threads
+):
     """Bubble Sets can take seconds: the widget computes them in its worker, never on the
     GUI thread, and draws what the worker computed."""
-    import threading
-
-    from napari_topoalign.viewer import _regions_layers
     from napari_topoalign.viewer._state import set_comparison
 
-    calls = []
-    real = _regions_layers.bubble_sets
-
-    def spy(*args, **kwargs):
-        calls.append(threading.current_thread() is threading.main_thread())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(_regions_layers, "bubble_sets", spy)
+    calls = bubble_sets_threads
     cmp = _planted()
     viewer = make_napari_viewer()
     _add_graph_layers(viewer, cmp)
